@@ -1,0 +1,214 @@
+//! The API contract, loaded once at startup from the descriptor set compiled out of
+//! `contract/*.proto`: the service's procedures, their messages, derived JSON Schemas and the
+//! compiled request validators.
+
+pub mod rules;
+pub mod schema;
+mod validate;
+
+pub use validate::Violation;
+
+use prost_reflect::{DescriptorPool, ExtensionDescriptor, MessageDescriptor, MethodDescriptor};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The compiled contract, embedded by build.rs.
+const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/contract.bin"));
+
+/// The service the mock serves.
+pub const SERVICE: &str = "gitpod.v1.RunnerConfigurationService";
+
+/// One RPC of the service as the contract describes it.
+#[derive(Debug, Clone)]
+pub struct Procedure {
+    /// The method name, e.g. `GetSCMIntegration`.
+    pub name: String,
+    /// The Connect path, e.g. `/gitpod.v1.RunnerConfigurationService/GetSCMIntegration`.
+    pub path: String,
+    pub input: MessageDescriptor,
+    pub output: MessageDescriptor,
+    /// False for methods marked `NO_SIDE_EFFECTS` (every Get and List), which Connect GET may call.
+    pub side_effects: bool,
+}
+
+/// The loaded contract: descriptors, procedures, schemas and validators, built once.
+pub struct Contract {
+    pool: DescriptorPool,
+    procedures: Vec<Procedure>,
+    field_ext: ExtensionDescriptor,
+    message_ext: ExtensionDescriptor,
+    validators: HashMap<String, validate::RequestValidator>,
+}
+
+impl Contract {
+    /// Loads the embedded contract and compiles a validator for every request message.
+    pub fn load() -> Contract {
+        let pool =
+            DescriptorPool::decode(DESCRIPTOR_SET).expect("build.rs embeds a valid descriptor set");
+        let ext = |name: &str| {
+            pool.get_extension_by_name(name)
+                .unwrap_or_else(|| panic!("contract declares {name}"))
+        };
+        let (field_ext, message_ext) = (ext("buf.validate.field"), ext("buf.validate.message"));
+        let service = pool
+            .get_service_by_name(SERVICE)
+            .expect("contract declares the service");
+        let procedures: Vec<Procedure> = service.methods().map(|m| procedure(&m)).collect();
+        let mut contract = Contract {
+            pool,
+            procedures,
+            field_ext,
+            message_ext,
+            validators: HashMap::new(),
+        };
+        for procedure in &contract.procedures {
+            let validator = validate::RequestValidator::new(&contract, &procedure.input);
+            contract
+                .validators
+                .insert(procedure.input.full_name().to_string(), validator);
+        }
+        contract
+    }
+
+    pub fn procedures(&self) -> &[Procedure] {
+        &self.procedures
+    }
+
+    pub fn procedure(&self, name: &str) -> Option<&Procedure> {
+        self.procedures.iter().find(|p| p.name == name)
+    }
+
+    pub fn message(&self, full_name: &str) -> Option<MessageDescriptor> {
+        self.pool.get_message_by_name(full_name)
+    }
+
+    pub fn pool(&self) -> &DescriptorPool {
+        &self.pool
+    }
+
+    fn builder(&self, with_rules: bool) -> schema::SchemaBuilder<'_> {
+        schema::SchemaBuilder {
+            field_ext: &self.field_ext,
+            message_ext: &self.message_ext,
+            openapi_ext: None,
+            with_rules,
+        }
+    }
+
+    /// The JSON Schema of a request message, with the service's validation rules.
+    pub fn request_schema(&self, message: &MessageDescriptor) -> Value {
+        self.builder(true).document(message)
+    }
+
+    /// The JSON Schema of a response (or fixture) message: shape and required ids, no rules.
+    pub fn response_schema(&self, message: &MessageDescriptor) -> Value {
+        let openapi = self.pool.get_extension_by_name("gnostic.openapi.v3.schema");
+        let mut builder = self.builder(false);
+        builder.openapi_ext = openapi.as_ref();
+        builder.document(message)
+    }
+
+    /// Checks a canonical request against its message's rules: every violation, in field order.
+    pub fn validate_request(
+        &self,
+        message: &MessageDescriptor,
+        canonical: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        match self.validators.get(message.full_name()) {
+            Some(validator) => validator.check(self, message, canonical),
+            None => Ok(()),
+        }
+    }
+}
+
+fn procedure(method: &MethodDescriptor) -> Procedure {
+    // IdempotencyLevel::NoSideEffects is 1 in descriptor.proto.
+    let level = method
+        .method_descriptor_proto()
+        .options
+        .as_ref()
+        .and_then(|o| o.idempotency_level);
+    Procedure {
+        name: method.name().to_string(),
+        path: format!("/{}/{}", SERVICE, method.name()),
+        input: method.input(),
+        output: method.output(),
+        side_effects: level != Some(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_has_the_real_services_21_methods() {
+        let contract = Contract::load();
+        assert_eq!(contract.procedures().len(), 21);
+        let get = contract.procedure("GetSCMIntegration").unwrap();
+        assert_eq!(
+            get.path,
+            "/gitpod.v1.RunnerConfigurationService/GetSCMIntegration"
+        );
+        assert!(!get.side_effects);
+        assert!(
+            contract
+                .procedure("CreateSCMIntegration")
+                .unwrap()
+                .side_effects
+        );
+    }
+
+    #[test]
+    fn request_schemas_carry_the_rules() {
+        let contract = Contract::load();
+        let input = &contract.procedure("ListSCMIntegrations").unwrap().input;
+        let schema = contract.request_schema(input);
+        let filter = &schema["$defs"]["gitpod.v1.ListSCMIntegrationsRequest.Filter"]["properties"]
+            ["runnerIds"];
+        assert_eq!(filter["maxItems"], 25);
+        assert_eq!(filter["items"]["format"], "uuid");
+        let page = &schema["$defs"]["gitpod.v1.PaginationRequest"]["properties"]["pageSize"];
+        assert_eq!(
+            (page["minimum"].clone(), page["maximum"].clone()),
+            (0.into(), 100.into())
+        );
+    }
+
+    #[test]
+    fn ignore_if_unpopulated_checks_only_non_empty_values() {
+        let contract = Contract::load();
+        let input = &contract
+            .procedure("CreateHostAuthenticationToken")
+            .unwrap()
+            .input;
+        let schema = contract.request_schema(input);
+        let user_id = &schema["$defs"]["gitpod.v1.CreateHostAuthenticationTokenRequest"]
+            ["properties"]["userId"];
+        assert_eq!(user_id["then"]["format"], "uuid");
+        assert_eq!(user_id["deprecated"], true);
+    }
+
+    #[test]
+    fn the_disabled_validate_request_has_no_rules() {
+        let contract = Contract::load();
+        let input = &contract
+            .procedure("ValidateRunnerConfiguration")
+            .unwrap()
+            .input;
+        let schema = contract.request_schema(input).to_string();
+        assert!(!schema.contains("\"format\":\"uuid\""), "{schema}");
+        assert!(!schema.contains("minLength"), "{schema}");
+    }
+
+    #[test]
+    fn response_schemas_require_the_ids_the_contract_marks() {
+        let contract = Contract::load();
+        let output = &contract.procedure("GetEnvironmentClass").unwrap().output;
+        let schema = contract.response_schema(output);
+        assert_eq!(
+            schema["$defs"]["gitpod.v1.EnvironmentClass"]["required"],
+            serde_json::json!(["id", "runnerId"])
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! Runs a request through its compiled JSON Schema and turns each failure into a protovalidate
+//! violation: the proto field path, the rule id and the rule's message.
+
+use super::rules::{FieldRules, Rule};
+use super::Contract;
+use jsonschema::paths::LocationSegment;
+use jsonschema::Validator;
+use prost_reflect::{DynamicMessage, FieldDescriptor, MessageDescriptor, Value as Proto};
+use serde_json::Value;
+
+/// A compiled request schema.
+pub struct RequestValidator {
+    validator: Validator,
+}
+
+/// One broken rule, as protovalidate reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// The proto path, e.g. `filter.runner_ids[0]`.
+    pub field_path: String,
+    /// Field numbers along the path, used to sort violations into field order.
+    pub(crate) sort_key: Vec<(u32, usize)>,
+    pub(crate) elements: Vec<(FieldDescriptor, Option<usize>)>,
+    pub rule_id: String,
+    pub(crate) rule_path: Vec<&'static str>,
+    pub message: String,
+}
+
+impl RequestValidator {
+    pub fn new(contract: &Contract, message: &MessageDescriptor) -> RequestValidator {
+        let schema = contract.request_schema(message);
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "derived schema for {} does not compile: {e}",
+                    message.full_name()
+                )
+            });
+        RequestValidator { validator }
+    }
+
+    pub fn check(
+        &self,
+        contract: &Contract,
+        message: &MessageDescriptor,
+        canonical: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        if self.validator.is_valid(canonical) {
+            return Ok(());
+        }
+        let mut violations: Vec<Violation> = self
+            .validator
+            .iter_errors(canonical)
+            .filter_map(|error| {
+                let keyword = error
+                    .schema_path()
+                    .segments()
+                    .last()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                let value = error.instance().clone().into_owned();
+                violation(
+                    contract,
+                    message,
+                    error.instance_path().segments(),
+                    &keyword,
+                    &value,
+                )
+                .or_else(|| {
+                    // A failure no contract rule explains: report it as the schema words it,
+                    // masked so the request's own values are never echoed.
+                    Some(Violation {
+                        field_path: error
+                            .instance_path()
+                            .as_str()
+                            .trim_start_matches('/')
+                            .replace('/', "."),
+                        sort_key: Vec::new(),
+                        elements: Vec::new(),
+                        rule_id: keyword.clone(),
+                        rule_path: Vec::new(),
+                        message: error.masked().to_string(),
+                    })
+                })
+            })
+            .collect();
+        violations.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        violations.dedup_by(|a, b| a.field_path == b.field_path && a.rule_id == b.rule_id);
+        Err(violations)
+    }
+}
+
+fn violation<'a>(
+    contract: &Contract,
+    root: &MessageDescriptor,
+    path: impl Iterator<Item = LocationSegment<'a>>,
+    keyword: &str,
+    value: &Value,
+) -> Option<Violation> {
+    let mut message = root.clone();
+    let mut elements: Vec<(FieldDescriptor, Option<usize>)> = Vec::new();
+    for segment in path {
+        match segment {
+            LocationSegment::Property(name) => {
+                if let Some((field, _)) = elements.last() {
+                    if let prost_reflect::Kind::Message(m) = field.kind() {
+                        message = m;
+                    }
+                }
+                let field = message
+                    .get_field_by_json_name(&name)
+                    .or_else(|| message.get_field_by_name(&name))?;
+                elements.push((field, None));
+            }
+            LocationSegment::Index(i) => elements.last_mut()?.1 = Some(i),
+        }
+    }
+    let (field, index) = elements.last()?;
+    let rules = FieldRules::of(field, &contract.field_ext);
+    let rules = if index.is_some() {
+        rules.items.as_deref().cloned().unwrap_or_default()
+    } else {
+        rules
+    };
+    // Canonical requests always carry fields without presence, so only rule keywords fail here.
+    let rule = rules
+        .rules
+        .into_iter()
+        .find(|r| r.matches_keyword(keyword))?;
+    Some(build(elements, rule, value))
+}
+
+fn build(elements: Vec<(FieldDescriptor, Option<usize>)>, rule: Rule, value: &Value) -> Violation {
+    let field_path = elements
+        .iter()
+        .map(|(f, i)| match i {
+            Some(i) => format!("{}[{i}]", f.name()),
+            None => f.name().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    let sort_key = elements
+        .iter()
+        .map(|(f, i)| (f.number(), i.unwrap_or(0)))
+        .collect();
+    let items = elements.last().is_some_and(|(_, i)| i.is_some());
+    let mut rule_path: Vec<&'static str> = if items {
+        vec!["repeated", "items"]
+    } else {
+        Vec::new()
+    };
+    rule_path.extend_from_slice(rule.path());
+    Violation {
+        field_path,
+        sort_key,
+        elements,
+        rule_id: rule.id(value).to_string(),
+        rule_path,
+        message: rule.message(value),
+    }
+}
+
+impl Violation {
+    /// The `buf.validate.Violations` message for these violations, built from the contract's
+    /// own copy of validate.proto so its binary form is what protovalidate clients decode.
+    pub fn to_message(contract: &Contract, violations: &[Violation]) -> DynamicMessage {
+        let pool = contract.pool();
+        let desc = |n: &str| {
+            pool.get_message_by_name(n)
+                .expect("validate.proto is in the contract")
+        };
+        let rules_desc = desc("buf.validate.FieldRules");
+        let mut list = Vec::new();
+        for v in violations {
+            let mut field = DynamicMessage::new(desc("buf.validate.FieldPath"));
+            let elements: Vec<Proto> = v
+                .elements
+                .iter()
+                .map(|(f, index)| path_element(desc("buf.validate.FieldPathElement"), f, *index))
+                .collect();
+            field.set_field_by_name("elements", Proto::List(elements));
+            let mut rule = DynamicMessage::new(desc("buf.validate.FieldPath"));
+            let mut current = rules_desc.clone();
+            let mut rule_elements = Vec::new();
+            for name in &v.rule_path {
+                let Some(f) = current.get_field_by_name(name) else {
+                    break;
+                };
+                rule_elements.push(path_element(
+                    desc("buf.validate.FieldPathElement"),
+                    &f,
+                    None,
+                ));
+                if let prost_reflect::Kind::Message(m) = f.kind() {
+                    current = m;
+                }
+            }
+            rule.set_field_by_name("elements", Proto::List(rule_elements));
+            let mut violation = DynamicMessage::new(desc("buf.validate.Violation"));
+            violation.set_field_by_name("field", Proto::Message(field));
+            violation.set_field_by_name("rule", Proto::Message(rule));
+            violation.set_field_by_name("rule_id", Proto::String(v.rule_id.clone()));
+            violation.set_field_by_name("message", Proto::String(v.message.clone()));
+            list.push(Proto::Message(violation));
+        }
+        let mut out = DynamicMessage::new(desc("buf.validate.Violations"));
+        out.set_field_by_name("violations", Proto::List(list));
+        out
+    }
+}
+
+fn path_element(desc: MessageDescriptor, field: &FieldDescriptor, index: Option<usize>) -> Proto {
+    let mut element = DynamicMessage::new(desc);
+    element.set_field_by_name("field_number", Proto::I32(field.number() as i32));
+    element.set_field_by_name("field_name", Proto::String(field.name().to_string()));
+    let field_type = field.field_descriptor_proto().r#type.unwrap_or_default();
+    element.set_field_by_name("field_type", Proto::EnumNumber(field_type));
+    if let Some(i) = index {
+        element.set_field_by_name("index", Proto::U64(i as u64));
+    }
+    Proto::Message(element)
+}

@@ -1,0 +1,200 @@
+//! The Connect error model: codes, their HTTP statuses, and `RpcError`, the one error every
+//! pipeline step returns and the one place errors become JSON bodies.
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// A Connect error code, with the HTTP status the Connect protocol assigns to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Canceled,
+    Unknown,
+    InvalidArgument,
+    DeadlineExceeded,
+    NotFound,
+    AlreadyExists,
+    PermissionDenied,
+    ResourceExhausted,
+    FailedPrecondition,
+    Aborted,
+    OutOfRange,
+    Unimplemented,
+    Internal,
+    Unavailable,
+    DataLoss,
+    Unauthenticated,
+}
+
+/// Every code with its wire name and HTTP status, from the Connect protocol specification.
+const CODES: &[(Code, &str, u16)] = &[
+    (Code::Canceled, "canceled", 499),
+    (Code::Unknown, "unknown", 500),
+    (Code::InvalidArgument, "invalid_argument", 400),
+    (Code::DeadlineExceeded, "deadline_exceeded", 504),
+    (Code::NotFound, "not_found", 404),
+    (Code::AlreadyExists, "already_exists", 409),
+    (Code::PermissionDenied, "permission_denied", 403),
+    (Code::ResourceExhausted, "resource_exhausted", 429),
+    (Code::FailedPrecondition, "failed_precondition", 400),
+    (Code::Aborted, "aborted", 409),
+    (Code::OutOfRange, "out_of_range", 400),
+    (Code::Unimplemented, "unimplemented", 501),
+    (Code::Internal, "internal", 500),
+    (Code::Unavailable, "unavailable", 503),
+    (Code::DataLoss, "data_loss", 500),
+    (Code::Unauthenticated, "unauthenticated", 401),
+];
+
+impl Code {
+    fn entry(self) -> &'static (Code, &'static str, u16) {
+        CODES
+            .iter()
+            .find(|(code, ..)| *code == self)
+            .expect("every code is in CODES")
+    }
+
+    /// The snake_case name used on the wire, e.g. `invalid_argument`.
+    pub fn as_str(self) -> &'static str {
+        self.entry().1
+    }
+
+    /// The HTTP status Connect unary responses carry for this code.
+    pub fn http_status(self) -> u16 {
+        self.entry().2
+    }
+
+    /// Parses a wire name such as `not_found`.
+    pub fn from_name(name: &str) -> Option<Code> {
+        CODES
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(code, ..)| *code)
+    }
+
+    /// All codes, in the order of the specification.
+    pub fn all() -> impl Iterator<Item = Code> {
+        CODES.iter().map(|(code, ..)| *code)
+    }
+}
+
+/// One entry of an error's `details`: a protobuf message carried as base64, plus its JSON form
+/// under `debug` for humans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorDetail {
+    pub type_name: String,
+    pub value: Vec<u8>,
+    pub debug: Value,
+}
+
+/// An error answered to a client: a Connect code, a message that names the problem, and details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    pub code: Code,
+    pub message: String,
+    pub details: Vec<ErrorDetail>,
+    /// The HTTP status, when it is not the code's own (404, 405 and 415 for routing problems).
+    pub http_status: Option<u16>,
+    /// Extra response headers such as `Allow` or `Accept-Post`.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl RpcError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            http_status: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidArgument, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Code::Internal, message)
+    }
+
+    pub fn with_detail(mut self, detail: ErrorDetail) -> Self {
+        self.details.push(detail);
+        self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.http_status.unwrap_or_else(|| self.code.http_status())
+    }
+
+    /// The Connect JSON error body: `{"code", "message", "details": [{"type", "value", "debug"}]}`.
+    pub fn to_json(&self) -> Value {
+        let mut body = json!({ "code": self.code.as_str(), "message": self.message });
+        if !self.details.is_empty() {
+            let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+            body["details"] = self
+                .details
+                .iter()
+                .map(|d| json!({ "type": d.type_name, "value": b64.encode(&d.value), "debug": d.debug }))
+                .collect();
+        }
+        body
+    }
+}
+
+impl std::fmt::Display for RpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_name() {
+        assert_eq!(Code::all().count(), 16);
+        for code in Code::all() {
+            assert_eq!(Code::from_name(code.as_str()), Some(code));
+        }
+    }
+
+    #[test]
+    fn statuses_follow_the_connect_table() {
+        let table: Vec<(&str, u16)> = Code::all().map(|c| (c.as_str(), c.http_status())).collect();
+        assert!(table.contains(&("resource_exhausted", 429)));
+        assert!(table.contains(&("failed_precondition", 400)));
+        assert!(table.contains(&("canceled", 499)));
+        assert!(table.contains(&("unauthenticated", 401)));
+    }
+
+    #[test]
+    fn details_use_unpadded_base64() {
+        let detail = ErrorDetail {
+            type_name: "x.Y".into(),
+            value: vec![1],
+            debug: json!({}),
+        };
+        let body = RpcError::invalid_argument("bad")
+            .with_detail(detail)
+            .to_json();
+        assert_eq!(body["details"][0]["value"], "AQ");
+        assert_eq!(body["code"], "invalid_argument");
+    }
+}
