@@ -1,0 +1,183 @@
+//! In-memory state: the runners the fixtures define (read-only) and the three mutable
+//! resources, plus the seeded source of ids the handlers draw from.
+
+pub mod fixtures;
+mod generate;
+pub mod records;
+pub mod runner_schema;
+pub mod table;
+
+pub use fixtures::{is_uuid, Fixtures};
+pub use generate::generate;
+
+use crate::error::RpcError;
+use rand::rngs::Xoshiro256PlusPlus;
+
+/// The state's generator: seedable, cloneable with the state, and the same on every platform.
+type Rng64 = Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
+use runner_schema::RunnerSchema;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use table::Table;
+
+/// The runners and their schemas: fixed for the life of the server.
+#[derive(Debug, Default)]
+pub struct Runners {
+    pub list: Vec<Runner>,
+    pub schemas: BTreeMap<String, RunnerSchema>,
+}
+
+impl Runners {
+    pub fn get(&self, id: &str) -> Option<&Runner> {
+        self.list.iter().find(|r| r.id == id)
+    }
+
+    /// The runner with `id`, or the `not_found` error the real service gives for it.
+    pub fn require(&self, id: &str) -> Result<&Runner, RpcError> {
+        self.get(id)
+            .ok_or_else(|| RpcError::not_found(format!("runner {id} not found")))
+    }
+
+    pub fn schema(&self, runner: &Runner) -> Option<&RunnerSchema> {
+        self.schemas.get(&runner.schema)
+    }
+}
+
+/// Everything a handler may read or change. Cloning it gives an independent copy.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub runners: Arc<Runners>,
+    pub environment_classes: Table<EnvironmentClass>,
+    pub scm_integrations: Table<ScmIntegration>,
+    pub host_tokens: Table<HostToken>,
+    rng: Rng64,
+}
+
+impl State {
+    /// A fresh state holding the fixtures. With a seed, every id it later generates is
+    /// reproducible; without one, ids are random.
+    pub fn new(fixtures: &Fixtures, seed: Option<u64>) -> State {
+        let runners = Runners {
+            list: fixtures.runners.clone(),
+            schemas: fixtures.schemas.clone(),
+        };
+        let mut state = State {
+            runners: Arc::new(runners),
+            environment_classes: Table::new("environmentClasses"),
+            scm_integrations: Table::new("integrations"),
+            host_tokens: Table::new("tokens"),
+            rng: seed
+                .map(Rng64::seed_from_u64)
+                .unwrap_or_else(|| Rng64::seed_from_u64(rand::rng().random())),
+        };
+        fixtures
+            .environment_classes
+            .iter()
+            .cloned()
+            .for_each(|r| state.environment_classes.insert(r));
+        fixtures
+            .scm_integrations
+            .iter()
+            .cloned()
+            .for_each(|r| state.scm_integrations.insert(r));
+        fixtures
+            .host_tokens
+            .iter()
+            .cloned()
+            .for_each(|r| state.host_tokens.insert(r));
+        state
+    }
+
+    /// A new random (version 4) UUID from the state's seeded generator.
+    pub fn new_id(&mut self) -> String {
+        let mut b: [u8; 16] = self.rng.random();
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    pub fn rng(&mut self) -> &mut Rng64 {
+        &mut self.rng
+    }
+
+    /// Stands in for encrypting an OAuth client secret with the runner's public key: a salted,
+    /// one-way digest, base64-encoded. It is never empty and never contains the plaintext.
+    pub fn seal_secret(&mut self, runner_id: &str, plaintext: &str) -> String {
+        use base64::Engine;
+        let salt: u64 = self.rng.random();
+        let mut sealed = b"gpm1".to_vec();
+        sealed.extend_from_slice(&salt.to_be_bytes());
+        for round in 0u8..4 {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (round, salt, runner_id, plaintext).hash(&mut h);
+            sealed.extend_from_slice(&h.finish().to_be_bytes());
+        }
+        base64::engine::general_purpose::STANDARD.encode(sealed)
+    }
+}
+
+/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days, after Howard Hinnant's public-domain algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_format_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_735_689_599), "2024-12-31T23:59:59Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn seeded_ids_repeat_and_are_uuids() {
+        let fixtures = Fixtures::default();
+        let (mut a, mut b) = (
+            State::new(&fixtures, Some(7)),
+            State::new(&fixtures, Some(7)),
+        );
+        let id = a.new_id();
+        assert_eq!(id, b.new_id());
+        assert!(is_uuid(&id), "{id}");
+        assert_eq!(&id[14..15], "4");
+    }
+
+    #[test]
+    fn sealed_secrets_hide_the_plaintext() {
+        let mut state = State::new(&Fixtures::default(), Some(1));
+        let sealed = state.seal_secret("r", "client_secret");
+        assert!(!sealed.is_empty());
+        assert!(!sealed.contains("client_secret"));
+        assert_ne!(sealed, state.seal_secret("r", "client_secret"), "salted");
+    }
+}
