@@ -1,0 +1,112 @@
+//! Environment classes: create, get, list with every documented filter, and partial update.
+
+use super::{list_response, parse, Page};
+use crate::error::RpcError;
+use crate::store::records::{EnvironmentClass, FieldValue};
+use crate::store::State;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest {
+    runner_id: String,
+    display_name: String,
+    description: String,
+    configuration: Vec<FieldValue>,
+}
+
+pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let req: CreateRequest = parse(body)?;
+    state.runners.require(&req.runner_id)?;
+    let id = state.new_id();
+    state.environment_classes.insert(EnvironmentClass {
+        id: id.clone(),
+        runner_id: req.runner_id,
+        display_name: req.display_name,
+        description: req.description,
+        configuration: req.configuration,
+        enabled: true,
+    });
+    Ok(json!({ "id": id }))
+}
+
+fn find<'a>(state: &'a State, id: &str) -> Result<&'a EnvironmentClass, RpcError> {
+    state
+        .environment_classes
+        .get(id)
+        .ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: &str) -> RpcError {
+    RpcError::not_found(format!("environment class {id} not found"))
+}
+
+pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let id = body["environmentClassId"].as_str().unwrap_or_default();
+    Ok(json!({ "environmentClass": find(state, id)? }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Filter {
+    runner_ids: Vec<String>,
+    enabled: Option<bool>,
+    can_create_environments: Option<bool>,
+    runner_kinds: Vec<String>,
+    runner_providers: Vec<String>,
+}
+
+pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let filter: Filter = body
+        .get("filter")
+        .map(parse)
+        .transpose()?
+        .unwrap_or_default();
+    let page = Page::of(body);
+    let runners = &state.runners;
+    let keep = |class: &EnvironmentClass| {
+        let runner = runners.get(&class.runner_id);
+        let online = runner.is_some_and(|r| r.online);
+        (filter.runner_ids.is_empty() || filter.runner_ids.contains(&class.runner_id))
+            && filter.enabled.is_none_or(|e| class.enabled == e)
+            && filter
+                .can_create_environments
+                .is_none_or(|c| (class.enabled && online) == c)
+            && (filter.runner_kinds.is_empty()
+                || runner.is_some_and(|r| filter.runner_kinds.contains(&r.kind)))
+            && (filter.runner_providers.is_empty()
+                || runner.is_some_and(|r| filter.runner_providers.contains(&r.provider)))
+    };
+    let (rows, next) = state
+        .environment_classes
+        .page(&page.token, page.size, keep)?;
+    Ok(list_response("environmentClasses", &rows, next))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateRequest {
+    environment_class_id: String,
+    display_name: Option<String>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let req: UpdateRequest = parse(body)?;
+    let class = state
+        .environment_classes
+        .get_mut(&req.environment_class_id)
+        .ok_or_else(|| not_found(&req.environment_class_id))?;
+    if let Some(name) = req.display_name {
+        class.display_name = name;
+    }
+    if let Some(description) = req.description {
+        class.description = description;
+    }
+    if let Some(enabled) = req.enabled {
+        class.enabled = enabled;
+    }
+    Ok(json!({}))
+}

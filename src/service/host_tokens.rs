@@ -1,0 +1,126 @@
+//! Host authentication tokens. Token and refresh-token values are accepted and validated but
+//! never stored, so no response, log or export can carry them.
+
+use super::{list_response, parse, Page};
+use crate::error::RpcError;
+use crate::store::records::{HostToken, Subject};
+use crate::store::State;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest {
+    runner_id: String,
+    user_id: String,
+    host: String,
+    source: String,
+    expires_at: Option<String>,
+    integration_id: String,
+    scopes: Vec<String>,
+    subject: Option<Subject>,
+}
+
+pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let req: CreateRequest = parse(body)?;
+    state.runners.require(&req.runner_id)?;
+    if !req.integration_id.is_empty() && state.scm_integrations.get(&req.integration_id).is_none() {
+        return Err(RpcError::not_found(format!(
+            "SCM integration {} not found",
+            req.integration_id
+        )));
+    }
+    // The deprecated user_id and the subject describe the same principal: fill one from the other.
+    let subject = req.subject.filter(|s| !s.id.is_empty()).or_else(|| {
+        (!req.user_id.is_empty()).then(|| Subject {
+            id: req.user_id.clone(),
+            principal: "PRINCIPAL_USER".into(),
+        })
+    });
+    let user_id = match (&subject, req.user_id.is_empty()) {
+        (Some(s), true) if s.principal == "PRINCIPAL_USER" => s.id.clone(),
+        _ => req.user_id,
+    };
+    let token = HostToken {
+        id: state.new_id(),
+        runner_id: req.runner_id,
+        user_id,
+        host: req.host,
+        source: req.source,
+        expires_at: req.expires_at,
+        integration_id: req.integration_id,
+        scopes: req.scopes,
+        subject,
+    };
+    state.host_tokens.insert(token.clone());
+    Ok(json!({ "token": token }))
+}
+
+fn not_found(id: &str) -> RpcError {
+    RpcError::not_found(format!("host authentication token {id} not found"))
+}
+
+pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let id = body["id"].as_str().unwrap_or_default();
+    let token = state.host_tokens.get(id).ok_or_else(|| not_found(id))?;
+    Ok(json!({ "token": token }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Filter {
+    runner_id: Option<String>,
+    user_id: Option<String>,
+    subject_id: Option<String>,
+}
+
+pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let filter: Filter = body
+        .get("filter")
+        .map(parse)
+        .transpose()?
+        .unwrap_or_default();
+    let page = Page::of(body);
+    let keep = |t: &HostToken| {
+        let subject_id = t
+            .subject
+            .as_ref()
+            .map(|s| s.id.as_str())
+            .unwrap_or(&t.user_id);
+        filter.runner_id.as_ref().is_none_or(|r| *r == t.runner_id)
+            && filter.user_id.as_ref().is_none_or(|u| *u == t.user_id)
+            && filter.subject_id.as_ref().is_none_or(|s| s == subject_id)
+    };
+    let (rows, next) = state.host_tokens.page(&page.token, page.size, keep)?;
+    Ok(list_response("tokens", &rows, next))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateRequest {
+    id: String,
+    expires_at: Option<String>,
+    scopes: Vec<String>,
+}
+
+pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let req: UpdateRequest = parse(body)?;
+    let token = state
+        .host_tokens
+        .get_mut(&req.id)
+        .ok_or_else(|| not_found(&req.id))?;
+    if req.expires_at.is_some() {
+        token.expires_at = req.expires_at;
+    }
+    // A repeated field has no presence in proto3: an empty list means "not given".
+    if !req.scopes.is_empty() {
+        token.scopes = req.scopes;
+    }
+    Ok(json!({}))
+}
+
+pub fn delete(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+    let id = body["id"].as_str().unwrap_or_default();
+    state.host_tokens.remove(id).ok_or_else(|| not_found(id))?;
+    Ok(json!({}))
+}
