@@ -93,7 +93,10 @@ impl State {
 
     /// A new random (version 4) UUID from the state's seeded generator.
     pub fn new_id(&mut self) -> String {
-        let mut b: [u8; 16] = self.rng.random();
+        let (hi, lo): (u64, u64) = (self.rng.random(), self.rng.random());
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&hi.to_be_bytes());
+        b[8..].copy_from_slice(&lo.to_be_bytes());
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): formatting, lints, the Rust tests, and the real-client
+# tests, which install the official SDKs into venvs under target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test"
+cargo test
+
+step "Python SDK gitpod-sdk==0.11.0 (JSON)"
+scripts/python-venv.sh target/py-sdk-0.11 gitpod-sdk==0.11.0 pytest
+GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-0.11/bin/pytest -q tests/python/sdk_0_11

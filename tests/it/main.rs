@@ -1,0 +1,4 @@
+//! Integration tests: the real server on an ephemeral port, driven over HTTP.
+
+mod examples;
+mod support;
