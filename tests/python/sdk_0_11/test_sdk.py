@@ -567,25 +567,41 @@ def test_validate_scm_integration(client: gitpod.Gitpod) -> None:
 
 
 def test_validate_environment_class(client: gitpod.Gitpod) -> None:
+    """Checked against the runner's schema: the AWS runner requires cpu (1-64) and memory."""
     configs = client.runners.configurations
-    ok = configs.validate(
-        runner_id=RUNNER_ID,
-        environment_class={"id": str(uuid.uuid4()), "runner_id": RUNNER_ID,
-                           "display_name": "Large Instance", "description": "8 CPU, 16GB RAM"},
-    )
+    valid_configuration = [{"key": "cpu", "value": "8"}, {"key": "memory", "value": "16384"}]
+
+    def validate(display_name: str, configuration: list) -> object:
+        return configs.validate(
+            runner_id=RUNNER_ID,
+            environment_class={"id": str(uuid.uuid4()), "runner_id": RUNNER_ID, "display_name": display_name,
+                               "description": "8 CPU, 16GB RAM", "configuration": configuration},
+        )
+
+    ok = validate("Large Instance", valid_configuration)
     assert ok.environment_class is not None
     assert ok.environment_class.valid is True
+    assert not ok.environment_class.configuration_errors
     assert ok.scm_integration is None
 
-    bad = configs.validate(
-        runner_id=RUNNER_ID,
-        environment_class={"id": str(uuid.uuid4()), "runner_id": RUNNER_ID,
-                           "display_name": "ab", "description": "8 CPU, 16GB RAM"},
-    )
-    assert bad.environment_class is not None
-    assert not bad.environment_class.valid
-    assert bad.environment_class.display_name_error
-    assert not bad.environment_class.description_error
+    bad_name = validate("ab", valid_configuration).environment_class
+    assert bad_name is not None
+    assert not bad_name.valid
+    assert bad_name.display_name_error
+    assert not bad_name.description_error
+    assert not bad_name.configuration_errors
+
+    bad_config = validate("Large Instance", [{"key": "cpu", "value": "1000"}, {"key": "memory", "value": "16384"}])
+    result = bad_config.environment_class
+    assert result is not None
+    assert not result.valid
+    assert [e.key for e in result.configuration_errors or []] == ["cpu"]
+    assert not result.display_name_error
+
+    missing = validate("Large Instance", []).environment_class
+    assert missing is not None
+    assert not missing.valid
+    assert {"cpu", "memory"} <= {e.key for e in missing.configuration_errors or []}
 
 
 # ---------------------------------------------------------------- pagination
