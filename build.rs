@@ -12,6 +12,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed=contract");
     println!("cargo:rerun-if-changed=fixtures");
+    println!("cargo:rerun-if-changed=scenarios");
     let mut compiler = protox::Compiler::new(["contract"]).expect("contract/ include path");
     compiler.include_source_info(true).include_imports(true);
     if let Err(err) = compiler.open_files(PROTOS) {
@@ -25,37 +26,35 @@ fn main() {
     )
     .expect("write contract.bin");
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    embed_files(&out.join("fixtures.rs"), "fixtures", &["json"]);
+    embed_files(&out.join("scenarios.rs"), "scenarios", &["yaml", "yml", "json"]);
+}
+
+/// Writes `&[(relative path, include_str!(file)), …]` for the files in `dir` with these extensions.
+fn embed_files(out: &Path, dir: &str, extensions: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files = Vec::new();
-    collect_json(&root, &mut files);
+    collect(&root, extensions, &mut files);
     files.sort();
     let entries: Vec<String> = files
         .iter()
         .map(|f| {
-            let rel = f
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
             format!("({rel:?}, include_str!({:?}))", f.display().to_string())
         })
         .collect();
-    std::fs::write(
-        out.join("fixtures.rs"),
-        format!("&[{}]", entries.join(",\n")),
-    )
-    .expect("write fixtures.rs");
+    std::fs::write(out, format!("&[{}]", entries.join(",\n"))).expect("write the embedded file list");
 }
 
-fn collect_json(dir: &Path, into: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, extensions: &[&str], into: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect_json(&path, into);
-        } else if path.extension().is_some_and(|e| e == "json") {
+            collect(&path, extensions, into);
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)) {
             into.push(path);
         }
     }

@@ -1,0 +1,76 @@
+//! Scripted failure scenarios: loading and checking scenario files, and deciding, per call,
+//! which rule fires and what the mock does instead of (or before) its normal answer.
+
+mod compile;
+mod runtime;
+pub mod spec;
+
+pub use compile::{Action, Rule, Scenario};
+pub use runtime::{CallInfo, Decision, Outcome, Runtime};
+
+use crate::contract::Contract;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The scenarios shipped with the mock, embedded by build.rs as (file name, contents).
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+
+/// Every loaded scenario, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    scenarios: BTreeMap<String, Scenario>,
+}
+
+impl Library {
+    /// The shipped scenarios plus those in `dir`, which override shipped ones of the same name.
+    /// Every problem in every file is reported.
+    pub fn load(contract: &Contract, dir: Option<&Path>) -> Result<Library, String> {
+        let mut files: Vec<(String, String)> = EMBEDDED.iter().map(|(n, t)| (format!("scenarios/{n}"), t.to_string())).collect();
+        if let Some(dir) = dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| is_scenario_file(p)).collect();
+            paths.sort();
+            for path in paths {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                files.push((path.display().to_string(), text));
+            }
+        }
+        let mut library = Library::default();
+        let mut errors = Vec::new();
+        for (file, text) in files {
+            match Scenario::parse(contract, &file, &text) {
+                Ok(scenario) => {
+                    library.scenarios.insert(scenario.name.clone(), scenario);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(library)
+        } else {
+            Err(errors.join("\n"))
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.get(name)
+    }
+
+    pub fn insert(&mut self, scenario: Scenario) {
+        self.scenarios.insert(scenario.name.clone(), scenario);
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Scenario> {
+        self.scenarios.values()
+    }
+
+    /// The error for a name that is not loaded, listing those that are.
+    pub fn unknown(&self, name: &str) -> String {
+        let names: Vec<&str> = self.scenarios.keys().map(String::as_str).collect();
+        format!("unknown scenario {name:?}; loaded scenarios are: {}", names.join(", "))
+    }
+}
+
+fn is_scenario_file(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+}

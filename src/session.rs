@@ -1,0 +1,229 @@
+//! Sessions: isolated worlds on one server, chosen by the `x-mock-session` header. Each has
+//! its own copy of the fixture state, scenario counters, journal and coverage. Sessions are
+//! made on first use, bounded in number and size, and expire when idle.
+
+use crate::error::{Code, RpcError};
+use crate::journal::{Coverage, Journal};
+use crate::scenario::Runtime;
+use crate::store::State;
+use parking_lot::Mutex;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The session of requests that name none.
+pub const DEFAULT_SESSION: &str = "default";
+
+/// Bounds on sessions.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_sessions: usize,
+    pub idle_ttl: Duration,
+    /// Records a session may add beyond its starting state.
+    pub max_new_records: usize,
+    pub journal_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_sessions: 256, idle_ttl: Duration::from_secs(15 * 60), max_new_records: 10_000, journal_size: 1000 }
+    }
+}
+
+/// One isolated world.
+#[derive(Debug)]
+pub struct Session {
+    pub id: String,
+    pub state: State,
+    pub scenarios: Runtime,
+    /// Scenarios switched on for this session through the control plane.
+    pub active: Vec<String>,
+    pub journal: Journal,
+    pub coverage: Coverage,
+    pub last_used: Instant,
+    start_records: usize,
+    max_new_records: usize,
+}
+
+impl Session {
+    fn new(id: &str, state: State, seed: u64, limits: &Limits) -> Session {
+        let start_records = records(&state);
+        Session {
+            id: id.to_string(),
+            state,
+            scenarios: Runtime::new(session_seed(seed, id)),
+            active: Vec::new(),
+            journal: Journal::new(limits.journal_size),
+            coverage: Coverage::default(),
+            last_used: Instant::now(),
+            start_records,
+            max_new_records: limits.max_new_records,
+        }
+    }
+
+    /// Fails with resource_exhausted when the session has grown by its record budget.
+    pub fn check_budget(&self) -> Result<(), RpcError> {
+        if records(&self.state) >= self.start_records + self.max_new_records {
+            return Err(RpcError::new(
+                Code::ResourceExhausted,
+                format!("session {:?} has created {} records, its limit; reset it or raise --session-max-records", self.id, self.max_new_records),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn records(state: &State) -> usize {
+    state.environment_classes.len() + state.scm_integrations.len() + state.host_tokens.len()
+}
+
+/// Each session's scenario generator is seeded from the server seed and the session id, so
+/// the same seed and session replay the same fault sequence, and sessions do not share one.
+fn session_seed(seed: u64, id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (seed, id).hash(&mut h);
+    h.finish()
+}
+
+/// All sessions, made from one template state.
+pub struct Sessions {
+    map: Mutex<HashMap<String, Arc<Mutex<Session>>>>,
+    template: Mutex<State>,
+    seed: u64,
+    limits: Limits,
+}
+
+impl Sessions {
+    pub fn new(template: State, seed: u64, limits: Limits) -> Sessions {
+        Sessions { map: Mutex::new(HashMap::new()), template: Mutex::new(template), seed, limits }
+    }
+
+    /// Checks a session id from a header: 1 to 128 of letters, digits and `-_.:`.
+    pub fn check_id(id: &str) -> Result<(), RpcError> {
+        let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if ok {
+            Ok(())
+        } else {
+            Err(RpcError::invalid_argument(format!("x-mock-session {id:?} is not a session id: use 1-128 letters, digits and -_.:")))
+        }
+    }
+
+    /// The session `id`, made from the template on first use. Idle sessions expire here, and
+    /// when the server holds the most sessions it may, the least recently used one goes.
+    pub fn get(&self, id: &str) -> Arc<Mutex<Session>> {
+        let mut map = self.map.lock();
+        if let Some(session) = map.get(id) {
+            session.lock().last_used = Instant::now();
+            return session.clone();
+        }
+        let ttl = self.limits.idle_ttl;
+        map.retain(|key, s| key == DEFAULT_SESSION || s.try_lock().is_none_or(|s| s.last_used.elapsed() < ttl));
+        if map.len() >= self.limits.max_sessions {
+            let oldest = map
+                .iter()
+                .filter(|(key, _)| *key != DEFAULT_SESSION)
+                .filter_map(|(key, s)| s.try_lock().map(|s| (s.last_used, key.clone())))
+                .min();
+            if let Some((_, key)) = oldest {
+                map.remove(&key);
+            }
+        }
+        let state = self.template.lock().clone();
+        let session = Arc::new(Mutex::new(Session::new(id, state, self.seed, &self.limits)));
+        map.insert(id.to_string(), session.clone());
+        session
+    }
+
+    /// Existing sessions, without making any.
+    pub fn existing(&self) -> Vec<Arc<Mutex<Session>>> {
+        let mut all: Vec<_> = self.map.lock().values().cloned().collect();
+        all.sort_by_key(|s| s.lock().id.clone());
+        all
+    }
+
+    /// Drops a session; its next request starts afresh. Returns whether it existed.
+    pub fn drop_session(&self, id: &str) -> bool {
+        self.map.lock().remove(id).is_some()
+    }
+
+    /// Drops every session.
+    pub fn reset_all(&self) {
+        self.map.lock().clear();
+    }
+
+    /// Replaces the state new sessions start from (and that resets return to).
+    pub fn set_template(&self, state: State) {
+        *self.template.lock() = state;
+    }
+
+    pub fn template(&self) -> State {
+        self.template.lock().clone()
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Fixtures;
+
+    fn sessions(limits: Limits) -> Sessions {
+        Sessions::new(State::new(&Fixtures::default(), Some(1)), 1, limits)
+    }
+
+    #[test]
+    fn sessions_are_isolated_copies() {
+        let all = sessions(Limits::default());
+        let a = all.get("a");
+        let id = a.lock().state.new_id();
+        a.lock().state.environment_classes.insert(crate::store::records::EnvironmentClass { id: id.clone(), ..Default::default() });
+        assert!(all.get("b").lock().state.environment_classes.get(&id).is_none());
+        assert!(all.get("a").lock().state.environment_classes.get(&id).is_some());
+    }
+
+    #[test]
+    fn the_least_recently_used_session_goes_when_full() {
+        let all = sessions(Limits { max_sessions: 2, ..Limits::default() });
+        all.get("a");
+        std::thread::sleep(Duration::from_millis(2));
+        all.get("b");
+        all.get("a");
+        all.get("c");
+        let ids: Vec<String> = all.existing().iter().map(|s| s.lock().id.clone()).collect();
+        assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn idle_sessions_expire() {
+        let all = sessions(Limits { idle_ttl: Duration::from_millis(1), ..Limits::default() });
+        all.get("old");
+        std::thread::sleep(Duration::from_millis(5));
+        all.get("new");
+        let ids: Vec<String> = all.existing().iter().map(|s| s.lock().id.clone()).collect();
+        assert_eq!(ids, ["new"]);
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(Sessions::check_id("ci-job_42.run:1").is_ok());
+        for bad in ["", "a b", "x/y", &"x".repeat(129)] {
+            assert_eq!(Sessions::check_id(bad).unwrap_err().code, Code::InvalidArgument, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_record_budget_is_enforced() {
+        let all = sessions(Limits { max_new_records: 1, ..Limits::default() });
+        let s = all.get("a");
+        assert!(s.lock().check_budget().is_ok());
+        let mut guard = s.lock();
+        let id = guard.state.new_id();
+        guard.state.host_tokens.insert(crate::store::records::HostToken { id, ..Default::default() });
+        assert_eq!(guard.check_budget().unwrap_err().code, Code::ResourceExhausted);
+    }
+}
