@@ -1,20 +1,27 @@
 //! The application a server serves: the contract, the endpoint table built from it, the
-//! shared state, and the settings that shape every call.
+//! sessions holding state, the scenario library, auth, and the settings that shape every call.
 
+use crate::auth::Auth;
 use crate::contract::{Contract, Procedure};
+use crate::scenario::{Library, Scenario};
 use crate::service::{self, Handler};
+use crate::session::{Limits, Sessions, DEFAULT_SESSION};
 use crate::store::{Fixtures, State};
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Settings that shape how requests are read.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Reject unknown JSON fields instead of ignoring them.
     pub strict: bool,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes; for a compressed body, also the largest
+    /// it may decompress to.
     pub max_body_bytes: usize,
+    /// The origins browsers may call the mock from (CORS).
+    pub cors: crate::cors::AllowedOrigins,
 }
 
 impl Default for Settings {
@@ -22,6 +29,7 @@ impl Default for Settings {
         Settings {
             strict: false,
             max_body_bytes: 4 * 1024 * 1024,
+            cors: crate::cors::AllowedOrigins::default(),
         }
     }
 }
@@ -38,7 +46,12 @@ pub struct App {
     pub contract: Contract,
     pub settings: Settings,
     endpoints: HashMap<String, Endpoint>,
-    state: Mutex<State>,
+    pub sessions: Sessions,
+    pub scenarios: RwLock<Library>,
+    /// Scenarios switched on for every session (`serve --scenario`, or the control plane).
+    pub active: RwLock<Vec<String>>,
+    /// Some when `--require-auth` is on.
+    pub auth: Option<Auth>,
 }
 
 impl App {
@@ -64,11 +77,15 @@ impl App {
                 )
             })
             .collect();
+        let scenarios = Library::load(&contract, None).expect("the shipped scenarios are valid");
         App {
             contract,
             settings,
             endpoints,
-            state: Mutex::new(state),
+            sessions: Sessions::new(state, 0, Limits::default()),
+            scenarios: RwLock::new(scenarios),
+            active: RwLock::new(Vec::new()),
+            auth: None,
         }
     }
 
@@ -79,16 +96,58 @@ impl App {
             crate::store::fixtures::load(&contract, crate::store::fixtures::Source::Embedded)
                 .expect("the embedded fixtures are valid");
         App::new(contract, State::new(&fixtures, seed), Settings::default())
+            .with_sessions(seed.unwrap_or(0), Limits::default())
+    }
+
+    /// Replaces the session limits and the seed sessions derive their scenario generators from.
+    pub fn with_sessions(mut self, seed: u64, limits: Limits) -> App {
+        self.sessions = Sessions::new(self.sessions.template(), seed, limits);
+        self
+    }
+
+    /// Uses this scenario library, with these scenarios on for every session.
+    pub fn with_scenarios(mut self, library: Library, active: Vec<String>) -> Result<App, String> {
+        if let Some(name) = active.iter().find(|n| library.get(n).is_none()) {
+            return Err(library.unknown(name));
+        }
+        self.scenarios = RwLock::new(library);
+        self.active = RwLock::new(active);
+        Ok(self)
+    }
+
+    pub fn with_auth(mut self, auth: Auth) -> App {
+        self.auth = Some(auth);
+        self
     }
 
     pub fn endpoint(&self, path: &str) -> Option<&Endpoint> {
         self.endpoints.get(path)
     }
 
-    /// Runs `f` with exclusive access to the state. Handlers are synchronous, so the lock is
-    /// never held across an `.await`; parking_lot's mutex does not poison if a handler panics.
+    /// Runs `f` with exclusive access to the default session's state.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.state.lock())
+        f(&mut self.sessions.get(DEFAULT_SESSION).lock().state)
+    }
+
+    /// The scenarios that apply to a call: those named in its `x-mock-scenario` header, then
+    /// the session's, then the server-wide ones.
+    pub fn scenarios_for(
+        &self,
+        requested: &[String],
+        session_active: &[String],
+    ) -> Result<Vec<Arc<Scenario>>, String> {
+        let library = self.scenarios.read();
+        let global = self.active.read();
+        let mut names: Vec<&String> = Vec::new();
+        for name in requested.iter().chain(session_active).chain(global.iter()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+            .into_iter()
+            .map(|n| library.get(n).ok_or_else(|| library.unknown(n)))
+            .collect()
     }
 
     /// The description `GET /` answers: name, version and every method.
@@ -116,7 +175,7 @@ impl App {
     }
 }
 
-/// Reuses the fixtures type so callers building an App by hand need only this module.
+/// The starting state: the fixtures plus `generate` fake records per resource.
 pub fn state_from(fixtures: &Fixtures, seed: Option<u64>, generate: usize) -> State {
     let mut state = State::new(fixtures, seed);
     crate::store::generate(&mut state, generate);

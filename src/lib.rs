@@ -13,16 +13,22 @@
 //! - [`service`]: one handler per method, domain logic only, routed by the `HANDLERS` table.
 //! - [`pipeline`]: the steps every call runs through; [`http`] the hyper glue around them.
 //! - [`app`]: the shared application; [`server`]: the accept loop with graceful shutdown.
+//! - [`cors`]: allowed origins and preflights; [`openapi`]: the contract as OpenAPI 3.1.
 //!
 //! Embedding it in a test: bind `127.0.0.1:0`, build an [`app::App`], and spawn
 //! [`server::run`] with the listener and a shutdown future.
 
+pub mod admin;
 pub mod app;
+pub mod auth;
+pub mod body;
 pub mod codec;
 pub mod contract;
+pub mod cors;
 pub mod error;
 pub mod http;
 pub mod journal;
+pub mod openapi;
 pub mod pipeline;
 pub mod scenario;
 pub mod server;

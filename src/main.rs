@@ -2,12 +2,16 @@
 
 use clap::{Parser, Subcommand};
 use gitpod_mock::app::{self, App, Settings};
+use gitpod_mock::auth::Auth;
 use gitpod_mock::contract::Contract;
+use gitpod_mock::scenario::Library;
+use gitpod_mock::session::{Limits, DEFAULT_SESSION};
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A mock of Gitpod's RunnerConfigurationService for client tests, CI contract checks and
 /// frontend development. It answers all 16 documented methods over Connect from in-memory
@@ -31,11 +35,20 @@ enum Command {
         #[arg(long)]
         response: bool,
     },
-    /// Check a fixtures directory and list every problem; exits non-zero if there are any.
+    /// Print the contract as an OpenAPI 3.1 document (JSON): paths, schemas, errors, examples.
+    Openapi {
+        /// The server URL the document names.
+        #[arg(long, default_value = "http://127.0.0.1:4010")]
+        server: String,
+    },
+    /// Check a fixtures directory (and scenario files) and list every problem; exits non-zero if there are any.
     Check {
-        /// The directory to check.
+        /// The fixtures directory to check.
         #[arg(default_value = "fixtures")]
         dir: PathBuf,
+        /// Also check the scenario files in this directory.
+        #[arg(long)]
+        scenario_dir: Option<PathBuf>,
     },
 }
 
@@ -62,6 +75,49 @@ struct ServeArgs {
     /// Largest request body accepted; larger ones get resource_exhausted.
     #[arg(long, env = "GITPOD_MOCK_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     max_body_bytes: usize,
+    /// A browser origin allowed to call the mock (CORS), e.g. http://localhost:5173; repeatable,
+    /// `*` for any. Default: any origin when listening on loopback, none otherwise.
+    #[arg(
+        long = "cors-origin",
+        env = "GITPOD_MOCK_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origin: Vec<String>,
+    /// Switch a scenario on for every session (repeatable), e.g. --scenario flaky.
+    #[arg(
+        long = "scenario",
+        env = "GITPOD_MOCK_SCENARIOS",
+        value_delimiter = ','
+    )]
+    scenarios: Vec<String>,
+    /// Load scenario files (*.yaml, *.json) from this directory besides the shipped ones.
+    #[arg(long, env = "GITPOD_MOCK_SCENARIO_DIR")]
+    scenario_dir: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>` on every call (unauthenticated otherwise).
+    #[arg(long, env = "GITPOD_MOCK_REQUIRE_AUTH")]
+    require_auth: bool,
+    /// With --require-auth: the accepted tokens, some read-only (YAML or JSON, see README).
+    #[arg(long, env = "GITPOD_MOCK_AUTH_FILE", requires = "require_auth")]
+    auth_file: Option<PathBuf>,
+    /// Load the default session's state from FILE at start (if it exists) and save it there at shutdown.
+    #[arg(long, env = "GITPOD_MOCK_STATE")]
+    state: Option<PathBuf>,
+    /// Journal entries kept per session (a ring buffer; the oldest go first).
+    #[arg(long, env = "GITPOD_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
+    journal_size: usize,
+    /// Sessions kept at once; beyond it the least recently used one is dropped.
+    #[arg(long, env = "GITPOD_MOCK_MAX_SESSIONS", default_value_t = 256)]
+    max_sessions: usize,
+    /// Seconds after which an idle session is dropped.
+    #[arg(long, env = "GITPOD_MOCK_SESSION_TTL_SECS", default_value_t = 900)]
+    session_ttl_secs: u64,
+    /// Records a session may create beyond its starting data (resource_exhausted after).
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_SESSION_MAX_RECORDS",
+        default_value_t = 10_000
+    )]
+    session_max_records: usize,
 }
 
 fn main() -> ExitCode {
@@ -69,7 +125,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Schemas { method, response } => schemas(method.as_deref(), response),
-        Command::Check { dir } => check(&dir),
+        Command::Openapi { server } => {
+            let document = gitpod_mock::openapi::document(&Contract::load(), &server);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).expect("serializable")
+            );
+            Ok(())
+        }
+        Command::Check { dir, scenario_dir } => check(&dir, scenario_dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,12 +152,38 @@ fn load_fixtures(contract: &Contract, dir: Option<&PathBuf>) -> Result<Fixtures,
 fn serve(args: ServeArgs) -> Result<(), String> {
     let contract = Contract::load();
     let fixtures = load_fixtures(&contract, args.fixtures.as_ref())?;
-    let state = app::state_from(&fixtures, args.seed, args.generate);
+    let library = Library::load(&contract, args.scenario_dir.as_deref())
+        .map_err(|e| format!("invalid scenarios:\n{e}"))?;
+    let mut state = app::state_from(&fixtures, args.seed, args.generate);
+    if let Some(path) = args.state.as_ref().filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+        state
+            .import(&value)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let settings = Settings {
         strict: args.strict,
         max_body_bytes: args.max_body_bytes,
+        cors: gitpod_mock::cors::AllowedOrigins::for_host(&args.cors_origin, &args.host),
     };
-    let app = Arc::new(App::new(contract, state, settings));
+    let limits = Limits {
+        max_sessions: args.max_sessions.max(1),
+        idle_ttl: Duration::from_secs(args.session_ttl_secs),
+        max_new_records: args.session_max_records,
+        journal_size: args.journal_size,
+    };
+    let mut app = App::new(contract, state, settings)
+        .with_sessions(args.seed.unwrap_or(0), limits)
+        .with_scenarios(library, args.scenarios.clone())?;
+    if args.require_auth {
+        app = app.with_auth(match &args.auth_file {
+            Some(path) => Auth::load(path)?,
+            None => Auth::any_token(),
+        });
+    }
+    let app = Arc::new(app);
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async {
@@ -102,9 +192,20 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         println!("gitpod-mock listening on http://{addr}");
-        gitpod_mock::server::run(listener, app, shutdown_signal()).await;
-        Ok(())
-    })
+        gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
+        Ok::<(), String>(())
+    })?;
+    if let Some(path) = &args.state {
+        let state = app.sessions.get(DEFAULT_SESSION).lock().state.export();
+        let text = serde_json::to_string_pretty(&state).expect("serializable");
+        std::fs::write(path, text)
+            .map_err(|e| format!("saving state to {}: {e}", path.display()))?;
+        eprintln!(
+            "gitpod-mock: saved the default session's state to {}",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -166,9 +267,22 @@ fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn check(dir: &PathBuf) -> Result<(), String> {
+fn check(dir: &PathBuf, scenario_dir: Option<&Path>) -> Result<(), String> {
     let contract = Contract::load();
-    let fixtures = load_fixtures(&contract, Some(dir))?;
+    let fixtures = load_fixtures(&contract, Some(dir));
+    let scenarios =
+        Library::load(&contract, scenario_dir).map_err(|e| format!("invalid scenarios:\n{e}"));
+    let (fixtures, scenarios) = match (fixtures, scenarios) {
+        (Ok(f), Ok(s)) => (f, s),
+        (f, s) => {
+            return Err([f.err(), s.err()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    };
+    println!("scenarios: ok ({} loaded)", scenarios.all().count());
     println!(
         "{}: ok ({} runners, {} schemas, {} environment classes, {} SCM integrations, {} host tokens)",
         dir.display(),

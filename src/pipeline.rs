@@ -1,14 +1,20 @@
-//! The one pipeline every call runs through: route, check protocol headers, read the body,
-//! decode, apply query overrides, validate, handle, encode. Each step returns
+//! The one pipeline every call runs through: route, check the method, protocol headers or
+//! GET query, compression and deadline, then (once `http` has the message) decode, apply query
+//! overrides, validate, handle, encode. Each step returns
 //! `Result<_, RpcError>`; `http` turns the outcome into a response.
 
 use crate::app::{App, Endpoint};
-use crate::codec::{self, Encoding};
+use crate::codec::{self, compression::Compression, Encoding};
 use crate::contract::Violation;
 use crate::error::{Code, ErrorDetail, RpcError};
+use crate::scenario::{spec::ConnectionFault, CallInfo, Decision};
+use crate::session::{Session, Sessions, DEFAULT_SESSION};
 use bytes::Bytes;
 use http::{HeaderMap, Method};
+use parking_lot::Mutex;
 use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The parts of an HTTP request the pipeline reads.
 pub struct Call<'a> {
@@ -18,10 +24,103 @@ pub struct Call<'a> {
     pub headers: &'a HeaderMap,
 }
 
+/// Where a call's request message comes from.
+pub enum Source {
+    /// The POST body, still to be read.
+    Body,
+    /// A Connect GET's `message` parameter, already percent- and base64-decoded.
+    Query(Bytes),
+}
+
+/// What the request line and headers say about a call, learned before any body is read.
+pub struct Accepted<'a> {
+    pub endpoint: &'a Endpoint,
+    pub encoding: Encoding,
+    /// How the request message is compressed.
+    pub compression: Compression,
+    /// How to compress a successful response, from `Accept-Encoding`.
+    pub response_compression: Compression,
+    /// The client's `Connect-Timeout-Ms`: the whole call, body included, must finish within it.
+    pub timeout: Option<Duration>,
+    pub source: Source,
+}
+
 /// A successful answer: the encoded body and its content type.
 pub struct Reply {
     pub content_type: &'static str,
     pub body: Vec<u8>,
+}
+
+/// What a call produced, and how long to hold it back before answering. A scripted delay is
+/// decided while the session is locked and slept after the lock is released, inside the call's
+/// deadline, so a delay longer than `Connect-Timeout-Ms` answers `deadline_exceeded`.
+pub struct Outcome {
+    pub answer: Answer,
+    pub delay: Duration,
+    /// Send the body `n` bytes at a time, this far apart.
+    pub dribble: Option<(usize, Duration)>,
+    /// Extra response headers from the scenario rule that fired.
+    pub headers: Vec<(String, String)>,
+    /// The scenario and rule (0-based) that fired, if any.
+    pub fired: Option<(String, usize)>,
+    /// The canonical request, for the journal; null if it could not be decoded.
+    pub request: Value,
+}
+
+/// What the client gets: a message, a Connect error, or a scripted answer that is neither.
+pub enum Answer {
+    Reply(Reply),
+    Error(RpcError),
+    Raw {
+        status: u16,
+        content_type: Option<String>,
+        body: String,
+    },
+    Connection(ConnectionFault),
+}
+
+impl From<Result<Reply, RpcError>> for Answer {
+    fn from(result: Result<Reply, RpcError>) -> Answer {
+        result.map_or_else(Answer::Error, Answer::Reply)
+    }
+}
+
+impl Outcome {
+    pub fn error(e: RpcError) -> Outcome {
+        Outcome {
+            answer: Answer::Error(e),
+            delay: Duration::ZERO,
+            dribble: None,
+            headers: Vec::new(),
+            fired: None,
+            request: Value::Null,
+        }
+    }
+}
+
+/// The session a call belongs to, from its `x-mock-session` header.
+pub fn session_of(
+    sessions: &Sessions,
+    headers: &HeaderMap,
+) -> Result<Arc<Mutex<Session>>, RpcError> {
+    let id = match headers.get("x-mock-session") {
+        None => DEFAULT_SESSION.to_string(),
+        Some(v) => String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
+    };
+    Sessions::check_id(&id)?;
+    Ok(sessions.get(&id))
+}
+
+/// The scenario names a call asks for in `x-mock-scenario` headers (comma-separated).
+fn requested_scenarios(headers: &HeaderMap) -> Vec<String> {
+    let values = headers.get_all("x-mock-scenario").iter();
+    let names = values.flat_map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect::<Vec<_>>()
+    });
+    names.filter(|s| !s.is_empty()).collect()
 }
 
 /// Strips the `/api` prefix the SDKs' default base URL carries.
@@ -31,8 +130,9 @@ pub fn route_path(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// Finds the endpoint for a POST and checks the headers, before any body is read.
-pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<(&'a Endpoint, Encoding), RpcError> {
+/// Routes a call and checks its method and headers (or, for GET, its query), before any body
+/// is read.
+pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<Accepted<'a>, RpcError> {
     let path = route_path(call.path);
     let endpoint = app.endpoint(path).ok_or_else(|| {
         RpcError::new(
@@ -41,71 +141,260 @@ pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<(&'a Endpoint, Encodi
         )
         .with_status(404)
     })?;
-    if call.method != Method::POST {
-        return Err(RpcError::new(
-            Code::Unknown,
-            format!(
-                "HTTP method {} is not allowed on {path}: use POST",
-                call.method
-            ),
-        )
-        .with_status(405)
-        .with_header("allow", "POST"));
-    }
-    if let Some(version) = call.headers.get("connect-protocol-version") {
-        if version.as_bytes() != b"1" {
-            let got = String::from_utf8_lossy(version.as_bytes());
-            return Err(RpcError::invalid_argument(format!(
-                "connect-protocol-version must be \"1\": got {got:?}"
-            )));
+    let side_effects = endpoint.procedure.side_effects;
+    let (encoding, compression, source) = match *call.method {
+        Method::POST => {
+            check_protocol_version(call.headers)?;
+            let (encoding, compression) = post_codec(call.headers)?;
+            (encoding, compression, Source::Body)
         }
+        Method::GET if !side_effects => {
+            let get = codec::get::parse(call.query)?;
+            (
+                get.encoding,
+                get.compression,
+                Source::Query(get.message.into()),
+            )
+        }
+        ref other => {
+            let (allow, why) = if side_effects {
+                ("POST", "use POST")
+            } else {
+                (
+                    "GET, POST",
+                    "use POST, or GET with the Connect query parameters",
+                )
+            };
+            return Err(RpcError::new(
+                Code::Unknown,
+                format!("HTTP method {other} is not allowed on {path}: {why}"),
+            )
+            .with_status(405)
+            .with_header("allow", allow));
+        }
+    };
+    let timeout = timeout(call.headers)?;
+    if let Some(auth) = &app.auth {
+        auth.check(call.headers, &endpoint.procedure.name, side_effects)?;
     }
-    let content_type = call
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let encoding = content_type.as_deref().and_then(Encoding::from_content_type).ok_or_else(|| {
-        let got = content_type.as_deref().unwrap_or("none");
-        RpcError::new(Code::Unknown, format!("content type {got:?} is not supported: use application/json or application/proto"))
-            .with_status(415)
-            .with_header("accept-post", "application/json, application/proto")
-    })?;
     if endpoint.handler.is_none() {
         return Err(RpcError::new(
             Code::Unimplemented,
             format!("gitpod-mock does not cover {} yet: the method exists in the real service but is not in the documented API", endpoint.procedure.name),
         ));
     }
-    Ok((endpoint, encoding))
+    let accept_encoding = call
+        .headers
+        .get(http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    Ok(Accepted {
+        endpoint,
+        encoding,
+        compression,
+        response_compression: Compression::negotiate(accept_encoding),
+        timeout,
+        source,
+    })
 }
 
-/// Runs a call whose body has been read: decode, override, validate, handle, encode.
+fn check_protocol_version(headers: &HeaderMap) -> Result<(), RpcError> {
+    match headers.get("connect-protocol-version") {
+        Some(version) if version.as_bytes() != b"1" => {
+            let got = String::from_utf8_lossy(version.as_bytes());
+            Err(RpcError::invalid_argument(format!(
+                "connect-protocol-version must be \"1\": got {got:?}"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The codec from `Content-Type` and the compression from `Content-Encoding` of a POST.
+fn post_codec(headers: &HeaderMap) -> Result<(Encoding, Compression), RpcError> {
+    let header = |name| {
+        headers
+            .get(name)
+            .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let content_type = header(http::header::CONTENT_TYPE);
+    let encoding = content_type.as_deref().and_then(Encoding::from_content_type).ok_or_else(|| {
+        let got = content_type.as_deref().unwrap_or("none");
+        RpcError::new(Code::Unknown, format!("content type {got:?} is not supported: use application/json or application/proto"))
+            .with_status(415)
+            .with_header("accept-post", "application/json, application/proto")
+    })?;
+    let compression = match header(http::header::CONTENT_ENCODING) {
+        Some(name) => Compression::from_name(&name, "content encoding")?,
+        None => Compression::Identity,
+    };
+    Ok((encoding, compression))
+}
+
+/// `Connect-Timeout-Ms`: a positive integer of at most 10 digits, in milliseconds.
+pub fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, RpcError> {
+    let Some(value) = headers.get("connect-timeout-ms") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    let millis = Some(text)
+        .filter(|t| (1..=10).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|ms| *ms > 0);
+    match millis {
+        Some(ms) => Ok(Some(Duration::from_millis(ms))),
+        None => Err(RpcError::invalid_argument(format!(
+            "connect-timeout-ms must be a positive integer of at most 10 digits: got {:?}",
+            String::from_utf8_lossy(value.as_bytes())
+        ))),
+    }
+}
+
+/// The error a call gets when it runs past its `Connect-Timeout-Ms`.
+pub fn deadline_exceeded(timeout: Duration) -> RpcError {
+    RpcError::new(
+        Code::DeadlineExceeded,
+        format!(
+            "the call did not finish within its connect-timeout-ms of {} ms",
+            timeout.as_millis()
+        ),
+    )
+}
+
+/// What a scenario may look at besides the message: the request headers and deadline.
+pub struct Context<'a> {
+    pub headers: &'a HeaderMap,
+    pub timeout: Option<Duration>,
+}
+
+/// Runs a call whose message has been read and decompressed: decode, override, let scenarios
+/// intercept, validate, handle, encode, all under the session's lock. `query` is the POST query
+/// string (SDK 0.x pagination); None for GET.
 pub fn execute(
     app: &App,
     endpoint: &Endpoint,
     encoding: Encoding,
     query: Option<&str>,
-    body: &Bytes,
+    message: &[u8],
+    cx: &Context<'_>,
+    session: &Mutex<Session>,
+) -> Outcome {
+    let procedure = &endpoint.procedure;
+    let request = match decode(app, endpoint, encoding, query, message) {
+        Ok(request) => request,
+        Err(e) => return Outcome::error(e),
+    };
+    let mut session = session.lock();
+    let decision = match app.scenarios_for(&requested_scenarios(cx.headers), &session.active) {
+        Err(e) => {
+            return Outcome {
+                request,
+                ..Outcome::error(RpcError::invalid_argument(format!("x-mock-scenario: {e}")))
+            }
+        }
+        Ok(scenarios) if scenarios.is_empty() => Decision::pass(),
+        Ok(scenarios) => {
+            let scenarios: Vec<&crate::scenario::Scenario> =
+                scenarios.iter().map(|s| s.as_ref()).collect();
+            let call = CallInfo {
+                method: &procedure.name,
+                body: &request,
+                headers: cx.headers,
+                timeout: cx.timeout,
+            };
+            session.scenarios.decide(&scenarios, &call, Instant::now())
+        }
+    };
+    let answer = match decision.outcome {
+        crate::scenario::Outcome::Continue => {
+            run(app, endpoint, encoding, &mut session, &request).into()
+        }
+        crate::scenario::Outcome::Error(e) => Answer::Error(e),
+        crate::scenario::Outcome::Respond(value) => respond(procedure, encoding, value).into(),
+        crate::scenario::Outcome::Raw {
+            status,
+            content_type,
+            body,
+        } => Answer::Raw {
+            status,
+            content_type,
+            body,
+        },
+        crate::scenario::Outcome::Connection(fault) => Answer::Connection(fault),
+    };
+    Outcome {
+        answer,
+        delay: decision.delay,
+        dribble: decision.dribble,
+        headers: decision.headers,
+        fired: decision.fired,
+        request,
+    }
+}
+
+fn decode(
+    app: &App,
+    endpoint: &Endpoint,
+    encoding: Encoding,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Value, RpcError> {
+    let message = codec::decode(
+        &endpoint.procedure.input,
+        encoding,
+        body,
+        app.settings.strict,
+    )?;
+    let mut request = codec::canonical(&message);
+    apply_query_pagination(&mut request, &endpoint.procedure, query)?;
+    Ok(request)
+}
+
+/// A scenario's custom success body, encoded through the method's response type.
+fn respond(
+    procedure: &crate::contract::Procedure,
+    encoding: Encoding,
+    value: Value,
+) -> Result<Reply, RpcError> {
+    let body = codec::encode(&procedure.output, encoding, value).map_err(|e| {
+        RpcError::internal(format!(
+            "the scenario's respond body is not a valid {}: {}",
+            procedure.output.full_name(),
+            e.message
+        ))
+    })?;
+    Ok(Reply {
+        content_type: encoding.content_type(),
+        body,
+    })
+}
+
+/// Validates the request, then runs the handler on the session's state and encodes its answer.
+fn run(
+    app: &App,
+    endpoint: &Endpoint,
+    encoding: Encoding,
+    session: &mut Session,
+    request: &Value,
 ) -> Result<Reply, RpcError> {
     let procedure = &endpoint.procedure;
-    let message = codec::decode(&procedure.input, encoding, body, app.settings.strict)?;
-    let mut request = codec::canonical(&message);
-    apply_query_pagination(&mut request, procedure, query)?;
-    if let Err(violations) = app.contract.validate_request(&procedure.input, &request) {
+    if let Err(violations) = app.contract.validate_request(&procedure.input, request) {
         return Err(validation_error(app, &violations));
+    }
+    if procedure.name.starts_with("Create") {
+        session.check_budget()?;
     }
     let handler = endpoint
         .handler
         .expect("accept() refuses endpoints without a handler");
-    let response = app.with_state(|state| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(state, &request)))
+    let state = &mut session.state;
+    let response =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(state, request)))
             .unwrap_or_else(|_| {
                 Err(RpcError::internal(format!(
                     "the mock's {} handler failed; this is a gitpod-mock bug",
                     procedure.name
                 )))
-            })
-    })?;
+            })?;
     let body = codec::encode(&procedure.output, encoding, response)?;
     Ok(Reply {
         content_type: encoding.content_type(),
@@ -126,7 +415,7 @@ fn apply_query_pagination(
     }
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = percent_decode(value);
+        let value = String::from_utf8_lossy(&codec::get::percent_decode(value)).into_owned();
         let pagination = request
             .as_object_mut()
             .expect("canonical requests are objects")
@@ -146,29 +435,6 @@ fn apply_query_pagination(
         }
     }
     Ok(())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            (b'+', _) => out.push(b' '),
-            (b, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `invalid_argument` in the protovalidate style, with a `buf.validate.Violations` detail.
@@ -205,13 +471,5 @@ mod tests {
         assert_eq!(route_path("/api/gitpod.v1.X/Y"), "/gitpod.v1.X/Y");
         assert_eq!(route_path("/apix/Y"), "/apix/Y");
         assert_eq!(route_path("/gitpod.v1.X/Y"), "/gitpod.v1.X/Y");
-    }
-
-    #[test]
-    fn percent_decoding_handles_escapes_and_stray_percents() {
-        assert_eq!(percent_decode("a%3Db"), "a=b");
-        assert_eq!(percent_decode("a+b"), "a b");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

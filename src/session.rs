@@ -28,7 +28,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_sessions: 256, idle_ttl: Duration::from_secs(15 * 60), max_new_records: 10_000, journal_size: 1000 }
+        Limits {
+            max_sessions: 256,
+            idle_ttl: Duration::from_secs(15 * 60),
+            max_new_records: 10_000,
+            journal_size: 1000,
+        }
     }
 }
 
@@ -97,16 +102,27 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(template: State, seed: u64, limits: Limits) -> Sessions {
-        Sessions { map: Mutex::new(HashMap::new()), template: Mutex::new(template), seed, limits }
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            template: Mutex::new(template),
+            seed,
+            limits,
+        }
     }
 
     /// Checks a session id from a header: 1 to 128 of letters, digits and `-_.:`.
     pub fn check_id(id: &str) -> Result<(), RpcError> {
-        let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        let ok = !id.is_empty()
+            && id.len() <= 128
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
         if ok {
             Ok(())
         } else {
-            Err(RpcError::invalid_argument(format!("x-mock-session {id:?} is not a session id: use 1-128 letters, digits and -_.:")))
+            Err(RpcError::invalid_argument(format!(
+                "x-mock-session {id:?} is not a session id: use 1-128 letters, digits and -_.:"
+            )))
         }
     }
 
@@ -119,7 +135,9 @@ impl Sessions {
             return session.clone();
         }
         let ttl = self.limits.idle_ttl;
-        map.retain(|key, s| key == DEFAULT_SESSION || s.try_lock().is_none_or(|s| s.last_used.elapsed() < ttl));
+        map.retain(|key, s| {
+            key == DEFAULT_SESSION || s.try_lock().is_none_or(|s| s.last_used.elapsed() < ttl)
+        });
         if map.len() >= self.limits.max_sessions {
             let oldest = map
                 .iter()
@@ -181,14 +199,35 @@ mod tests {
         let all = sessions(Limits::default());
         let a = all.get("a");
         let id = a.lock().state.new_id();
-        a.lock().state.environment_classes.insert(crate::store::records::EnvironmentClass { id: id.clone(), ..Default::default() });
-        assert!(all.get("b").lock().state.environment_classes.get(&id).is_none());
-        assert!(all.get("a").lock().state.environment_classes.get(&id).is_some());
+        a.lock()
+            .state
+            .environment_classes
+            .insert(crate::store::records::EnvironmentClass {
+                id: id.clone(),
+                ..Default::default()
+            });
+        assert!(all
+            .get("b")
+            .lock()
+            .state
+            .environment_classes
+            .get(&id)
+            .is_none());
+        assert!(all
+            .get("a")
+            .lock()
+            .state
+            .environment_classes
+            .get(&id)
+            .is_some());
     }
 
     #[test]
     fn the_least_recently_used_session_goes_when_full() {
-        let all = sessions(Limits { max_sessions: 2, ..Limits::default() });
+        let all = sessions(Limits {
+            max_sessions: 2,
+            ..Limits::default()
+        });
         all.get("a");
         std::thread::sleep(Duration::from_millis(2));
         all.get("b");
@@ -200,7 +239,10 @@ mod tests {
 
     #[test]
     fn idle_sessions_expire() {
-        let all = sessions(Limits { idle_ttl: Duration::from_millis(1), ..Limits::default() });
+        let all = sessions(Limits {
+            idle_ttl: Duration::from_millis(1),
+            ..Limits::default()
+        });
         all.get("old");
         std::thread::sleep(Duration::from_millis(5));
         all.get("new");
@@ -212,18 +254,34 @@ mod tests {
     fn ids_are_checked() {
         assert!(Sessions::check_id("ci-job_42.run:1").is_ok());
         for bad in ["", "a b", "x/y", &"x".repeat(129)] {
-            assert_eq!(Sessions::check_id(bad).unwrap_err().code, Code::InvalidArgument, "{bad:?}");
+            assert_eq!(
+                Sessions::check_id(bad).unwrap_err().code,
+                Code::InvalidArgument,
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn the_record_budget_is_enforced() {
-        let all = sessions(Limits { max_new_records: 1, ..Limits::default() });
+        let all = sessions(Limits {
+            max_new_records: 1,
+            ..Limits::default()
+        });
         let s = all.get("a");
         assert!(s.lock().check_budget().is_ok());
         let mut guard = s.lock();
         let id = guard.state.new_id();
-        guard.state.host_tokens.insert(crate::store::records::HostToken { id, ..Default::default() });
-        assert_eq!(guard.check_budget().unwrap_err().code, Code::ResourceExhausted);
+        guard
+            .state
+            .host_tokens
+            .insert(crate::store::records::HostToken {
+                id,
+                ..Default::default()
+            });
+        assert_eq!(
+            guard.check_budget().unwrap_err().code,
+            Code::ResourceExhausted
+        );
     }
 }

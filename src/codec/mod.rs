@@ -1,7 +1,9 @@
 //! Connect unary wire formats: decoding request bodies (JSON or binary protobuf) into the
 //! canonical proto3 JSON the rest of the pipeline reads, and encoding responses back.
 
+pub mod compression;
 mod duplicates;
+pub mod get;
 
 use crate::error::RpcError;
 use prost::Message;

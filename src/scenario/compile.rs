@@ -1,7 +1,10 @@
 //! Turns a scenario file into checked, ready-to-run rules: method names resolved against the
 //! contract, codes parsed, regexes compiled, and exactly one action per rule.
 
-use super::spec::{ConnectionFault, DelaySpec, DribbleSpec, ErrorSpec, MatchSpec, Predicate, RawSpec, RuleSpec, ScenarioSpec, WhenSpec};
+use super::spec::{
+    ConnectionFault, DelaySpec, DribbleSpec, ErrorSpec, MatchSpec, Predicate, RawSpec, RuleSpec,
+    ScenarioSpec, WhenSpec,
+};
 use crate::contract::Contract;
 use crate::error::{Code, ErrorDetail, RpcError};
 use base64::Engine;
@@ -39,8 +42,14 @@ pub enum Action {
     Raw(RawSpec),
     Connection(ConnectionFault),
     Respond(Value),
-    RateLimit { capacity: u32, per_second: f64 },
-    ExceedDeadline { margin_ms: u64, fallback_ms: u64 },
+    RateLimit {
+        capacity: u32,
+        per_second: f64,
+    },
+    ExceedDeadline {
+        margin_ms: u64,
+        fallback_ms: u64,
+    },
 }
 
 /// A compiled field predicate.
@@ -56,8 +65,12 @@ pub enum FieldTest {
 impl Scenario {
     /// Parses and checks a scenario file. The error names the file, the rule and the reason.
     pub fn parse(contract: &Contract, file: &str, text: &str) -> Result<Scenario, String> {
-        let spec: ScenarioSpec = serde_saphyr::from_str(text).map_err(|e| format!("{file}: {e}"))?;
-        let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file);
+        let spec: ScenarioSpec =
+            serde_saphyr::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let stem = std::path::Path::new(file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(file);
         let name = spec.name.clone().unwrap_or_else(|| stem.to_string());
         if spec.rules.is_empty() {
             return Err(format!("{file}: a scenario needs at least one rule"));
@@ -66,21 +79,39 @@ impl Scenario {
             .rules
             .iter()
             .enumerate()
-            .map(|(i, rule)| compile_rule(contract, rule).map_err(|reason| format!("{file}: rule {}: {reason}", i + 1)))
+            .map(|(i, rule)| {
+                compile_rule(contract, rule)
+                    .map_err(|reason| format!("{file}: rule {}: {reason}", i + 1))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Scenario { name, description: spec.description, file: file.to_string(), rules })
+        Ok(Scenario {
+            name,
+            description: spec.description,
+            file: file.to_string(),
+            rules,
+        })
     }
 }
 
 fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
-    let MatchSpec { method, body, fields, headers } = &rule.matcher;
+    let MatchSpec {
+        method,
+        body,
+        fields,
+        headers,
+    } = &rule.matcher;
     let methods: Vec<String> = method.items().iter().map(|m| m.to_string()).collect();
     for pattern in &methods {
         if !contract.procedures().iter().any(|p| glob(pattern, &p.name)) {
-            return Err(format!("method {pattern:?} matches no method of the service"));
+            return Err(format!(
+                "method {pattern:?} matches no method of the service"
+            ));
         }
     }
-    let fields = fields.iter().map(|(path, p)| Ok((path.clone(), field_test(p)?))).collect::<Result<_, String>>()?;
+    let fields = fields
+        .iter()
+        .map(|(path, p)| Ok((path.clone(), field_test(p)?)))
+        .collect::<Result<_, String>>()?;
     check_when(&rule.when)?;
     if let Some(delay) = &rule.delay {
         check_delay(delay)?;
@@ -92,12 +123,19 @@ fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
         methods,
         body: body.clone(),
         fields,
-        headers: headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
         when: rule.when.clone(),
         action: action(rule)?,
         delay: rule.delay.clone(),
         dribble: rule.dribble.clone(),
-        response_headers: rule.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect(),
+        response_headers: rule
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
     })
 }
 
@@ -122,10 +160,16 @@ fn action(rule: &RuleSpec) -> Result<Action, String> {
         if limit.capacity == 0 || limit.per_second.is_nan() || limit.per_second <= 0.0 {
             return Err("rate_limit needs capacity >= 1 and per_second > 0".into());
         }
-        actions.push(Action::RateLimit { capacity: limit.capacity, per_second: limit.per_second });
+        actions.push(Action::RateLimit {
+            capacity: limit.capacity,
+            per_second: limit.per_second,
+        });
     }
     if let Some(d) = &rule.exceed_deadline {
-        actions.push(Action::ExceedDeadline { margin_ms: d.margin_ms.unwrap_or(50), fallback_ms: d.fallback_ms.unwrap_or(1000) });
+        actions.push(Action::ExceedDeadline {
+            margin_ms: d.margin_ms.unwrap_or(50),
+            fallback_ms: d.fallback_ms.unwrap_or(1000),
+        });
     }
     match actions.len() {
         0 if rule.pass || rule.delay.is_some() || rule.dribble.is_some() || !rule.headers.is_empty() => Ok(Action::Pass),
@@ -138,20 +182,37 @@ fn action(rule: &RuleSpec) -> Result<Action, String> {
 fn rpc_error(spec: &ErrorSpec) -> Result<RpcError, String> {
     let (name, message, details) = match spec {
         ErrorSpec::Code(code) => (code, None, &Vec::new()),
-        ErrorSpec::Full { code, message, details } => (code, message.clone(), details),
+        ErrorSpec::Full {
+            code,
+            message,
+            details,
+        } => (code, message.clone(), details),
     };
     let code = Code::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Code::all().map(Code::as_str).collect();
-        format!("unknown error code {name:?}; codes are: {}", names.join(", "))
+        format!(
+            "unknown error code {name:?}; codes are: {}",
+            names.join(", ")
+        )
     })?;
-    let mut error = RpcError::new(code, message.unwrap_or_else(|| format!("scripted {} from gitpod-mock scenario", code.as_str())));
+    let mut error = RpcError::new(
+        code,
+        message.unwrap_or_else(|| format!("scripted {} from gitpod-mock scenario", code.as_str())),
+    );
     for detail in details {
-        let type_name = detail["type"].as_str().ok_or("an error detail needs a \"type\"")?.to_string();
+        let type_name = detail["type"]
+            .as_str()
+            .ok_or("an error detail needs a \"type\"")?
+            .to_string();
         let value = detail["value"].as_str().unwrap_or_default();
         let value = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(value.trim_end_matches('='))
             .map_err(|e| format!("error detail value is not base64: {e}"))?;
-        error = error.with_detail(ErrorDetail { type_name, value, debug: detail.get("debug").cloned().unwrap_or(Value::Null) });
+        error = error.with_detail(ErrorDetail {
+            type_name,
+            value,
+            debug: detail.get("debug").cloned().unwrap_or(Value::Null),
+        });
     }
     Ok(error)
 }
@@ -169,7 +230,9 @@ fn field_test(predicate: &Predicate) -> Result<FieldTest, String> {
         tests.push(FieldTest::OneOf(v.clone()));
     }
     if let Some(re) = &test.matches {
-        tests.push(FieldTest::Matches(regex::Regex::new(re).map_err(|e| format!("bad regex {re:?}: {e}"))?));
+        tests.push(FieldTest::Matches(
+            regex::Regex::new(re).map_err(|e| format!("bad regex {re:?}: {e}"))?,
+        ));
     }
     if let Some(v) = &test.contains {
         tests.push(FieldTest::Contains(v.clone()));
@@ -179,7 +242,9 @@ fn field_test(predicate: &Predicate) -> Result<FieldTest, String> {
     }
     match tests.len() {
         1 => Ok(tests.remove(0)),
-        _ => Err("a field predicate has exactly one of equals, in, matches, contains, exists".into()),
+        _ => {
+            Err("a field predicate has exactly one of equals, in, matches, contains, exists".into())
+        }
     }
 }
 
@@ -194,9 +259,15 @@ fn check_when(when: &WhenSpec) -> Result<(), String> {
 }
 
 fn check_delay(d: &DelaySpec) -> Result<(), String> {
-    let kinds = [d.ms.is_some(), d.min_ms.is_some(), d.median_ms.is_some()].iter().filter(|k| **k).count();
+    let kinds = [d.ms.is_some(), d.min_ms.is_some(), d.median_ms.is_some()]
+        .iter()
+        .filter(|k| **k)
+        .count();
     if kinds != 1 {
-        return Err("a delay is one of: ms, min_ms with max_ms (uniform), median_ms with sigma (lognormal)".into());
+        return Err(
+            "a delay is one of: ms, min_ms with max_ms (uniform), median_ms with sigma (lognormal)"
+                .into(),
+        );
     }
     if d.min_ms.is_some() && d.max_ms.is_none_or(|max| max < d.min_ms.unwrap_or(0)) {
         return Err("a uniform delay needs max_ms >= min_ms".into());
@@ -212,7 +283,9 @@ pub fn glob(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
         Some((prefix, rest)) => {
-            let Some(tail) = name.strip_prefix(prefix) else { return false };
+            let Some(tail) = name.strip_prefix(prefix) else {
+                return false;
+            };
             (0..=tail.len()).any(|i| tail.is_char_boundary(i) && glob(rest, &tail[i..]))
         }
     }
@@ -244,14 +317,22 @@ mod tests {
         ];
         for (text, expected) in cases {
             let err = Scenario::parse(&contract, "x.yaml", text).unwrap_err();
-            assert!(err.starts_with("x.yaml: ") && err.contains(expected), "{err}");
+            assert!(
+                err.starts_with("x.yaml: ") && err.contains(expected),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn fail_twice_then_succeed_reads_as_one_rule() {
         let contract = Contract::load();
-        let s = Scenario::parse(&contract, "scenarios/retry.yaml", "rules:\n  - when: {first: 2}\n    error: unavailable\n").unwrap();
+        let s = Scenario::parse(
+            &contract,
+            "scenarios/retry.yaml",
+            "rules:\n  - when: {first: 2}\n    error: unavailable\n",
+        )
+        .unwrap();
         assert_eq!(s.name, "retry");
         assert!(matches!(&s.rules[0].action, Action::Error(e) if e.code == Code::Unavailable));
         assert_eq!(s.rules[0].when.first, Some(2));

@@ -5,12 +5,14 @@ mod compile;
 mod runtime;
 pub mod spec;
 
+pub use compile::glob;
 pub use compile::{Action, Rule, Scenario};
-pub use runtime::{CallInfo, Decision, Outcome, Runtime};
+pub use runtime::{contains as runtime_contains, CallInfo, Decision, Outcome, RuleCount, Runtime};
 
 use crate::contract::Contract;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The scenarios shipped with the mock, embedded by build.rs as (file name, contents).
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
@@ -18,20 +20,28 @@ const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.
 /// Every loaded scenario, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
-    scenarios: BTreeMap<String, Scenario>,
+    scenarios: BTreeMap<String, Arc<Scenario>>,
 }
 
 impl Library {
     /// The shipped scenarios plus those in `dir`, which override shipped ones of the same name.
     /// Every problem in every file is reported.
     pub fn load(contract: &Contract, dir: Option<&Path>) -> Result<Library, String> {
-        let mut files: Vec<(String, String)> = EMBEDDED.iter().map(|(n, t)| (format!("scenarios/{n}"), t.to_string())).collect();
+        let mut files: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(n, t)| (format!("scenarios/{n}"), t.to_string()))
+            .collect();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| is_scenario_file(p)).collect();
+            let mut paths: Vec<_> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| is_scenario_file(p))
+                .collect();
             paths.sort();
             for path in paths {
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 files.push((path.display().to_string(), text));
             }
         }
@@ -40,7 +50,7 @@ impl Library {
         for (file, text) in files {
             match Scenario::parse(contract, &file, &text) {
                 Ok(scenario) => {
-                    library.scenarios.insert(scenario.name.clone(), scenario);
+                    library.insert(scenario);
                 }
                 Err(e) => errors.push(e),
             }
@@ -52,25 +62,32 @@ impl Library {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Scenario> {
-        self.scenarios.get(name)
+    pub fn get(&self, name: &str) -> Option<Arc<Scenario>> {
+        self.scenarios.get(name).cloned()
     }
 
+    /// Adds a scenario, replacing one of the same name.
     pub fn insert(&mut self, scenario: Scenario) {
-        self.scenarios.insert(scenario.name.clone(), scenario);
+        self.scenarios
+            .insert(scenario.name.clone(), Arc::new(scenario));
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &Scenario> {
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Scenario>> {
         self.scenarios.values()
     }
 
     /// The error for a name that is not loaded, listing those that are.
     pub fn unknown(&self, name: &str) -> String {
         let names: Vec<&str> = self.scenarios.keys().map(String::as_str).collect();
-        format!("unknown scenario {name:?}; loaded scenarios are: {}", names.join(", "))
+        format!(
+            "unknown scenario {name:?}; loaded scenarios are: {}",
+            names.join(", ")
+        )
     }
 }
 
 fn is_scenario_file(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }

@@ -26,7 +26,11 @@ pub struct CallInfo<'a> {
 pub enum Outcome {
     Continue,
     Error(RpcError),
-    Raw { status: u16, content_type: Option<String>, body: String },
+    Raw {
+        status: u16,
+        content_type: Option<String>,
+        body: String,
+    },
     Connection(ConnectionFault),
     Respond(Value),
 }
@@ -43,7 +47,13 @@ pub struct Decision {
 
 impl Decision {
     pub fn pass() -> Decision {
-        Decision { fired: None, delay: Duration::ZERO, outcome: Outcome::Continue, dribble: None, headers: Vec::new() }
+        Decision {
+            fired: None,
+            delay: Duration::ZERO,
+            outcome: Outcome::Continue,
+            dribble: None,
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -71,7 +81,11 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime whose random choices repeat exactly for the same seed.
     pub fn new(seed: u64) -> Runtime {
-        Runtime { rng: Xoshiro256PlusPlus::seed_from_u64(seed), counts: BTreeMap::new(), buckets: BTreeMap::new() }
+        Runtime {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            counts: BTreeMap::new(),
+            buckets: BTreeMap::new(),
+        }
     }
 
     pub fn counts(&self) -> &BTreeMap<(String, usize), RuleCount> {
@@ -79,7 +93,12 @@ impl Runtime {
     }
 
     /// Runs the call past each scenario's rules in order; the first rule that fires decides.
-    pub fn decide(&mut self, scenarios: &[&Scenario], call: &CallInfo<'_>, now: Instant) -> Decision {
+    pub fn decide(
+        &mut self,
+        scenarios: &[&Scenario],
+        call: &CallInfo<'_>,
+        now: Instant,
+    ) -> Decision {
         for scenario in scenarios {
             for (index, rule) in scenario.rules.iter().enumerate() {
                 if !matches(rule, call) {
@@ -95,16 +114,26 @@ impl Runtime {
                     continue;
                 }
                 let outcome = match &rule.action {
-                    Action::RateLimit { capacity, per_second } => match self.take_token(&key, *capacity, *per_second, now) {
+                    Action::RateLimit {
+                        capacity,
+                        per_second,
+                    } => match self.take_token(&key, *capacity, *per_second, now) {
                         Ok(()) => continue,
                         Err(wait) => rate_limited(wait),
                     },
                     Action::Pass => Outcome::Continue,
                     Action::Error(e) => Outcome::Error(e.clone()),
-                    Action::Raw(raw) => Outcome::Raw { status: raw.status, content_type: raw.content_type.clone(), body: raw.body.clone() },
+                    Action::Raw(raw) => Outcome::Raw {
+                        status: raw.status,
+                        content_type: raw.content_type.clone(),
+                        body: raw.body.clone(),
+                    },
                     Action::Connection(fault) => Outcome::Connection(*fault),
                     Action::Respond(body) => Outcome::Respond(body.clone()),
-                    Action::ExceedDeadline { .. } => Outcome::Error(RpcError::new(Code::DeadlineExceeded, "the request's deadline passed")),
+                    Action::ExceedDeadline { .. } => Outcome::Error(RpcError::new(
+                        Code::DeadlineExceeded,
+                        "the request's deadline passed",
+                    )),
                 };
                 self.counts.entry(key.clone()).or_default().fired += 1;
                 let mut headers = rule.response_headers.clone();
@@ -112,13 +141,32 @@ impl Runtime {
                     headers.extend(e.headers.iter().map(|(k, v)| (k.to_string(), v.clone())));
                 }
                 let delay = match &rule.action {
-                    Action::ExceedDeadline { margin_ms, fallback_ms } => {
-                        call.timeout.map_or(Duration::from_millis(*fallback_ms), |t| t + Duration::from_millis(*margin_ms))
-                    }
-                    _ => rule.delay.as_ref().map_or(Duration::ZERO, |d| self.sample_delay(d)),
+                    Action::ExceedDeadline {
+                        margin_ms,
+                        fallback_ms,
+                    } => call
+                        .timeout
+                        .map_or(Duration::from_millis(*fallback_ms), |t| {
+                            t + Duration::from_millis(*margin_ms)
+                        }),
+                    _ => rule
+                        .delay
+                        .as_ref()
+                        .map_or(Duration::ZERO, |d| self.sample_delay(d)),
                 };
-                let dribble = rule.dribble.as_ref().map(|DribbleSpec { chunk_bytes, interval_ms }| (*chunk_bytes, Duration::from_millis(*interval_ms)));
-                return Decision { fired: Some(key), delay, outcome, dribble, headers };
+                let dribble = rule.dribble.as_ref().map(
+                    |DribbleSpec {
+                         chunk_bytes,
+                         interval_ms,
+                     }| (*chunk_bytes, Duration::from_millis(*interval_ms)),
+                );
+                return Decision {
+                    fired: Some(key),
+                    delay,
+                    outcome,
+                    dribble,
+                    headers,
+                };
             }
         }
         Decision::pass()
@@ -134,8 +182,17 @@ impl Runtime {
     }
 
     /// Takes a token from the rule's bucket, or says how long until one is back.
-    fn take_token(&mut self, key: &(String, usize), capacity: u32, per_second: f64, now: Instant) -> Result<(), Duration> {
-        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: f64::from(capacity), at: now });
+    fn take_token(
+        &mut self,
+        key: &(String, usize),
+        capacity: u32,
+        per_second: f64,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
+            tokens: f64::from(capacity),
+            at: now,
+        });
         let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * per_second;
         bucket.tokens = (bucket.tokens + refill).min(f64::from(capacity));
         bucket.at = now;
@@ -151,10 +208,14 @@ impl Runtime {
         let ms = if let Some(ms) = d.ms {
             ms as f64
         } else if let Some(min) = d.min_ms {
-            self.rng.random_range(min as f64..=d.max_ms.unwrap_or(min) as f64)
+            self.rng
+                .random_range(min as f64..=d.max_ms.unwrap_or(min) as f64)
         } else {
             // Lognormal: median * e^(sigma * z), z standard normal by Box-Muller.
-            let (u1, u2): (f64, f64) = (self.rng.random::<f64>().max(f64::MIN_POSITIVE), self.rng.random());
+            let (u1, u2): (f64, f64) = (
+                self.rng.random::<f64>().max(f64::MIN_POSITIVE),
+                self.rng.random(),
+            );
             let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
             d.median_ms.unwrap_or(0) as f64 * (d.sigma.unwrap_or(0.0) * z).exp()
         };
@@ -165,25 +226,41 @@ impl Runtime {
 
 fn rate_limited(wait: Duration) -> Outcome {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let error = RpcError::new(Code::ResourceExhausted, format!("rate limit exceeded: retry in {secs}s"))
-        .with_header("retry-after", secs.to_string());
+    let error = RpcError::new(
+        Code::ResourceExhausted,
+        format!("rate limit exceeded: retry in {secs}s"),
+    )
+    .with_header("retry-after", secs.to_string());
     Outcome::Error(error)
 }
 
 fn matches(rule: &Rule, call: &CallInfo<'_>) -> bool {
     (rule.methods.is_empty() || rule.methods.iter().any(|m| glob(m, call.method)))
-        && rule.body.as_ref().is_none_or(|subset| contains(call.body, subset))
-        && rule.fields.iter().all(|(path, test)| field_matches(lookup(call.body, path), test))
+        && rule
+            .body
+            .as_ref()
+            .is_none_or(|subset| contains(call.body, subset))
+        && rule
+            .fields
+            .iter()
+            .all(|(path, test)| field_matches(lookup(call.body, path), test))
         && rule.headers.iter().all(|(name, want)| {
-            call.headers.get(name).and_then(|v| v.to_str().ok()).is_some_and(|got| want == "*" || got == want)
+            call.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|got| want == "*" || got == want)
         })
 }
 
 /// Whether `value` contains `subset`: objects by key, arrays element-wise in any order.
 pub fn contains(value: &Value, subset: &Value) -> bool {
     match (value, subset) {
-        (Value::Object(v), Value::Object(s)) => s.iter().all(|(k, sv)| v.get(k).is_some_and(|vv| contains(vv, sv))),
-        (Value::Array(v), Value::Array(s)) => s.iter().all(|sv| v.iter().any(|vv| contains(vv, sv))),
+        (Value::Object(v), Value::Object(s)) => s
+            .iter()
+            .all(|(k, sv)| v.get(k).is_some_and(|vv| contains(vv, sv))),
+        (Value::Array(v), Value::Array(s)) => {
+            s.iter().all(|sv| v.iter().any(|vv| contains(vv, sv)))
+        }
         _ => value == subset,
     }
 }
@@ -198,13 +275,21 @@ fn lookup<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 
 fn field_matches(value: Option<&Value>, test: &FieldTest) -> bool {
     // Fields left at their default count as absent, as in proto3.
-    let present = value.filter(|v| !matches!(v, Value::Null) && **v != Value::String(String::new()) && **v != Value::Array(Vec::new()));
+    let present = value.filter(|v| {
+        !matches!(v, Value::Null)
+            && **v != Value::String(String::new())
+            && **v != Value::Array(Vec::new())
+    });
     match test {
         FieldTest::Exists(want) => present.is_some() == *want,
         FieldTest::Equals(want) => value == Some(want),
         FieldTest::OneOf(options) => value.is_some_and(|v| options.contains(v)),
-        FieldTest::Matches(re) => value.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
-        FieldTest::Contains(item) => value.and_then(Value::as_array).is_some_and(|items| items.contains(item)),
+        FieldTest::Matches(re) => value
+            .and_then(Value::as_str)
+            .is_some_and(|s| re.is_match(s)),
+        FieldTest::Contains(item) => value
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.contains(item)),
     }
 }
 
@@ -220,7 +305,16 @@ mod tests {
 
     fn run(runtime: &mut Runtime, s: &Scenario, method: &str, body: Value) -> Decision {
         let headers = HeaderMap::new();
-        runtime.decide(&[s], &CallInfo { method, body: &body, headers: &headers, timeout: None }, Instant::now())
+        runtime.decide(
+            &[s],
+            &CallInfo {
+                method,
+                body: &body,
+                headers: &headers,
+                timeout: None,
+            },
+            Instant::now(),
+        )
     }
 
     fn code(d: &Decision) -> Option<Code> {
@@ -234,18 +328,40 @@ mod tests {
     fn first_k_then_pass() {
         let s = scenario("rules:\n  - when: {first: 2}\n    error: unavailable\n");
         let mut rt = Runtime::new(1);
-        let codes: Vec<_> = (0..4).map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({})))).collect();
-        assert_eq!(codes, [Some(Code::Unavailable), Some(Code::Unavailable), None, None]);
-        assert_eq!(rt.counts()[&("t".to_string(), 0)], RuleCount { matched: 4, fired: 2 });
+        let codes: Vec<_> = (0..4)
+            .map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))))
+            .collect();
+        assert_eq!(
+            codes,
+            [Some(Code::Unavailable), Some(Code::Unavailable), None, None]
+        );
+        assert_eq!(
+            rt.counts()[&("t".to_string(), 0)],
+            RuleCount {
+                matched: 4,
+                fired: 2
+            }
+        );
     }
 
     #[test]
     fn nth_every_and_after() {
         let s = scenario("rules:\n  - when: {nth: 3}\n    error: internal\n  - when: {every: 2}\n    error: unavailable\n");
         let mut rt = Runtime::new(1);
-        let codes: Vec<_> = (0..5).map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({})))).collect();
+        let codes: Vec<_> = (0..5)
+            .map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))))
+            .collect();
         // Rule 2 counts only the calls rule 1 let through: calls 1, 2, 4, 5 are its 1st-4th.
-        assert_eq!(codes, [Some(Code::Unavailable), None, Some(Code::Internal), Some(Code::Unavailable), None]);
+        assert_eq!(
+            codes,
+            [
+                Some(Code::Unavailable),
+                None,
+                Some(Code::Internal),
+                Some(Code::Unavailable),
+                None
+            ]
+        );
     }
 
     #[test]
@@ -253,7 +369,9 @@ mod tests {
         let s = scenario("rules:\n  - when: {probability: 0.5}\n    error: unavailable\n");
         let sequence = |seed| {
             let mut rt = Runtime::new(seed);
-            (0..64).map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({})))).collect::<Vec<_>>()
+            (0..64)
+                .map(|_| code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))))
+                .collect::<Vec<_>>()
         };
         assert_eq!(sequence(7), sequence(7));
         assert_ne!(sequence(7), sequence(8));
@@ -269,10 +387,34 @@ mod tests {
             "  - match: {body: {runnerId: r1}}\n    error: unavailable\n",
         ));
         let mut rt = Runtime::new(1);
-        assert!(code(&run(&mut rt, &s, "ListSCMIntegrations", json!({"filter": {"runnerIds": ["r0", "r1"]}}))).is_some());
-        assert!(code(&run(&mut rt, &s, "ListSCMIntegrations", json!({"filter": {"runnerIds": ["r0"]}}))).is_none());
-        assert!(code(&run(&mut rt, &s, "CreateSCMIntegration", json!({"runnerId": "r1", "host": "h"}))).is_some());
-        assert!(code(&run(&mut rt, &s, "CreateSCMIntegration", json!({"runnerId": "r2"}))).is_none());
+        assert!(code(&run(
+            &mut rt,
+            &s,
+            "ListSCMIntegrations",
+            json!({"filter": {"runnerIds": ["r0", "r1"]}})
+        ))
+        .is_some());
+        assert!(code(&run(
+            &mut rt,
+            &s,
+            "ListSCMIntegrations",
+            json!({"filter": {"runnerIds": ["r0"]}})
+        ))
+        .is_none());
+        assert!(code(&run(
+            &mut rt,
+            &s,
+            "CreateSCMIntegration",
+            json!({"runnerId": "r1", "host": "h"})
+        ))
+        .is_some());
+        assert!(code(&run(
+            &mut rt,
+            &s,
+            "CreateSCMIntegration",
+            json!({"runnerId": "r2"})
+        ))
+        .is_none());
     }
 
     #[test]
@@ -280,12 +422,22 @@ mod tests {
         let s = scenario("rules:\n  - rate_limit: {capacity: 2, per_second: 1}\n");
         let mut rt = Runtime::new(1);
         let (headers, body, t0) = (HeaderMap::new(), json!({}), Instant::now());
-        let call = CallInfo { method: "GetSCMIntegration", body: &body, headers: &headers, timeout: None };
+        let call = CallInfo {
+            method: "GetSCMIntegration",
+            body: &body,
+            headers: &headers,
+            timeout: None,
+        };
         let at = |ms| t0 + Duration::from_millis(ms);
         assert_eq!(rt.decide(&[&s], &call, at(0)).outcome, Outcome::Continue);
         assert_eq!(rt.decide(&[&s], &call, at(1)).outcome, Outcome::Continue);
         let limited = rt.decide(&[&s], &call, at(2));
-        assert!(limited.headers.contains(&("retry-after".to_string(), "1".to_string())), "{limited:?}");
+        assert!(
+            limited
+                .headers
+                .contains(&("retry-after".to_string(), "1".to_string())),
+            "{limited:?}"
+        );
         assert_eq!(code(&limited), Some(Code::ResourceExhausted));
         assert_eq!(rt.decide(&[&s], &call, at(1100)).outcome, Outcome::Continue);
     }
@@ -300,14 +452,22 @@ mod tests {
         }
         let u = scenario("rules:\n  - delay: {min_ms: 10, max_ms: 20}\n");
         let d = run(&mut rt, &u, "GetSCMIntegration", json!({})).delay;
-        assert!(d >= Duration::from_millis(10) && d <= Duration::from_millis(20), "{d:?}");
+        assert!(
+            d >= Duration::from_millis(10) && d <= Duration::from_millis(20),
+            "{d:?}"
+        );
     }
 
     #[test]
     fn exceeding_the_deadline_waits_past_the_clients_timeout() {
         let s = scenario("rules:\n  - exceed_deadline: {margin_ms: 20}\n");
         let (headers, body) = (HeaderMap::new(), json!({}));
-        let call = CallInfo { method: "GetSCMIntegration", body: &body, headers: &headers, timeout: Some(Duration::from_millis(100)) };
+        let call = CallInfo {
+            method: "GetSCMIntegration",
+            body: &body,
+            headers: &headers,
+            timeout: Some(Duration::from_millis(100)),
+        };
         let d = Runtime::new(1).decide(&[&s], &call, Instant::now());
         assert_eq!(d.delay, Duration::from_millis(120));
         assert_eq!(code(&d), Some(Code::DeadlineExceeded));

@@ -124,10 +124,11 @@ impl Loader<'_> {
             .contract
             .message(message)
             .expect("fixture messages are in the contract");
-        let decoded = match prost_reflect::DynamicMessage::deserialize(desc.clone(), raw) {
+        let decoded = match prost_reflect::DynamicMessage::deserialize(desc.clone(), raw.clone()) {
             Ok(m) => m,
             Err(e) => {
-                self.error(rel, "", format!("not a valid {message}: {e}"));
+                let field = locate(&desc, &raw).unwrap_or_default();
+                self.error(rel, field, format!("not a valid {message}: {e}"));
                 return None;
             }
         };
@@ -300,6 +301,40 @@ fn check_references(loader: &mut Loader<'_>, f: &Fixtures) {
     }
 }
 
+/// The path of the field that keeps `value` from decoding as a `desc` message, such as
+/// `environmentClasses[2].enabled`: the decoder's own errors name no field. Each field is tried
+/// alone, then the element or nested field inside it that fails.
+fn locate(desc: &prost_reflect::MessageDescriptor, value: &Value) -> Option<String> {
+    use prost_reflect::{DynamicMessage, Kind};
+    let decodes = |key: &str, item: Value| {
+        let alone = Value::Object(std::iter::once((key.to_string(), item)).collect());
+        DynamicMessage::deserialize(desc.clone(), alone).is_ok()
+    };
+    let (key, item) = value
+        .as_object()?
+        .iter()
+        .find(|(key, item)| !decodes(key, (*item).clone()))?;
+    let Some(field) = desc
+        .get_field_by_json_name(key)
+        .or_else(|| desc.get_field_by_name(key))
+    else {
+        return Some(key.clone()); // an unknown field
+    };
+    let inner = |item: &Value| match field.kind() {
+        Kind::Message(m) if !field.is_map() => locate(&m, item).map(|p| format!(".{p}")),
+        _ => None,
+    };
+    let rest = match item {
+        Value::Array(items) if field.is_list() => items
+            .iter()
+            .enumerate()
+            .find(|(_, element)| !decodes(key, Value::Array(vec![(*element).clone()])))
+            .map(|(i, element)| format!("[{i}]{}", inner(element).unwrap_or_default())),
+        item => inner(item),
+    };
+    Some(format!("{key}{}", rest.unwrap_or_default()))
+}
+
 /// Whether `s` is a UUID in its canonical hyphenated form.
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
@@ -310,4 +345,32 @@ pub fn is_uuid(s: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named_by_its_path() {
+        let contract = Contract::load();
+        let desc = contract
+            .message("gitpod.v1.ListEnvironmentClassesResponse")
+            .unwrap();
+        let class = json!({"id": "a", "enabled": true, "configuration": [{"key": "k"}]});
+        let mut bad = class.clone();
+        bad["configuration"] = json!([{"key": "k"}, {"key": "k", "value": 5}]);
+        let cases = [
+            (json!({"environmentClasses": [class.clone(), {"enabled": "no"}]}), "environmentClasses[1].enabled"),
+            (json!({"environmentClasses": [class.clone(), bad]}), "environmentClasses[1].configuration[1].value"),
+            (json!({"environmentClasses": [class.clone(), 7]}), "environmentClasses[1]"),
+            (json!({"environmentClasses": {}}), "environmentClasses"),
+            (json!({"environmentClasses": [], "extra": 1}), "extra"),
+        ];
+        for (value, path) in cases {
+            assert_eq!(locate(&desc, &value).as_deref(), Some(path), "{value}");
+        }
+        assert_eq!(locate(&desc, &json!({"environmentClasses": [class]})), None);
+    }
 }

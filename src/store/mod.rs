@@ -5,10 +5,12 @@ pub mod fixtures;
 mod generate;
 pub mod records;
 pub mod runner_schema;
+mod snapshot;
 pub mod table;
 
 pub use fixtures::{is_uuid, Fixtures};
 pub use generate::generate;
+pub use snapshot::Snapshot;
 
 use crate::error::RpcError;
 use rand::rngs::Xoshiro256PlusPlus;

@@ -1,0 +1,195 @@
+//! Control-plane reads: sessions, the journal with filters, verification counts, coverage, and
+//! scenarios with their hit counts.
+
+use crate::app::App;
+use crate::error::RpcError;
+use crate::journal::Entry;
+use crate::scenario::runtime_contains;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn sessions(app: &App) -> Value {
+    let list: Vec<Value> = app
+        .sessions
+        .existing()
+        .iter()
+        .map(|s| {
+            let s = s.lock();
+            json!({
+                "id": s.id,
+                "records": s.state.environment_classes.len() + s.state.scm_integrations.len() + s.state.host_tokens.len(),
+                "journalEntries": s.journal.len(),
+                "idleMs": s.last_used.elapsed().as_millis() as u64,
+                "activeScenarios": s.active,
+            })
+        })
+        .collect();
+    json!({ "sessions": list })
+}
+
+/// A filter on journal entries: every given field must match.
+#[derive(Default)]
+struct Filter {
+    method: Option<String>,
+    code: Option<String>,
+    status: Option<u16>,
+    scenario: Option<String>,
+    body: Option<Value>,
+    headers: BTreeMap<String, String>,
+}
+
+impl Filter {
+    fn matches(&self, e: &Entry) -> bool {
+        self.method
+            .as_ref()
+            .is_none_or(|m| crate::scenario::glob(m, &e.method))
+            && self.code.as_ref().is_none_or(|c| *c == e.code)
+            && self.status.is_none_or(|s| s == e.status)
+            && self
+                .scenario
+                .as_ref()
+                .is_none_or(|s| e.scenario.as_ref() == Some(s))
+            && self
+                .body
+                .as_ref()
+                .is_none_or(|b| runtime_contains(&e.request, b))
+            && self
+                .headers
+                .iter()
+                .all(|(k, v)| e.headers.get(&k.to_ascii_lowercase()) == Some(v))
+    }
+}
+
+pub fn journal(
+    app: &App,
+    session: &str,
+    query: &[(String, String)],
+) -> Result<(u16, Value), RpcError> {
+    let mut filter = Filter::default();
+    let mut limit = usize::MAX;
+    for (k, v) in query {
+        match k.as_str() {
+            "method" => filter.method = Some(v.clone()),
+            "code" => filter.code = Some(v.clone()),
+            "status" => {
+                filter.status = Some(v.parse().map_err(|_| {
+                    RpcError::invalid_argument(format!("status must be a number, got {v:?}"))
+                })?)
+            }
+            "scenario" => filter.scenario = Some(v.clone()),
+            "limit" => {
+                limit = v.parse().map_err(|_| {
+                    RpcError::invalid_argument(format!("limit must be a number, got {v:?}"))
+                })?
+            }
+            _ => {}
+        }
+    }
+    let s = app.sessions.get(session);
+    let s = s.lock();
+    let mut entries: Vec<&Entry> = s.journal.entries().filter(|e| filter.matches(e)).collect();
+    let skip = entries.len().saturating_sub(limit);
+    entries.drain(..skip);
+    Ok((
+        200,
+        json!({ "session": session, "dropped": s.journal.dropped(), "entries": entries }),
+    ))
+}
+
+/// `POST /__mock/verify`: how many journal entries match a predicate
+/// `{method, code, status, scenario, body (subset), headers}`.
+pub fn verify(app: &App, predicate: &Value, session: &str) -> Result<(u16, Value), RpcError> {
+    let text = |k: &str| predicate.get(k).and_then(Value::as_str).map(String::from);
+    let headers = predicate
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_ascii_lowercase(),
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        });
+    let filter = Filter {
+        method: text("method"),
+        code: text("code"),
+        status: predicate
+            .get("status")
+            .and_then(Value::as_u64)
+            .map(|s| s as u16),
+        scenario: text("scenario"),
+        body: predicate.get("body").cloned(),
+        headers: headers.unwrap_or_default(),
+    };
+    let session = predicate
+        .get("session")
+        .and_then(Value::as_str)
+        .unwrap_or(session);
+    let s = app.sessions.get(session);
+    let s = s.lock();
+    let seqs: Vec<u64> = s
+        .journal
+        .entries()
+        .filter(|e| filter.matches(e))
+        .map(|e| e.seq)
+        .collect();
+    Ok((
+        200,
+        json!({ "session": session, "count": seqs.len(), "seqs": seqs, "dropped": s.journal.dropped() }),
+    ))
+}
+
+pub fn coverage(app: &App, session: &str) -> Value {
+    let s = app.sessions.get(session);
+    let s = s.lock();
+    let not_called: Vec<&str> = crate::service::HANDLERS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !s.coverage.methods.contains_key(*name))
+        .collect();
+    json!({
+        "session": session,
+        "methods": s.coverage.methods,
+        "methodsNotCalled": not_called,
+        "codes": s.coverage.codes,
+        "scenarios": s.coverage.scenarios,
+    })
+}
+
+pub fn scenarios(app: &App, session: &str) -> Value {
+    let s = app.sessions.get(session);
+    let s = s.lock();
+    let global = app.active.read();
+    let list: Vec<Value> = app
+        .scenarios
+        .read()
+        .all()
+        .map(|scenario| {
+            let rules: Vec<Value> = (0..scenario.rules.len())
+                .map(|i| {
+                    let count = s
+                        .scenarios
+                        .counts()
+                        .get(&(scenario.name.clone(), i))
+                        .copied()
+                        .unwrap_or_default();
+                    json!({ "rule": i + 1, "matched": count.matched, "fired": count.fired })
+                })
+                .collect();
+            json!({
+                "name": scenario.name,
+                "description": scenario.description,
+                "file": scenario.file,
+                "activeServerWide": global.contains(&scenario.name),
+                "activeInSession": s.active.contains(&scenario.name),
+                "rules": rules,
+            })
+        })
+        .collect();
+    json!({ "session": session, "scenarios": list })
+}

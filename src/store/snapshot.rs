@@ -1,0 +1,99 @@
+//! State export and import as JSON, so a session's data can be saved and loaded again
+//! (`serve --state FILE`, `GET`/`PUT /__mock/state`). Secrets are not part of state, so
+//! an export never carries one.
+
+use super::records::{EnvironmentClass, HostToken, ScmIntegration};
+use super::table::{Record, Table};
+use super::{is_uuid, State};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The exported form: every mutable resource in creation order.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    #[serde(default)]
+    pub environment_classes: Vec<EnvironmentClass>,
+    #[serde(default)]
+    pub scm_integrations: Vec<ScmIntegration>,
+    #[serde(default)]
+    pub host_tokens: Vec<HostToken>,
+}
+
+impl State {
+    pub fn export(&self) -> Value {
+        let snapshot = Snapshot {
+            environment_classes: self.environment_classes.iter().cloned().collect(),
+            scm_integrations: self.scm_integrations.iter().cloned().collect(),
+            host_tokens: self.host_tokens.iter().cloned().collect(),
+        };
+        serde_json::to_value(snapshot).expect("records serialize")
+    }
+
+    /// Replaces the resources with an exported snapshot, after checking ids and runner
+    /// references. On error nothing changes.
+    pub fn import(&mut self, value: &Value) -> Result<(), String> {
+        let snapshot: Snapshot =
+            Snapshot::deserialize(value).map_err(|e| format!("not a state export: {e}"))?;
+        let runners = self.runners.clone();
+        let check = |kind: &str, id: &str, runner: &str| -> Result<(), String> {
+            if !is_uuid(id) {
+                return Err(format!("{kind} id {id:?} is not a UUID"));
+            }
+            if runners.get(runner).is_none() {
+                return Err(format!("{kind} {id} names unknown runner {runner:?}"));
+            }
+            Ok(())
+        };
+        snapshot
+            .environment_classes
+            .iter()
+            .try_for_each(|r| check("environment class", &r.id, &r.runner_id))?;
+        snapshot
+            .scm_integrations
+            .iter()
+            .try_for_each(|r| check("SCM integration", &r.id, &r.runner_id))?;
+        snapshot
+            .host_tokens
+            .iter()
+            .try_for_each(|r| check("host token", &r.id, &r.runner_id))?;
+        self.environment_classes = filled(
+            Table::new("environmentClasses"),
+            snapshot.environment_classes,
+        );
+        self.scm_integrations = filled(Table::new("integrations"), snapshot.scm_integrations);
+        self.host_tokens = filled(Table::new("tokens"), snapshot.host_tokens);
+        Ok(())
+    }
+}
+
+fn filled<T: Record>(mut table: Table<T>, rows: Vec<T>) -> Table<T> {
+    rows.into_iter().for_each(|r| table.insert(r));
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+    use crate::store::fixtures::{load, Source};
+
+    #[test]
+    fn export_then_import_round_trips_and_bad_imports_change_nothing() {
+        let fixtures = load(&Contract::load(), Source::Embedded).unwrap();
+        let mut state = State::new(&fixtures, Some(1));
+        let exported = state.export();
+        let mut other = State::new(&fixtures, Some(2));
+        other
+            .environment_classes
+            .remove(&fixtures.environment_classes[0].id);
+        other.import(&exported).unwrap();
+        assert_eq!(other.export(), exported);
+
+        let mut bad = exported.clone();
+        bad["hostTokens"][0]["runnerId"] = "nope".into();
+        let before = state.export();
+        assert!(state.import(&bad).unwrap_err().contains("unknown runner"));
+        assert_eq!(state.export(), before);
+    }
+}
