@@ -65,8 +65,12 @@ pub enum FieldTest {
 impl Scenario {
     /// Parses and checks a scenario file. The error names the file, the rule and the reason.
     pub fn parse(contract: &Contract, file: &str, text: &str) -> Result<Scenario, String> {
-        let spec: ScenarioSpec =
-            serde_saphyr::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        // YAML 1.2 booleans only: under YAML 1.1 rules `runnerId: y` or `host: on` would be
+        // read as `true` and silently match (or respond) something else.
+        let mut options = serde_saphyr::Options::default();
+        options.strict_booleans = true;
+        let spec: ScenarioSpec = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|e| format!("{file}: {e}"))?;
         let stem = std::path::Path::new(file)
             .file_stem()
             .and_then(|s| s.to_str())
@@ -314,6 +318,8 @@ mod tests {
             ("rules:\n  - match: {method: \"*\"}\n", "rule 1: a rule needs an action"),
             ("rules:\n  - error: internal\n    raw: {status: 502}\n", "rule 1: a rule has exactly one action"),
             ("rules:\n  - erorr: internal\n", "x.yaml: "),
+            ("rules:\n  - error: {code: internal, mesage: hi}\n", "unknown field `mesage`"),
+            ("rules:\n  - match: {fields: {id: {equalz: 1}}}\n    error: internal\n", "unknown field `equalz`"),
         ];
         for (text, expected) in cases {
             let err = Scenario::parse(&contract, "x.yaml", text).unwrap_err();
@@ -322,6 +328,18 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        let s = Scenario::parse(
+            &Contract::load(),
+            "x.yaml",
+            "rules:\n  - match: {fields: {host: on}}\n    respond: {id: y}\n",
+        )
+        .unwrap();
+        assert!(matches!(&s.rules[0].fields[0].1, FieldTest::Equals(v) if v == "on"));
+        assert!(matches!(&s.rules[0].action, Action::Respond(v) if v["id"] == "y"));
     }
 
     #[test]

@@ -94,12 +94,28 @@ impl OneOrMany {
     }
 }
 
-/// A test on one field of the body: a plain value means equality.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// A test on one field of the body: a plain value means equality; an object is a test
+/// (`{equals: …}`, `{matches: …}`, …) whose keys are checked, so `{contain: x}` fails to load
+/// instead of quietly comparing the field with the object `{contain: x}`.
+#[derive(Debug, Clone)]
 pub enum Predicate {
     Test(PredicateTest),
     Equals(Value),
+}
+
+impl<'de> Deserialize<'de> for Predicate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            test @ Value::Object(_) => PredicateTest::deserialize(test)
+                .map(Predicate::Test)
+                .map_err(|e| {
+                    serde::de::Error::custom(format!(
+                        "{e} (to compare with an object, write equals: {{…}})"
+                    ))
+                }),
+            value => Ok(Predicate::Equals(value)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -141,18 +157,44 @@ pub struct WhenSpec {
     pub probability: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// A Connect error: a code name, or `{code, message, details}` with its keys checked, so a
+/// misspelt `mesage` fails to load instead of being dropped.
+#[derive(Debug, Clone)]
 pub enum ErrorSpec {
     Code(String),
     Full {
         code: String,
-        #[serde(default)]
         message: Option<String>,
         /// Details as `{type, value (base64), debug}` objects, sent as given.
-        #[serde(default)]
         details: Vec<Value>,
     },
+}
+
+impl<'de> Deserialize<'de> for ErrorSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            code: String,
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            details: Vec<Value>,
+        }
+        match Value::deserialize(d)? {
+            Value::String(code) => Ok(ErrorSpec::Code(code)),
+            full @ Value::Object(_) => Full::deserialize(full)
+                .map(|f| ErrorSpec::Full {
+                    code: f.code,
+                    message: f.message,
+                    details: f.details,
+                })
+                .map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "error is a code name or {{code, message, details}}, not {other}"
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
