@@ -164,10 +164,12 @@ pub fn coverage(app: &App, session: &str) -> Value {
 pub fn scenarios(app: &App, session: &str) -> Value {
     let s = app.sessions.get(session);
     let s = s.lock();
+    // The library before the active list, in the order `App::scenarios_for` takes them: with
+    // parking_lot's fair RwLocks, the opposite order can deadlock against a call and two
+    // waiting writers (a scenario being loaded and one being switched on).
+    let library = app.scenarios.read();
     let global = app.active.read();
-    let list: Vec<Value> = app
-        .scenarios
-        .read()
+    let list: Vec<Value> = library
         .all()
         .map(|scenario| {
             let rules: Vec<Value> = (0..scenario.rules.len())
