@@ -261,7 +261,10 @@ async fn control(app: &App, parts: &Parts, rest: &str, body: Incoming) -> Respon
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok());
-    if parts.method == Method::GET || parts.method == Method::HEAD {
+    if crate::openapi::is_export_path(rest) {
+        if let Err(e) = only_get(&parts.method, parts.uri.path()) {
+            return error_response(&e);
+        }
         match crate::openapi::serve(&app.contract, rest, host) {
             Some(Ok(document)) => {
                 return json_response(

@@ -237,6 +237,12 @@ fn slug(name: &str) -> String {
         .join("_")
 }
 
+/// Whether `/__mock/<rest>` is one of the exported-contract paths `serve` answers.
+pub fn is_export_path(rest: &str) -> bool {
+    let rest = rest.trim_end_matches('/');
+    rest == "openapi.json" || rest == "schemas" || rest.starts_with("schemas/")
+}
+
 /// Answers `GET /__mock/<rest>` for the exported contract: `openapi.json`, `schemas` (an
 /// index), `schemas/{Method}` and `schemas/{Method}/response`. None for other paths.
 pub fn serve(

@@ -1,4 +1,5 @@
 //! Integration tests: the real server on an ephemeral port, driven over HTTP.
 
 mod examples;
+mod protocol;
 mod support;
