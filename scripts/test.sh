@@ -18,3 +18,15 @@ cargo test
 step "Python SDK gitpod-sdk==0.11.0 (JSON)"
 scripts/python-venv.sh target/py-sdk-0.11 gitpod-sdk==0.11.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-0.11/bin/pytest -q tests/python/sdk_0_11
+
+step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"
+bench/run --smoke
+
+step "Python SDK gitpod-sdk==1.2.0 (Connect: binary by default, JSON codec, gzip)"
+scripts/python-venv.sh target/py-sdk-1.2 gitpod-sdk==1.2.0 pytest
+GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/python/sdk_1_2
+
+step "OpenAPI export checked by an independent validator (openapi-spec-validator)"
+scripts/python-venv.sh target/py-openapi openapi-spec-validator==0.9.0
+target/debug/gitpod-mock openapi > target/openapi.json
+target/py-openapi/bin/openapi-spec-validator target/openapi.json
