@@ -19,9 +19,6 @@ step "Python SDK gitpod-sdk==0.11.0 (JSON)"
 scripts/python-venv.sh target/py-sdk-0.11 gitpod-sdk==0.11.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-0.11/bin/pytest -q tests/python/sdk_0_11
 
-step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"
-bench/run --smoke
-
 step "Python SDK gitpod-sdk==1.2.0 (Connect: binary by default, JSON codec, gzip)"
 scripts/python-venv.sh target/py-sdk-1.2 gitpod-sdk==1.2.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/python/sdk_1_2
