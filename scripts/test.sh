@@ -27,3 +27,6 @@ step "OpenAPI export checked by an independent validator (openapi-spec-validator
 scripts/python-venv.sh target/py-openapi openapi-spec-validator==0.9.0
 target/debug/gitpod-mock openapi > target/openapi.json
 target/py-openapi/bin/openapi-spec-validator target/openapi.json
+
+step "Node @gitpod/sdk 0.6.0 (JSON): round trips through the SDK's resource API"
+(cd tests/node && npm ci --no-audit --no-fund --loglevel=error && GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test)
