@@ -154,6 +154,17 @@ impl Sessions {
         session
     }
 
+    /// The session `id` if it exists, else a fresh one from the template that is not kept.
+    /// Control-plane reads use this: looking at a session must not make one, which on a full
+    /// server would evict the least recently used session and its data.
+    pub fn peek(&self, id: &str) -> Arc<Mutex<Session>> {
+        if let Some(session) = self.map.lock().get(id) {
+            return session.clone();
+        }
+        let state = self.template.lock().clone();
+        Arc::new(Mutex::new(Session::new(id, state, self.seed, &self.limits)))
+    }
+
     /// Existing sessions, without making any.
     pub fn existing(&self) -> Vec<Arc<Mutex<Session>>> {
         let mut all: Vec<_> = self.map.lock().values().cloned().collect();
@@ -235,6 +246,18 @@ mod tests {
         all.get("c");
         let ids: Vec<String> = all.existing().iter().map(|s| s.lock().id.clone()).collect();
         assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn peeking_makes_no_session() {
+        let all = sessions(Limits {
+            max_sessions: 1,
+            ..Limits::default()
+        });
+        all.get("a");
+        assert_eq!(all.peek("b").lock().id, "b");
+        let ids: Vec<String> = all.existing().iter().map(|s| s.lock().id.clone()).collect();
+        assert_eq!(ids, ["a"]);
     }
 
     #[test]

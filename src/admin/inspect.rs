@@ -5,6 +5,8 @@ use crate::app::App;
 use crate::error::RpcError;
 use crate::journal::Entry;
 use crate::scenario::runtime_contains;
+use crate::session::Sessions;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -82,10 +84,15 @@ pub fn journal(
                     RpcError::invalid_argument(format!("limit must be a number, got {v:?}"))
                 })?
             }
-            _ => {}
+            "session" => {}
+            other => {
+                return Err(RpcError::invalid_argument(format!(
+                    "unknown journal filter {other:?}: use method, code, status, scenario, limit or session"
+                )))
+            }
         }
     }
-    let s = app.sessions.get(session);
+    let s = app.sessions.peek(session);
     let s = s.lock();
     let mut entries: Vec<&Entry> = s.journal.entries().filter(|e| filter.matches(e)).collect();
     let skip = entries.len().saturating_sub(limit);
@@ -96,41 +103,55 @@ pub fn journal(
     ))
 }
 
+/// What `POST /__mock/verify` may ask. Unknown keys and wrong types are refused: a misspelt
+/// `"mehtod"` would otherwise count every call and let a client test pass by accident.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Predicate {
+    #[serde(default)]
+    session: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    scenario: Option<String>,
+    #[serde(default)]
+    body: Option<Value>,
+    /// Header values may be given as numbers, e.g. `{"x-stainless-retry-count": 1}`.
+    #[serde(default)]
+    headers: BTreeMap<String, Value>,
+}
+
 /// `POST /__mock/verify`: how many journal entries match a predicate
-/// `{method, code, status, scenario, body (subset), headers}`.
+/// `{session, method, code, status, scenario, body (subset), headers}`.
 pub fn verify(app: &App, predicate: &Value, session: &str) -> Result<(u16, Value), RpcError> {
-    let text = |k: &str| predicate.get(k).and_then(Value::as_str).map(String::from);
-    let headers = predicate
-        .get("headers")
-        .and_then(Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_ascii_lowercase(),
-                        v.as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
-                })
-                .collect()
-        });
+    let p = Predicate::deserialize(predicate)
+        .map_err(|e| RpcError::invalid_argument(format!("verify: {e}")))?;
+    let headers = p
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| v.to_string());
+            (k.to_ascii_lowercase(), v)
+        })
+        .collect();
     let filter = Filter {
-        method: text("method"),
-        code: text("code"),
-        status: predicate
-            .get("status")
-            .and_then(Value::as_u64)
-            .map(|s| s as u16),
-        scenario: text("scenario"),
-        body: predicate.get("body").cloned(),
-        headers: headers.unwrap_or_default(),
+        method: p.method,
+        code: p.code,
+        status: p.status,
+        scenario: p.scenario,
+        body: p.body,
+        headers,
     };
-    let session = predicate
-        .get("session")
-        .and_then(Value::as_str)
-        .unwrap_or(session);
-    let s = app.sessions.get(session);
+    let session = p.session.as_deref().unwrap_or(session);
+    Sessions::check_id(session)?;
+    let s = app.sessions.peek(session);
     let s = s.lock();
     let seqs: Vec<u64> = s
         .journal
@@ -145,7 +166,7 @@ pub fn verify(app: &App, predicate: &Value, session: &str) -> Result<(u16, Value
 }
 
 pub fn coverage(app: &App, session: &str) -> Value {
-    let s = app.sessions.get(session);
+    let s = app.sessions.peek(session);
     let s = s.lock();
     let not_called: Vec<&str> = crate::service::HANDLERS
         .iter()
@@ -162,7 +183,7 @@ pub fn coverage(app: &App, session: &str) -> Value {
 }
 
 pub fn scenarios(app: &App, session: &str) -> Value {
-    let s = app.sessions.get(session);
+    let s = app.sessions.peek(session);
     let s = s.lock();
     // The library before the active list, in the order `App::scenarios_for` takes them: with
     // parking_lot's fair RwLocks, the opposite order can deadlock against a call and two

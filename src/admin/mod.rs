@@ -42,9 +42,10 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
             let existed = app.sessions.drop_session(id);
             Ok((200, json!({ "session": id, "existed": existed })))
         }
-        (&Method::GET, ["state"]) => {
-            Ok((200, app.sessions.get(&session(call)?).lock().state.export()))
-        }
+        (&Method::GET, ["state"]) => Ok((
+            200,
+            app.sessions.peek(&session(call)?).lock().state.export(),
+        )),
         (&Method::PUT | &Method::POST, ["state"]) => {
             let value = json_body(call)?;
             let id = session(call)?;
