@@ -171,12 +171,12 @@ async fn within_deadline(
     };
     let mut outcome = match tokio::time::timeout(limit, work).await {
         Ok(outcome) => outcome,
-        Err(_) => return Outcome::error(pipeline::deadline_exceeded(limit)),
+        Err(_) => return Outcome::error(crate::codec::headers::deadline_exceeded(limit)),
     };
     let left = limit.saturating_sub(started.elapsed());
     if outcome.delay >= left {
         tokio::time::sleep(left).await;
-        outcome.answer = Answer::Error(pipeline::deadline_exceeded(limit));
+        outcome.answer = Answer::Error(crate::codec::headers::deadline_exceeded(limit));
     } else {
         tokio::time::sleep(outcome.delay).await;
     }

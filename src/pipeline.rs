@@ -4,7 +4,7 @@
 //! `Result<_, RpcError>`; `http` turns the outcome into a response.
 
 use crate::app::{App, Endpoint};
-use crate::codec::{self, compression::Compression, Encoding};
+use crate::codec::{self, compression::Compression, headers, Encoding};
 use crate::contract::Violation;
 use crate::error::{Code, ErrorDetail, RpcError};
 use crate::scenario::{spec::ConnectionFault, CallInfo, Decision};
@@ -144,8 +144,8 @@ pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<Accepted<'a>, RpcErro
     let side_effects = endpoint.procedure.side_effects;
     let (encoding, compression, source) = match *call.method {
         Method::POST => {
-            check_protocol_version(call.headers)?;
-            let (encoding, compression) = post_codec(call.headers)?;
+            headers::protocol_version(call.headers)?;
+            let (encoding, compression) = headers::post_codec(call.headers)?;
             (encoding, compression, Source::Body)
         }
         Method::GET if !side_effects => {
@@ -173,7 +173,7 @@ pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<Accepted<'a>, RpcErro
             .with_header("allow", allow));
         }
     };
-    let timeout = timeout(call.headers)?;
+    let timeout = headers::timeout(call.headers)?;
     if let Some(auth) = &app.auth {
         auth.check(call.headers, &endpoint.procedure.name, side_effects)?;
     }
@@ -195,69 +195,6 @@ pub fn accept<'a>(app: &'a App, call: &Call<'_>) -> Result<Accepted<'a>, RpcErro
         timeout,
         source,
     })
-}
-
-fn check_protocol_version(headers: &HeaderMap) -> Result<(), RpcError> {
-    match headers.get("connect-protocol-version") {
-        Some(version) if version.as_bytes() != b"1" => {
-            let got = String::from_utf8_lossy(version.as_bytes());
-            Err(RpcError::invalid_argument(format!(
-                "connect-protocol-version must be \"1\": got {got:?}"
-            )))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The codec from `Content-Type` and the compression from `Content-Encoding` of a POST.
-fn post_codec(headers: &HeaderMap) -> Result<(Encoding, Compression), RpcError> {
-    let header = |name| {
-        headers
-            .get(name)
-            .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    let content_type = header(http::header::CONTENT_TYPE);
-    let encoding = content_type.as_deref().and_then(Encoding::from_content_type).ok_or_else(|| {
-        let got = content_type.as_deref().unwrap_or("none");
-        RpcError::new(Code::Unknown, format!("content type {got:?} is not supported: use application/json or application/proto"))
-            .with_status(415)
-            .with_header("accept-post", "application/json, application/proto")
-    })?;
-    let compression = match header(http::header::CONTENT_ENCODING) {
-        Some(name) => Compression::from_name(&name, "content encoding")?,
-        None => Compression::Identity,
-    };
-    Ok((encoding, compression))
-}
-
-/// `Connect-Timeout-Ms`: a positive integer of at most 10 digits, in milliseconds.
-pub fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, RpcError> {
-    let Some(value) = headers.get("connect-timeout-ms") else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default();
-    let millis = Some(text)
-        .filter(|t| (1..=10).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|t| t.parse::<u64>().ok())
-        .filter(|ms| *ms > 0);
-    match millis {
-        Some(ms) => Ok(Some(Duration::from_millis(ms))),
-        None => Err(RpcError::invalid_argument(format!(
-            "connect-timeout-ms must be a positive integer of at most 10 digits: got {:?}",
-            String::from_utf8_lossy(value.as_bytes())
-        ))),
-    }
-}
-
-/// The error a call gets when it runs past its `Connect-Timeout-Ms`.
-pub fn deadline_exceeded(timeout: Duration) -> RpcError {
-    RpcError::new(
-        Code::DeadlineExceeded,
-        format!(
-            "the call did not finish within its connect-timeout-ms of {} ms",
-            timeout.as_millis()
-        ),
-    )
 }
 
 /// What a scenario may look at besides the message: the request headers and deadline.

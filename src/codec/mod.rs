@@ -4,6 +4,7 @@
 pub mod compression;
 mod duplicates;
 pub mod get;
+pub mod headers;
 
 use crate::error::RpcError;
 use prost::Message;
