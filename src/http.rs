@@ -45,15 +45,15 @@ pub async fn serve(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = request.into_parts();
-    let mut response = if crate::cors::is_preflight(&parts.method, &parts.headers) {
-        preflight(&app, &parts)
-    } else {
-        match route(&app, &parts, body).await {
-            Ok(response) => response,
-            Err(fault) => {
-                reset.store(fault == ConnectionFault::Reset, Ordering::Relaxed);
-                return Err(Dropped);
-            }
+    if crate::cors::is_preflight(&parts.method, &parts.headers) {
+        // A preflight answer carries its own CORS headers.
+        return Ok(preflight(&app, &parts));
+    }
+    let mut response = match route(&app, &parts, body).await {
+        Ok(response) => response,
+        Err(fault) => {
+            reset.store(fault == ConnectionFault::Reset, Ordering::Relaxed);
+            return Err(Dropped);
         }
     };
     crate::cors::decorate(&app.settings.cors, &parts.headers, response.headers_mut());

@@ -68,6 +68,8 @@ impl Compression {
     /// stops one byte past it, so a gzip bomb costs at most `limit` bytes of memory.
     pub fn decompress(self, data: Bytes, limit: usize) -> Result<Bytes, RpcError> {
         match self {
+            // An empty body stays empty whatever its encoding, as in connect-go.
+            _ if data.is_empty() => Ok(data),
             Compression::Identity => Ok(data),
             Compression::Gzip => {
                 let mut out = Vec::new();
@@ -156,6 +158,10 @@ mod tests {
             .decompress(packed.into(), 9_999)
             .unwrap_err();
         assert_eq!(err.code, Code::ResourceExhausted);
+        assert!(Compression::Gzip
+            .decompress(Bytes::new(), 100)
+            .unwrap()
+            .is_empty());
         let err = Compression::Gzip
             .decompress(Bytes::from_static(b"not gzip"), 100)
             .unwrap_err();

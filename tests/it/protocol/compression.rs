@@ -222,3 +222,27 @@ async fn a_gzip_bomb_gets_resource_exhausted_not_memory() {
     .await;
     assert_eq!(reply.status, 200);
 }
+
+#[tokio::test]
+async fn an_empty_body_stays_empty_whatever_its_encoding() {
+    let server = TestServer::start().await;
+    let headers = [("content-encoding", "gzip")];
+    let reply = post(
+        &server,
+        "GetSCMIntegration",
+        "application/proto",
+        &headers,
+        Vec::new(),
+    )
+    .await;
+    assert_connect_error(&reply, 400, "invalid_argument", "validation error: id");
+    let reply = post(
+        &server,
+        "GetSCMIntegration",
+        "application/json",
+        &headers,
+        Vec::new(),
+    )
+    .await;
+    assert_connect_error(&reply, 400, "invalid_argument", "zero-length payload");
+}
