@@ -18,7 +18,7 @@ import pytest
 from gitpod.v1 import pagination_pb2
 from gitpod.v1 import runner_configuration_pb2 as rc
 from google.protobuf import timestamp_pb2
-from ona_sdk import errors
+from ona_sdk import create_client, errors
 
 from sdk12_harness import API_KEY, Api, MockServer
 
@@ -56,6 +56,16 @@ def test_the_sdk_speaks_its_codec_on_the_wire(api: Api) -> None:
     assert exchange.request_headers["authorization"] == f"Bearer {API_KEY}"
     assert exchange.status == 200
     assert exchange.response_headers["content-type"] == expected
+
+
+def test_the_client_create_client_builds_works_as_is(server: MockServer) -> None:
+    """No harness options at all: the services client exactly as `create_client` returns it."""
+    ona = create_client(api_key=API_KEY, base_url=server.url, timeout=15)
+    service = ona.services.runner_configuration
+    got = ona._unary(service.get_scm_integration, rc.GetSCMIntegrationRequest(id=FIXTURE_ID), "get")
+    assert (got.integration.id, got.integration.host) == (FIXTURE_ID, "gitlab.com")
+    with pytest.raises(errors.NotFoundError):
+        ona._unary(service.get_scm_integration, rc.GetSCMIntegrationRequest(id=UNKNOWN_ID), "get")
 
 
 # ---------------------------------------------------------------- runner configuration
