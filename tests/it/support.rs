@@ -33,7 +33,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 
     /// The Connect error code of an error reply.
@@ -42,7 +43,10 @@ impl Reply {
     }
 
     pub fn message(&self) -> String {
-        self.json()["message"].as_str().unwrap_or_default().to_string()
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -61,7 +65,12 @@ impl TestServer {
             let _ = rx.await;
         }));
         let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
-        TestServer { addr, app, client, shutdown: Some(tx) }
+        TestServer {
+            addr,
+            app,
+            client,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -80,16 +89,29 @@ impl TestServer {
     /// Calls a method and returns the JSON body, failing the test unless the answer is 200.
     pub async fn ok(&self, method: &str, body: Value) -> Value {
         let reply = self.call(method, body).await;
-        assert_eq!(reply.status, 200, "{method}: {}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(
+            reply.status,
+            200,
+            "{method}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
         reply.json()
     }
 
     pub async fn send(&self, request: Request<Full<Bytes>>) -> Reply {
-        let response = self.client.request(request).await.expect("the server answers");
+        let response = self
+            .client
+            .request(request)
+            .await
+            .expect("the server answers");
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status: status.as_u16(), headers, body }
+        Reply {
+            status: status.as_u16(),
+            headers,
+            body,
+        }
     }
 
     /// Sends raw bytes over a fresh TCP connection and returns whatever comes back before the
@@ -115,4 +137,62 @@ impl Drop for TestServer {
 /// The status code as a `StatusCode`, for readable assertions.
 pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap()
+}
+
+impl Reply {
+    /// Asserts a Connect error reply: its HTTP status, its code and its whole message, and that it
+    /// says so with the Connect JSON content type.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str, message: &str) {
+        let body = String::from_utf8_lossy(&self.body);
+        assert_eq!(self.status, status, "status of {body}");
+        assert_eq!(
+            self.headers
+                .get("content-type")
+                .map(|v| v.to_str().unwrap()),
+            Some("application/json"),
+            "{body}"
+        );
+        assert_eq!(self.code(), code, "code of {body}");
+        assert_eq!(self.message(), message, "message of {body}");
+    }
+
+    /// Asserts an error's status and code, and returns its message for further checks.
+    #[track_caller]
+    pub fn assert_code(&self, status: u16, code: &str) -> String {
+        let body = self.text();
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code.to_string()),
+            "{body}"
+        );
+        self.message()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl TestServer {
+    /// POSTs raw bytes to `path` with exactly the given headers.
+    pub async fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let mut request = Request::post(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Full::new(body.into())).unwrap())
+            .await
+    }
+}
+
+/// A file of the default fixtures, parsed.
+pub fn fixture(rel: &str) -> Value {
+    let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
