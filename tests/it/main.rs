@@ -5,5 +5,8 @@ mod examples;
 mod malformed;
 mod pagination;
 mod protocol;
+mod secrets;
+mod side_effects;
 mod support;
+mod validate_method;
 mod validation;
