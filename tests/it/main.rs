@@ -1,5 +1,6 @@
 //! Integration tests: the real server on an ephemeral port, driven over HTTP.
 
+mod cli;
 mod crud;
 mod examples;
 mod malformed;

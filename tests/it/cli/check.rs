@@ -1,0 +1,117 @@
+//! `check` (and `serve --fixtures`) on the default fixtures and on broken copies of them: every
+//! problem is reported with its file, its field and the reason, and the server never starts.
+
+use super::run;
+use crate::support::fixture;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+#[test]
+fn check_accepts_the_default_fixtures() {
+    let (output, stdout, stderr) = run(&["check", "fixtures"]);
+    assert!(output.status.success(), "{stderr}");
+    let count = |file: &str, list: &str| fixture(file)[list].as_array().unwrap().len();
+    let schemas = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas"))
+        .unwrap()
+        .count();
+    let line = format!(
+        "fixtures: ok ({} runners, {schemas} schemas, {} environment classes, {} SCM integrations, {} host tokens)",
+        count("runners.json", "runners"),
+        count("environment_classes.json", "environmentClasses"),
+        count("scm_integrations.json", "integrations"),
+        count("host_authentication_tokens.json", "tokens"),
+    );
+    assert!(stdout.lines().any(|l| l == line), "{stdout}");
+}
+
+/// A copy of fixtures/ in a fresh temporary directory, removed when dropped.
+struct Copy(PathBuf);
+
+impl Copy {
+    fn new(name: &str) -> Copy {
+        let dir =
+            std::env::temp_dir().join(format!("gitpod-mock-it-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for sub in ["", "schemas"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+            for entry in std::fs::read_dir(from.join(sub))
+                .unwrap()
+                .map(Result::unwrap)
+            {
+                if entry.file_type().unwrap().is_file() {
+                    std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).unwrap();
+                }
+            }
+        }
+        Copy(dir)
+    }
+
+    /// Changes one field of a JSON file, found by a JSON pointer.
+    fn set(&self, file: &str, pointer: &str, value: Value) {
+        let path = self.0.join(file);
+        let mut json: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        *json
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{file}{pointer}")) = value;
+        std::fs::write(path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    }
+}
+
+impl Drop for Copy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+type Breakage = (&'static str, fn(&Copy), &'static [&'static str]);
+
+/// (name, how to break the copy, the lines of the report after `DIR/`)
+#[rustfmt::skip]
+const BROKEN: &[Breakage] = &[
+    ("bad-uuid", |c| c.set("environment_classes.json", "/environmentClasses/1/id", json!("not-a-uuid")),
+        &["environment_classes.json: environmentClasses[1].id: \"not-a-uuid\" is not a UUID"]),
+    ("unknown-runner", |c| c.set("host_authentication_tokens.json", "/tokens/5/runnerId", json!("11111111-1111-4111-8111-111111111111")),
+        &["host_authentication_tokens.json: tokens[5].runnerId: unknown runner 11111111-1111-4111-8111-111111111111: not in runners.json"]),
+    ("wrong-type", |c| c.set("environment_classes.json", "/environmentClasses/2/enabled", json!("no")),
+        &["environment_classes.json: environmentClasses[2].enabled: not a valid gitpod.v1.ListEnvironmentClassesResponse: invalid type: string \"no\", expected a boolean"]),
+    ("wrong-type-in-a-schema", |c| c.set("schemas/gcp.json", "/environmentClasses/0/required", json!("yes")),
+        &["schemas/gcp.json: environmentClasses[0].required: not a valid gitpod.v1.RunnerConfigurationSchema: invalid type: string \"yes\", expected a boolean"]),
+    ("invalid-json", |c| std::fs::write(c.0.join("scm_integrations.json"), "{\"integrations\": [\n  {\"id\": ").unwrap(),
+        &["scm_integrations.json: invalid JSON: EOF while parsing a value at line 2 column 9"]),
+    ("missing-schema", |c| std::fs::remove_file(c.0.join("schemas/dev-agent.json")).unwrap(),
+        &["schemas/dev-agent.json: cannot read: No such file or directory (os error 2)"]),
+    ("two-files", |c| {
+        c.set("environment_classes.json", "/environmentClasses/0/runnerId", json!("22222222-2222-4222-8222-222222222222"));
+        c.set("scm_integrations.json", "/integrations/3/id", json!("15ec0cc1-0e17-439c-afa9-05f309ce5983"));
+    }, &[
+        "environment_classes.json: environmentClasses[0].runnerId: unknown runner 22222222-2222-4222-8222-222222222222: not in runners.json",
+        "scm_integrations.json: integrations[3].id: duplicate id 15ec0cc1-0e17-439c-afa9-05f309ce5983",
+    ]),
+];
+
+#[test]
+fn broken_fixtures_are_reported_by_file_field_and_reason() {
+    for (name, breaks, lines) in BROKEN {
+        let copy = Copy::new(name);
+        breaks(&copy);
+        let dir = copy.0.to_str().unwrap();
+        let expected: Vec<String> = lines.iter().map(|l| format!("{dir}/{l}")).collect();
+        let report = |stderr: &str| {
+            let rest = stderr.strip_prefix("gitpod-mock: invalid fixtures:\n");
+            let rest = rest.unwrap_or_else(|| panic!("{name}: {stderr}"));
+            rest.lines().map(String::from).collect::<Vec<_>>()
+        };
+        let (output, stdout, stderr) = run(&["check", dir]);
+        assert!(!output.status.success(), "{name}: check passed: {stdout}");
+        assert_eq!(report(&stderr), expected, "{name}: check");
+        // serve refuses the same directory at startup, before it listens.
+        let (output, stdout, stderr) = run(&["serve", "--port", "0", "--fixtures", dir]);
+        assert!(
+            !output.status.success() && stdout.is_empty(),
+            "{name}: served: {stdout}"
+        );
+        assert_eq!(report(&stderr), expected, "{name}: serve");
+    }
+}
