@@ -362,9 +362,18 @@ mod tests {
         let mut bad = class.clone();
         bad["configuration"] = json!([{"key": "k"}, {"key": "k", "value": 5}]);
         let cases = [
-            (json!({"environmentClasses": [class.clone(), {"enabled": "no"}]}), "environmentClasses[1].enabled"),
-            (json!({"environmentClasses": [class.clone(), bad]}), "environmentClasses[1].configuration[1].value"),
-            (json!({"environmentClasses": [class.clone(), 7]}), "environmentClasses[1]"),
+            (
+                json!({"environmentClasses": [class.clone(), {"enabled": "no"}]}),
+                "environmentClasses[1].enabled",
+            ),
+            (
+                json!({"environmentClasses": [class.clone(), bad]}),
+                "environmentClasses[1].configuration[1].value",
+            ),
+            (
+                json!({"environmentClasses": [class.clone(), 7]}),
+                "environmentClasses[1]",
+            ),
             (json!({"environmentClasses": {}}), "environmentClasses"),
             (json!({"environmentClasses": [], "extra": 1}), "extra"),
         ];
