@@ -6,6 +6,8 @@ mod host_tokens;
 mod runner_configuration;
 mod scm_integrations;
 
+pub(crate) use runner_configuration::environment_class_problems;
+
 use crate::error::RpcError;
 use crate::store::State;
 use serde::de::DeserializeOwned;

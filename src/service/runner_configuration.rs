@@ -61,6 +61,39 @@ pub fn validate(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     ))
 }
 
+/// The problems of a stored environment class against its runner's schema, as (field, reason)
+/// pairs: exactly what ValidateRunnerConfiguration reports, so `check` holds fixtures to it.
+pub(crate) fn environment_class_problems(
+    schema: &RunnerSchema,
+    class: &crate::store::records::EnvironmentClass,
+) -> Vec<(String, String)> {
+    let input = EnvironmentClassInput {
+        display_name: class.display_name.clone(),
+        description: class.description.clone(),
+        configuration: class.configuration.clone(),
+    };
+    let result = check_environment_class(schema, &input);
+    let mut problems = Vec::new();
+    for (error, field) in [
+        ("displayNameError", "displayName"),
+        ("descriptionError", "description"),
+    ] {
+        if let Some(e) = result[error].as_str() {
+            problems.push((field.to_string(), e.to_string()));
+        }
+    }
+    for e in result["configurationErrors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let (key, error) = (e["key"].as_str(), e["error"].as_str());
+        let reason = format!("{}: {}", key.unwrap_or_default(), error.unwrap_or_default());
+        problems.push(("configuration".to_string(), reason));
+    }
+    problems
+}
+
 fn length_error(what: &str, value: &str, min: usize, max: usize) -> Option<String> {
     let len = value.chars().count();
     (len < min || len > max)

@@ -212,6 +212,9 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
 }
 
 fn check_references(loader: &mut Loader<'_>, f: &Fixtures) {
+    // A file that failed to load has no rows: references into it are not reported again.
+    let integrations_file = loader.source.display("scm_integrations.json");
+    let integrations_loaded = !loader.errors.iter().any(|e| e.file == integrations_file);
     let runners: HashSet<&str> = f.runners.iter().map(|r| r.id.as_str()).collect();
     let check_ids =
         |loader: &mut Loader<'_>, rel: &str, list: &str, ids: Vec<(&str, Option<&str>)>| {
@@ -297,6 +300,68 @@ fn check_references(loader: &mut Loader<'_>, f: &Fixtures) {
                     s.scm_id, schema.version
                 ),
             );
+        }
+        let entry = schema.and_then(|schema| schema.scm.iter().find(|e| e.scm_id == s.scm_id));
+        if s.pat && entry.is_some_and(|e| e.pat.is_none()) {
+            loader.error(
+                "scm_integrations.json",
+                format!("integrations[{i}].pat"),
+                format!("the runner's schema has no pat section for {:?}", s.scm_id),
+            );
+        }
+        if s.virtual_directory.is_some() && s.scm_id != "azure-devops" {
+            loader.error(
+                "scm_integrations.json",
+                format!("integrations[{i}].virtualDirectory"),
+                "only azure-devops integrations have a virtual directory",
+            );
+        }
+    }
+    for (i, t) in f
+        .host_tokens
+        .iter()
+        .enumerate()
+        .filter(|_| integrations_loaded)
+    {
+        let integration = f.scm_integrations.iter().find(|s| s.id == t.integration_id);
+        let problem = match integration {
+            _ if t.integration_id.is_empty() => None,
+            None => Some(format!(
+                "unknown SCM integration {}: not in scm_integrations.json",
+                t.integration_id
+            )),
+            Some(s) if (s.runner_id.as_str(), s.host.as_str()) != (&t.runner_id, &t.host) => {
+                Some(format!(
+                    "SCM integration {} is for runner {} and host {}, not this token's",
+                    s.id, s.runner_id, s.host
+                ))
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            let field = format!("tokens[{i}].integrationId");
+            loader.error("host_authentication_tokens.json", field, problem);
+        }
+    }
+    for (i, class) in f.environment_classes.iter().enumerate() {
+        let runner = f.runners.iter().find(|r| r.id == class.runner_id);
+        let Some(schema) = runner.and_then(|r| f.schemas.get(&r.schema)) else {
+            continue;
+        };
+        let mut problems = crate::service::environment_class_problems(schema, class);
+        for value in &class.configuration {
+            let field = schema
+                .environment_classes
+                .iter()
+                .find(|f| f.id == value.key);
+            if field.is_some_and(|f| f.secret) && !value.value.is_empty() {
+                let reason = format!("{}: secret fields are never set in fixtures", value.key);
+                problems.push(("configuration".into(), reason));
+            }
+        }
+        for (field, reason) in problems {
+            let field = format!("environmentClasses[{i}].{field}");
+            loader.error("environment_classes.json", field, reason);
         }
     }
 }

@@ -47,14 +47,16 @@ impl Copy {
         Copy(dir)
     }
 
-    /// Changes one field of a JSON file, found by a JSON pointer.
+    /// Sets one field of a JSON file, named by a JSON pointer.
     fn set(&self, file: &str, pointer: &str, value: Value) {
         let path = self.0.join(file);
         let mut json: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        *json
-            .pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{file}{pointer}")) = value;
+        let (parent, name) = pointer.rsplit_once('/').unwrap();
+        let parent = json.pointer_mut(parent).and_then(Value::as_object_mut);
+        parent
+            .unwrap_or_else(|| panic!("{file}{pointer}"))
+            .insert(name.into(), value);
         std::fs::write(path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     }
 }
@@ -72,8 +74,8 @@ type Breakage = (&'static str, fn(&Copy), &'static [&'static str]);
 const BROKEN: &[Breakage] = &[
     ("bad-uuid", |c| c.set("environment_classes.json", "/environmentClasses/1/id", json!("not-a-uuid")),
         &["environment_classes.json: environmentClasses[1].id: \"not-a-uuid\" is not a UUID"]),
-    ("unknown-runner", |c| c.set("host_authentication_tokens.json", "/tokens/5/runnerId", json!("11111111-1111-4111-8111-111111111111")),
-        &["host_authentication_tokens.json: tokens[5].runnerId: unknown runner 11111111-1111-4111-8111-111111111111: not in runners.json"]),
+    ("unknown-runner", |c| c.set("host_authentication_tokens.json", "/tokens/0/runnerId", json!("11111111-1111-4111-8111-111111111111")),
+        &["host_authentication_tokens.json: tokens[0].runnerId: unknown runner 11111111-1111-4111-8111-111111111111: not in runners.json"]),
     ("wrong-type", |c| c.set("environment_classes.json", "/environmentClasses/2/enabled", json!("no")),
         &["environment_classes.json: environmentClasses[2].enabled: not a valid gitpod.v1.ListEnvironmentClassesResponse: invalid type: string \"no\", expected a boolean"]),
     ("wrong-type-in-a-schema", |c| c.set("schemas/gcp.json", "/environmentClasses/0/required", json!("yes")),
@@ -82,6 +84,33 @@ const BROKEN: &[Breakage] = &[
         &["scm_integrations.json: invalid JSON: EOF while parsing a value at line 2 column 9"]),
     ("missing-schema", |c| std::fs::remove_file(c.0.join("schemas/dev-agent.json")).unwrap(),
         &["schemas/dev-agent.json: cannot read: No such file or directory (os error 2)"]),
+    // The rules of fixtures/README.md that only hold between files.
+    ("token-integration", |c| {
+        c.set("host_authentication_tokens.json", "/tokens/0/integrationId", json!("99999999-9999-4999-8999-999999999999"));
+        c.set("host_authentication_tokens.json", "/tokens/1/integrationId", json!("2c803332-766e-403a-a56b-aed9d42290a0"));
+    }, &[
+        "host_authentication_tokens.json: tokens[0].integrationId: unknown SCM integration 99999999-9999-4999-8999-999999999999: not in scm_integrations.json",
+        "host_authentication_tokens.json: tokens[1].integrationId: SCM integration 2c803332-766e-403a-a56b-aed9d42290a0 is for runner 07503cd0-8150-42b7-8429-5bf8513241c9 and host gitlab.com, not this token's",
+    ]),
+    ("scm-schema", |c| {
+        c.set("scm_integrations.json", "/integrations/4/pat", json!(true));
+        c.set("scm_integrations.json", "/integrations/0/virtualDirectory", json!("/x"));
+    }, &[
+        "scm_integrations.json: integrations[0].virtualDirectory: only azure-devops integrations have a virtual directory",
+        "scm_integrations.json: integrations[4].pat: the runner's schema has no pat section for \"gitlab\"",
+    ]),
+    ("class-schema", |c| {
+        c.set("environment_classes.json", "/environmentClasses/0/configuration", json!([{"key": "cpu", "value": "4"}, {"key": "memory", "value": "16384"}, {"key": "gpu", "value": "1"}]));
+        c.set("environment_classes.json", "/environmentClasses/3/configuration", json!([{"key": "cpu", "value": "99"}]));
+        c.set("environment_classes.json", "/environmentClasses/5/displayName", json!("ab"));
+        c.set("environment_classes.json", "/environmentClasses/6/configuration", json!([{"key": "machine_type", "value": "c3-highcpu-22"}, {"key": "private_registry_token", "value": "tok"}]));
+    }, &[
+        "environment_classes.json: environmentClasses[0].configuration: gpu: unknown configuration key: the runner's schema (version 2025-01-15) has no such field",
+        "environment_classes.json: environmentClasses[3].configuration: cpu: must be between 1 and 64, got 99",
+        "environment_classes.json: environmentClasses[3].configuration: memory: Memory (MiB) is required",
+        "environment_classes.json: environmentClasses[5].displayName: display name must be between 3 and 127 characters long, got 2",
+        "environment_classes.json: environmentClasses[6].configuration: private_registry_token: secret fields are never set in fixtures",
+    ]),
     ("two-files", |c| {
         c.set("environment_classes.json", "/environmentClasses/0/runnerId", json!("22222222-2222-4222-8222-222222222222"));
         c.set("scm_integrations.json", "/integrations/3/id", json!("15ec0cc1-0e17-439c-afa9-05f309ce5983"));
