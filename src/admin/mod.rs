@@ -128,6 +128,10 @@ fn load_scenario(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcErr
         .map_err(RpcError::invalid_argument)?;
     let loaded = scenario.name.clone();
     app.scenarios.write().insert(scenario);
+    // A replaced scenario starts counting afresh in every session.
+    for session in app.sessions.existing() {
+        session.lock().scenarios.forget(&loaded);
+    }
     Ok((200, json!({ "loaded": loaded })))
 }
 

@@ -92,6 +92,13 @@ impl Runtime {
         &self.counts
     }
 
+    /// Forgets one scenario's counters and token buckets, for when it is loaded again: they
+    /// are keyed by rule position, so new rules would otherwise carry on the old ones' counts.
+    pub fn forget(&mut self, scenario: &str) {
+        self.counts.retain(|(name, _), _| name != scenario);
+        self.buckets.retain(|(name, _), _| name != scenario);
+    }
+
     /// Runs the call past each scenario's rules in order; the first rule that fires decides.
     pub fn decide(
         &mut self,
@@ -342,6 +349,18 @@ mod tests {
                 fired: 2
             }
         );
+    }
+
+    #[test]
+    fn forgetting_a_scenario_starts_its_counts_afresh() {
+        let s = scenario("rules:\n  - when: {first: 1}\n    error: unavailable\n");
+        let mut rt = Runtime::new(1);
+        assert!(code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))).is_some());
+        assert!(code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))).is_none());
+        rt.forget("other");
+        assert!(code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))).is_none());
+        rt.forget("t");
+        assert!(code(&run(&mut rt, &s, "GetSCMIntegration", json!({}))).is_some());
     }
 
     #[test]
