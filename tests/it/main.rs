@@ -3,10 +3,13 @@
 mod cli;
 mod crud;
 mod examples;
+mod library;
 mod malformed;
 mod pagination;
 mod protocol;
+mod scenarios;
 mod secrets;
+mod sessions;
 mod side_effects;
 mod support;
 mod validate_method;
