@@ -36,3 +36,6 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test tests/browser/
+
+step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"
+bench/run --smoke
