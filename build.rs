@@ -27,7 +27,11 @@ fn main() {
     .expect("write contract.bin");
 
     embed_files(&out.join("fixtures.rs"), "fixtures", &["json"]);
-    embed_files(&out.join("scenarios.rs"), "scenarios", &["yaml", "yml", "json"]);
+    embed_files(
+        &out.join("scenarios.rs"),
+        "scenarios",
+        &["yaml", "yml", "json"],
+    );
 }
 
 /// Writes `&[(relative path, include_str!(file)), …]` for the files in `dir` with these extensions.
@@ -39,11 +43,16 @@ fn embed_files(out: &Path, dir: &str, extensions: &[&str]) {
     let entries: Vec<String> = files
         .iter()
         .map(|f| {
-            let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             format!("({rel:?}, include_str!({:?}))", f.display().to_string())
         })
         .collect();
-    std::fs::write(out, format!("&[{}]", entries.join(",\n"))).expect("write the embedded file list");
+    std::fs::write(out, format!("&[{}]", entries.join(",\n")))
+        .expect("write the embedded file list");
 }
 
 fn collect(dir: &Path, extensions: &[&str], into: &mut Vec<PathBuf>) {
@@ -54,7 +63,11 @@ fn collect(dir: &Path, extensions: &[&str], into: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, extensions, into);
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+        {
             into.push(path);
         }
     }

@@ -7,6 +7,7 @@ mod library;
 mod malformed;
 mod pagination;
 mod protocol;
+mod readme;
 mod scenarios;
 mod secrets;
 mod sessions;
