@@ -10,6 +10,11 @@ use gitpod_mock::store::fixtures::{self, Fixtures, Source};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// mimalloc: the pipeline allocates many small, short-lived JSON values per call, and glibc's
+/// malloc spent about a sixth of the server's CPU on them under load (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ pub mod compression;
 mod duplicates;
 pub mod get;
 pub mod headers;
+mod json_out;
 
 use crate::error::RpcError;
 use prost::Message;
@@ -96,6 +97,39 @@ pub fn canonical(message: &DynamicMessage) -> Value {
 /// int64 as strings, timestamps in UTC. Top-level lists are always written, even when empty,
 /// because the official SDKs' list pages require them.
 pub fn encode(
+    desc: &MessageDescriptor,
+    encoding: Encoding,
+    value: Value,
+) -> Result<Vec<u8>, RpcError> {
+    if encoding == Encoding::Json {
+        if let Some(bytes) = json_out::write(desc, &value) {
+            #[cfg(debug_assertions)]
+            same_as_reference(desc, &value, &bytes)?;
+            return Ok(bytes);
+        }
+    }
+    reference_encode(desc, encoding, value)
+}
+
+/// Debug builds (every test run) check each fast-path answer against the reference path and
+/// fail the call when they differ, so the test suites and SDK runs double as its oracle.
+#[cfg(debug_assertions)]
+fn same_as_reference(desc: &MessageDescriptor, value: &Value, fast: &[u8]) -> Result<(), RpcError> {
+    let reference = reference_encode(desc, Encoding::Json, value.clone())?;
+    let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).ok();
+    if parse(fast) == parse(&reference) {
+        return Ok(());
+    }
+    Err(RpcError::internal(format!(
+        "gitpod-mock bug: the fast JSON encoder wrote {} where the reference wrote {}",
+        String::from_utf8_lossy(fast),
+        String::from_utf8_lossy(&reference)
+    )))
+}
+
+/// `encode` through a `DynamicMessage`: the reference for the JSON fast path, and the binary
+/// codec.
+fn reference_encode(
     desc: &MessageDescriptor,
     encoding: Encoding,
     value: Value,
@@ -197,10 +231,10 @@ mod tests {
             .unwrap()
             .output
             .clone();
-        let bytes = encode(&desc, Encoding::Json, json!({"pagination": {}})).unwrap();
-        assert_eq!(
-            String::from_utf8(bytes).unwrap(),
-            r#"{"integrations":[],"pagination":{}}"#
-        );
+        for encoder in [encode, reference_encode] {
+            let bytes = encoder(&desc, Encoding::Json, json!({"pagination": {}})).unwrap();
+            let value: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(value, json!({"integrations": [], "pagination": {}}));
+        }
     }
 }
