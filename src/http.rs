@@ -109,14 +109,15 @@ async fn rpc(
         query: parts.uri.query(),
         headers: &parts.headers,
     };
-    let (outcome, compression) = match pipeline::accept(app, &call) {
+    let (mut outcome, compression) = match pipeline::accept(app, &call) {
         Err(e) => (Outcome::error(e), Compression::Identity),
         Ok(accepted) => (
             within_deadline(app, &accepted, parts, body, session, started).await,
             accepted.response_compression,
         ),
     };
-    crate::journal::record(session, parts, &outcome, started);
+    let request = std::mem::take(&mut outcome.request);
+    crate::journal::record(session, parts, &outcome, request, started);
     let Outcome {
         answer,
         dribble: pace,

@@ -6,6 +6,7 @@ use crate::session::Session;
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -36,21 +37,23 @@ const SECRET_FIELDS: &[&str] = &[
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub seq: u64,
-    /// Wall-clock time the call arrived, RFC 3339 with milliseconds.
-    pub at: String,
+    /// Wall-clock time the call arrived, written as RFC 3339 with milliseconds. Formatting
+    /// waits until someone reads the journal, off the request path.
+    #[serde(serialize_with = "rfc3339_millis")]
+    pub at: SystemTime,
     pub session: String,
     pub method: String,
     pub path: String,
     pub status: u16,
     /// The Connect code, or "ok".
-    pub code: String,
+    pub code: Cow<'static, str>,
     pub latency_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<usize>,
     /// Request headers worth seeing in tests (retry counts, user agent), secrets left out.
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<&'static str, String>,
     /// The request body in canonical JSON with secrets redacted; null if it could not be read.
     pub request: Value,
 }
@@ -116,91 +119,105 @@ pub struct Coverage {
 
 impl Coverage {
     pub fn record(&mut self, entry: &Entry) {
-        *self.methods.entry(entry.method.clone()).or_default() += 1;
-        *self.codes.entry(entry.code.clone()).or_default() += 1;
+        count(&mut self.methods, &entry.method);
+        count(&mut self.codes, &entry.code);
         if let Some(s) = &entry.scenario {
-            *self.scenarios.entry(s.clone()).or_default() += 1;
+            count(&mut self.scenarios, s);
         }
     }
 }
 
-/// Journals a finished RPC in its session, and counts it in the session's coverage.
+/// Adds one to `key`'s count, allocating the key only the first time it is seen.
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
+    }
+}
+
+/// Journals a finished RPC in its session, and counts it in the session's coverage. The
+/// request is moved in and redacted in place.
 pub fn record(
     session: &Mutex<Session>,
     parts: &http::request::Parts,
     outcome: &Outcome,
+    mut request: Value,
     started: Instant,
 ) {
-    let (status, code) = match &outcome.answer {
-        Answer::Reply(_) => (200, "ok".to_string()),
-        Answer::Error(e) => (e.status(), e.code.as_str().to_string()),
-        Answer::Raw { status, .. } => (*status, "raw".to_string()),
-        Answer::Connection(fault) => (0, format!("{fault:?}").to_lowercase()),
+    let (status, code): (u16, Cow<'static, str>) = match &outcome.answer {
+        Answer::Reply(_) => (200, Cow::Borrowed("ok")),
+        Answer::Error(e) => (e.status(), Cow::Borrowed(e.code.as_str())),
+        Answer::Raw { status, .. } => (*status, Cow::Borrowed("raw")),
+        Answer::Connection(fault) => (0, Cow::Owned(format!("{fault:?}").to_lowercase())),
     };
     let path = parts.uri.path();
     let headers = KEPT_HEADERS
         .iter()
         .filter_map(|name| {
-            parts.headers.get(*name).map(|v| {
-                (
-                    name.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            let value = parts.headers.get(*name)?;
+            Some((
+                *name,
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ))
         })
         .collect();
+    redact_in_place(&mut request);
+    let at = SystemTime::now();
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     let mut session = session.lock();
     let entry = Entry {
         seq: 0,
-        at: now_rfc3339(),
+        at,
         session: session.id.clone(),
         method: path.rsplit('/').next().unwrap_or_default().to_string(),
         path: path.to_string(),
         status,
         code,
-        latency_ms: (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        latency_ms,
         scenario: outcome.fired.as_ref().map(|(name, _)| name.clone()),
         rule: outcome.fired.as_ref().map(|(_, index)| index + 1),
         headers,
-        request: redact(&outcome.request),
+        request,
     };
     session.coverage.record(&entry);
     session.journal.push(entry);
 }
 
-fn now_rfc3339() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, out: S) -> Result<S::Ok, S::Error> {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let seconds = crate::store::rfc3339(since.as_secs() as i64);
-    format!(
+    out.collect_str(&format_args!(
         "{}.{:03}Z",
         seconds.trim_end_matches('Z'),
         since.subsec_millis()
-    )
+    ))
 }
 
 /// A copy of `body` with every secret field's value replaced.
 pub fn redact(body: &Value) -> Value {
+    let mut copy = body.clone();
+    redact_in_place(&mut copy);
+    copy
+}
+
+/// Replaces the value of every secret field in `body`, at any depth.
+pub fn redact_in_place(body: &mut Value) {
     match body {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let secret = SECRET_FIELDS.contains(&k.as_str())
-                        && !matches!(v, Value::Null | Value::Object(_));
-                    (
-                        k.clone(),
-                        if secret {
-                            Value::String("[REDACTED]".into())
-                        } else {
-                            redact(v)
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let secret = SECRET_FIELDS.contains(&k.as_str())
+                    && !matches!(v, Value::Null | Value::Object(_));
+                if secret {
+                    *v = Value::String("[REDACTED]".into());
+                } else {
+                    redact_in_place(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_in_place),
+        _ => {}
     }
 }
 
@@ -212,7 +229,7 @@ mod tests {
     fn entry(method: &str) -> Entry {
         Entry {
             seq: 0,
-            at: String::new(),
+            at: UNIX_EPOCH,
             session: "s".into(),
             method: method.into(),
             path: String::new(),

@@ -58,7 +58,7 @@ impl Filter {
             && self
                 .headers
                 .iter()
-                .all(|(k, v)| e.headers.get(&k.to_ascii_lowercase()) == Some(v))
+                .all(|(k, v)| e.headers.get(k.to_ascii_lowercase().as_str()) == Some(v))
     }
 }
 
