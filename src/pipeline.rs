@@ -203,9 +203,10 @@ pub struct Context<'a> {
     pub timeout: Option<Duration>,
 }
 
-/// Runs a call whose message has been read and decompressed: decode, override, let scenarios
-/// intercept, validate, handle, encode, all under the session's lock. `query` is the POST query
-/// string (SDK 0.x pagination); None for GET.
+/// Runs a call whose message has been read and decompressed: decode, override, validate,
+/// then, under the session's lock, let scenarios intercept and run the handler; the answer is
+/// encoded after the lock is released. `query` is the POST query string (SDK 0.x pagination);
+/// None for GET.
 pub fn execute(
     app: &App,
     endpoint: &Endpoint,
@@ -220,6 +221,9 @@ pub fn execute(
         Ok(request) => request,
         Err(e) => return Outcome::error(e),
     };
+    // Validation reads only the request, so it runs before the lock; a scenario that
+    // intercepts the call makes its verdict moot.
+    let verdict = app.contract.validate_request(&procedure.input, &request);
     let mut session = session.lock();
     let decision = match app.scenarios_for(&requested_scenarios(cx.headers), &session.active) {
         Err(e) => {
@@ -241,22 +245,32 @@ pub fn execute(
             session.scenarios.decide(&scenarios, &call, Instant::now())
         }
     };
-    let answer = match decision.outcome {
-        crate::scenario::Outcome::Continue => {
-            run(app, endpoint, encoding, &mut session, &request).into()
-        }
-        crate::scenario::Outcome::Error(e) => Answer::Error(e),
-        crate::scenario::Outcome::Respond(value) => respond(procedure, encoding, value).into(),
+    let decided = match decision.outcome {
+        crate::scenario::Outcome::Continue => match verdict {
+            Err(violations) => Decided::Answer(Answer::Error(validation_error(app, &violations))),
+            Ok(()) => match run(endpoint, &mut session, &request) {
+                Ok(value) => Decided::Handled(value),
+                Err(e) => Decided::Answer(Answer::Error(e)),
+            },
+        },
+        crate::scenario::Outcome::Respond(value) => Decided::Scripted(value),
+        crate::scenario::Outcome::Error(e) => Decided::Answer(Answer::Error(e)),
         crate::scenario::Outcome::Raw {
             status,
             content_type,
             body,
-        } => Answer::Raw {
+        } => Decided::Answer(Answer::Raw {
             status,
             content_type,
             body,
-        },
-        crate::scenario::Outcome::Connection(fault) => Answer::Connection(fault),
+        }),
+        crate::scenario::Outcome::Connection(fault) => Decided::Answer(Answer::Connection(fault)),
+    };
+    drop(session);
+    let answer = match decided {
+        Decided::Handled(value) => reply(procedure, encoding, value).into(),
+        Decided::Scripted(value) => respond(procedure, encoding, value).into(),
+        Decided::Answer(answer) => answer,
     };
     Outcome {
         answer,
@@ -266,6 +280,15 @@ pub fn execute(
         fired: decision.fired,
         request,
     }
+}
+
+/// What the locked part of a call decided; messages are encoded after the lock is released.
+enum Decided {
+    /// The handler's answer.
+    Handled(Value),
+    /// A scenario's custom success body.
+    Scripted(Value),
+    Answer(Answer),
 }
 
 fn decode(
@@ -305,18 +328,9 @@ fn respond(
     })
 }
 
-/// Validates the request, then runs the handler on the session's state and encodes its answer.
-fn run(
-    app: &App,
-    endpoint: &Endpoint,
-    encoding: Encoding,
-    session: &mut Session,
-    request: &Value,
-) -> Result<Reply, RpcError> {
+/// Runs the handler on the session's state (the request is already valid).
+fn run(endpoint: &Endpoint, session: &mut Session, request: &Value) -> Result<Value, RpcError> {
     let procedure = &endpoint.procedure;
-    if let Err(violations) = app.contract.validate_request(&procedure.input, request) {
-        return Err(validation_error(app, &violations));
-    }
     if procedure.name.starts_with("Create") {
         session.check_budget()?;
     }
@@ -324,18 +338,24 @@ fn run(
         .handler
         .expect("accept() refuses endpoints without a handler");
     let state = &mut session.state;
-    let response =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(state, request)))
-            .unwrap_or_else(|_| {
-                Err(RpcError::internal(format!(
-                    "the mock's {} handler failed; this is a gitpod-mock bug",
-                    procedure.name
-                )))
-            })?;
-    let body = codec::encode(&procedure.output, encoding, response)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(state, request)))
+        .unwrap_or_else(|_| {
+            Err(RpcError::internal(format!(
+                "the mock's {} handler failed; this is a gitpod-mock bug",
+                procedure.name
+            )))
+        })
+}
+
+/// The handler's answer, encoded as the method's response message.
+fn reply(
+    procedure: &crate::contract::Procedure,
+    encoding: Encoding,
+    value: Value,
+) -> Result<Reply, RpcError> {
     Ok(Reply {
         content_type: encoding.content_type(),
-        body,
+        body: codec::encode(&procedure.output, encoding, value)?,
     })
 }
 
