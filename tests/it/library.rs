@@ -3,7 +3,7 @@
 //! load, naming the file, the rule and the reason: on the control plane, and through the built
 //! binary's `check --scenario-dir` and `serve --scenario-dir`.
 
-use crate::scenarios::{admin, entries, get_says, get_scm, header, rpc, said, try_send};
+use crate::calls::{admin, entries, get_says, get_scm, header, rpc, said, try_send};
 use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Contract;

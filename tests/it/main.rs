@@ -1,15 +1,19 @@
 //! Integration tests: the real server on an ephemeral port, driven over HTTP.
 
+mod calls;
 mod cli;
 mod crud;
 mod examples;
+mod journal;
 mod library;
 mod malformed;
 mod pagination;
 mod protocol;
 mod readme;
+mod scenario_switching;
 mod scenarios;
 mod secrets;
+mod serve_flags;
 mod sessions;
 mod side_effects;
 mod support;

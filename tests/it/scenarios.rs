@@ -1,12 +1,10 @@
-//! Every scenario action over real HTTP: errors with details and retry headers, delays, deadlines,
-//! rate limits, raw and truncated answers, dropped connections, dribbled bodies, custom bodies
-//! and pass; the sequencing forms and seeded probability; the `x-mock-scenario` header; and
-//! loading and switching scenarios on the control plane. The helpers at the top are shared with
-//! `library` and `sessions`.
+//! Every scenario action over real HTTP: errors with details and retry headers, delays,
+//! deadlines, rate limits, raw and truncated answers, dropped connections, dribbled bodies,
+//! custom bodies and pass.
 
+use crate::calls::{admin, entries, get_says, get_scm, header, load, rpc, said, try_send, T};
 use crate::support::{Reply, TestServer, EXAMPLE_ID, SERVICE};
 use bytes::Bytes;
-use gitpod_mock::app::App;
 use gitpod_mock::error::Code;
 use http::Request;
 use http_body_util::{BodyExt, Full};
@@ -15,89 +13,6 @@ use serde_json::{json, Value};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// Sends `"VERB /path"` on a fresh connection; Err when no response comes (a dropped connection).
-pub async fn try_send(
-    addr: SocketAddr,
-    line: &str,
-    headers: &[(&str, &str)],
-    body: impl Into<Bytes>,
-) -> Result<Reply, String> {
-    let (verb, path) = line.split_once(' ').unwrap();
-    let mut request = Request::builder()
-        .method(verb)
-        .uri(format!("http://{addr}{path}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = request.body(Full::new(body.into())).unwrap();
-    let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-    let (status, headers) = (parts.status.as_u16(), parts.headers);
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
-}
-
-/// POSTs a JSON body to a method of the service with extra headers.
-pub async fn rpc(addr: SocketAddr, method: &str, headers: &[(&str, &str)], body: Value) -> Reply {
-    let mut all = vec![("content-type", "application/json")];
-    all.extend_from_slice(headers);
-    let line = format!("POST {SERVICE}/{method}");
-    let reply = try_send(addr, &line, &all, body.to_string()).await;
-    reply.expect("the server answers")
-}
-
-/// A control-plane request, e.g. `admin(addr, "POST /__mock/reset", "")`.
-pub async fn admin(addr: SocketAddr, line: &str, body: &str) -> Reply {
-    let reply = try_send(addr, line, &[], body.to_string()).await;
-    reply.expect("the server answers")
-}
-
-/// Loads a scenario over the control plane, failing the test if it is refused.
-pub async fn load(addr: SocketAddr, name: &str, yaml: &str) {
-    let reply = admin(addr, &format!("POST /__mock/scenarios?name={name}"), yaml).await;
-    let loaded = (reply.status, reply.json());
-    assert_eq!(loaded, (200, json!({ "loaded": name })), "{yaml}");
-}
-
-/// The example SCM integration, read with extra headers.
-pub async fn get_scm(addr: SocketAddr, headers: &[(&str, &str)]) -> Reply {
-    let body = json!({ "id": EXAMPLE_ID });
-    rpc(addr, "GetSCMIntegration", headers, body).await
-}
-
-/// What the example SCM integration's read says, with extra headers.
-pub async fn get_says(addr: SocketAddr, headers: &[(&str, &str)]) -> String {
-    said(&get_scm(addr, headers).await)
-}
-
-/// What a reply says in one line: `200`, `503 unavailable: <message>` for a Connect error, or
-/// the status and body text of anything else.
-pub fn said(reply: &Reply) -> String {
-    let status = reply.status;
-    match serde_json::from_slice::<Value>(&reply.body) {
-        _ if status == 200 => "200".into(),
-        Ok(e) if e["code"].is_string() => {
-            let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
-            format!("{status} {}: {}", text("code"), text("message"))
-        }
-        _ => format!("{status} {}", String::from_utf8_lossy(&reply.body)),
-    }
-}
-
-pub fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
-    reply.headers.get(name).map(|v| v.to_str().unwrap())
-}
-
-const T: (&str, &str) = ("x-mock-scenario", "t");
 
 async fn with_scenario(yaml: &str) -> TestServer {
     let server = TestServer::start().await;
@@ -237,12 +152,6 @@ async fn raw_answers_are_not_connect() {
     assert!(parsed.is_err(), "the JSON is cut short");
 }
 
-/// One field of every journal entry in a `/__mock/journal` answer.
-pub fn entries(journal: &Value, field: &str) -> Vec<Value> {
-    let all = journal["entries"].as_array().expect("a journal");
-    all.iter().map(|e| e[field].clone()).collect()
-}
-
 /// Writes one request on a raw connection and reads until the server ends it.
 async fn raw_exchange(addr: SocketAddr, method: &str) -> std::io::Result<Vec<u8>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -352,142 +261,4 @@ async fn respond_answers_a_custom_body_in_both_codecs_and_pass_goes_on() {
     let reply = rpc(server.addr, "GetEnvironmentClass", &[T], body).await;
     let invalid = "500 internal: the scenario's respond body is not a valid gitpod.v1.GetEnvironmentClassResponse: ";
     assert!(said(&reply).starts_with(invalid), "{}", said(&reply));
-}
-
-#[tokio::test]
-async fn sequences_fire_on_the_calls_they_name() {
-    let server = TestServer::start().await;
-    #[rustfmt::skip]
-    let cases = [
-        ("{first: 2}", "EE____"),
-        ("{nth: 3}", "__E___"),
-        ("{every: 2}", "E_E_E_"),
-        ("{after: 4}", "____EE"),
-        ("{after: 1, first: 3}", "_EE___"),
-    ];
-    for (i, (when, expected)) in cases.into_iter().enumerate() {
-        let yaml = format!("rules:\n  - when: {when}\n    error: unavailable\n");
-        load(server.addr, "t", &yaml).await;
-        // A fresh session per case: counters are per session.
-        let session = format!("seq-{i}");
-        let mut got = String::new();
-        for _ in 0..expected.len() {
-            let reply = get_scm(server.addr, &[T, ("x-mock-session", &session)]).await;
-            got.push(if reply.status == 503 { 'E' } else { '_' });
-        }
-        assert_eq!(got, expected, "when {when}");
-    }
-}
-
-#[tokio::test]
-async fn probability_repeats_for_the_same_seed_and_session() {
-    let yaml = "rules:\n  - when: {probability: 0.5}\n    error: unavailable\n";
-    let run = |seed: u64, session: &'static str| async move {
-        let server = TestServer::with(App::with_defaults(Some(seed))).await;
-        load(server.addr, "t", yaml).await;
-        let mut faults = String::new();
-        for _ in 0..40 {
-            let reply = get_scm(server.addr, &[T, ("x-mock-session", session)]).await;
-            faults.push(if reply.status == 503 { 'E' } else { '_' });
-        }
-        faults
-    };
-    let first = run(7, "ci-1").await;
-    let again = run(7, "ci-1").await;
-    assert_eq!(again, first, "a second server, same seed and session");
-    assert_ne!(run(7, "ci-2").await, first, "another session");
-    assert_ne!(run(8, "ci-1").await, first, "another seed");
-    let fired = first.matches('E').count();
-    assert!(
-        (8..=32).contains(&fired),
-        "{fired} of 40 at p = 0.5: {first}"
-    );
-}
-
-#[tokio::test]
-async fn the_scenario_header_takes_a_list_and_refuses_unknown_names() {
-    let server = TestServer::start().await;
-    let one = "rules:\n  - match: {method: GetSCMIntegration}\n    error: {code: internal, message: one}\n";
-    load(server.addr, "one", one).await;
-    let two = "rules:\n  - error: {code: unavailable, message: two}\n";
-    load(server.addr, "two", two).await;
-    let loaded = "auth-expired, chaos, flaky, not-found-everything, one, permission-denied-writes, rate-limited, runner-offline, slow, two";
-    let unknown = format!("400 invalid_argument: x-mock-scenario: unknown scenario \"nope\"; loaded scenarios are: {loaded}");
-    // Listed scenarios run in order; the first rule that fires decides.
-    #[rustfmt::skip]
-    let cases = [
-        ("GetSCMIntegration", "one, two", "500 internal: one".to_string()),
-        ("GetSCMIntegration", "two,one", "503 unavailable: two".into()),
-        ("ListSCMIntegrations", "one , two", "503 unavailable: two".into()),
-        ("GetSCMIntegration", "one, nope", unknown),
-    ];
-    for (method, names, expected) in cases {
-        let reply = rpc(
-            server.addr,
-            method,
-            &[("x-mock-scenario", names)],
-            json!({}),
-        )
-        .await;
-        assert_eq!(said(&reply), expected, "{method} with {names}");
-    }
-    let plain = said(&get_scm(server.addr, &[]).await);
-    assert_eq!(plain, "200", "without the header nothing fires");
-}
-
-#[tokio::test]
-async fn the_control_plane_loads_activates_deactivates_and_counts() {
-    let server = TestServer::start().await;
-    let addr = server.addr;
-    let yaml = "rules:\n  - match: {method: GetSCMIntegration}\n    when: {first: 1}\n    error: {code: unavailable, message: blink}\n";
-    load(addr, "blink", yaml).await;
-    let switch = |verb: &'static str| async move {
-        let reply = admin(addr, &format!("POST /__mock/scenarios/blink/{verb}"), "").await;
-        reply.json()
-    };
-    let get =
-        |id: &'static str| async move { said(&get_scm(addr, &[("x-mock-session", id)]).await) };
-    // Where blink is on, and its hit counts, as one session sees it.
-    let blink = |id: &'static str| async move {
-        let list = admin(addr, &format!("GET /__mock/scenarios?session={id}"), "").await;
-        let list = list.json();
-        let all = list["scenarios"].as_array().unwrap().clone();
-        let s = all.into_iter().find(|s| s["name"] == "blink").unwrap();
-        json!([s["activeServerWide"], s["activeInSession"], s["rules"][0]])
-    };
-    // Server-wide: every session fails its own first call.
-    let on = json!({"scope": "server", "active": ["blink"]});
-    assert_eq!(switch("activate").await, on);
-    for id in ["default", "s1"] {
-        let got = [get(id).await, get(id).await];
-        assert_eq!(got, ["503 unavailable: blink", "200"]);
-    }
-    let counts = json!({"rule": 1, "matched": 2, "fired": 1});
-    assert_eq!(blink("s1").await, json!([true, false, counts]));
-    let off = json!({"scope": "server", "active": []});
-    assert_eq!(switch("deactivate").await, off);
-    assert_eq!(get("s2").await, "200");
-    // Per session: only that session.
-    let on = json!({"scope": "p", "active": ["blink"]});
-    assert_eq!(switch("activate?session=p").await, on);
-    assert_eq!(
-        [get("q").await, get("p").await],
-        ["200", "503 unavailable: blink"]
-    );
-    let counts = json!({"rule": 1, "matched": 1, "fired": 1});
-    assert_eq!(blink("p").await, json!([false, true, counts]));
-    // Loading it again (here with another message) starts its counts afresh.
-    load(
-        addr,
-        "blink",
-        &yaml.replace("message: blink", "message: again"),
-    )
-    .await;
-    assert_eq!(
-        [get("p").await, get("p").await],
-        ["503 unavailable: again", "200"]
-    );
-    let reply = admin(addr, "POST /__mock/scenarios/nope/activate", "").await;
-    let expected = "404 not_found: unknown scenario \"nope\"; loaded scenarios are: auth-expired, blink, chaos,";
-    assert!(said(&reply).starts_with(expected), "{}", said(&reply));
 }

@@ -1,0 +1,177 @@
+//! The journal and what reads it: the ring's bound, filters, redaction of secrets,
+//! `POST /__mock/verify` and `GET /__mock/coverage`.
+
+use crate::calls::{
+    admin, create_scm, entries, get_says, journal, rpc, said, session, with_limits, GCP,
+};
+use crate::support::{TestServer, EXAMPLE_ID, EXAMPLE_USER};
+use gitpod_mock::session::Limits;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn the_journal_is_a_bounded_ring_and_counts_what_it_dropped() {
+    let server = TestServer::with(with_limits(Limits {
+        journal_size: 3,
+        ..Limits::default()
+    }))
+    .await;
+    for _ in 0..5 {
+        get_says(server.addr, &[]).await;
+    }
+    let journal = journal(server.addr, "").await;
+    assert_eq!(entries(&journal, "seq"), [3, 4, 5], "the newest three");
+    assert_eq!(journal["dropped"], 2);
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_method_code_status_scenario_and_limit() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    let missing = json!({ "id": "00000000-0000-4000-8000-000000000000" });
+    rpc(addr, "GetSCMIntegration", &[], missing.clone()).await;
+    get_says(addr, &[]).await;
+    let expired = [("x-mock-scenario", "auth-expired")];
+    rpc(addr, "ListSCMIntegrations", &expired, json!({})).await;
+    rpc(addr, "GetHostAuthenticationToken", &[], missing).await;
+    let (get, list, token) = (
+        "GetSCMIntegration",
+        "ListSCMIntegrations",
+        "GetHostAuthenticationToken",
+    );
+    #[rustfmt::skip]
+    let cases = [
+        ("", vec![get, get, list, token]),
+        ("?method=GetSCM*", vec![get, get]),
+        ("?code=not_found", vec![get, token]),
+        ("?status=401", vec![list]),
+        ("?scenario=auth-expired", vec![list]),
+        ("?method=Get*&code=ok", vec![get]),
+        ("?limit=2", vec![list, token]),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(
+            entries(&journal(addr, query).await, "method"),
+            expected,
+            "{query}"
+        );
+    }
+    let entry = journal(addr, "?status=401").await["entries"][0].clone();
+    let seen = ["session", "code", "scenario", "rule"].map(|k| entry[k].clone());
+    assert_eq!(
+        seen,
+        [
+            json!("default"),
+            json!("unauthenticated"),
+            json!("auth-expired"),
+            json!(1)
+        ]
+    );
+    for query in ["?status=four", "?limit=x", "?mehtod=Get*"] {
+        let reply = admin(addr, &format!("GET /__mock/journal{query}"), "").await;
+        let got = said(&reply);
+        assert!(got.starts_with("400 invalid_argument: "), "{query}: {got}");
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_journal() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    #[rustfmt::skip]
+    let calls = [
+        ("CreateHostAuthenticationToken", json!({"runnerId": EXAMPLE_ID, "userId": EXAMPLE_USER, "host": "h.example.com", "token": "secret-token-1", "refresh_token": "secret-refresh-1"})),
+        ("UpdateHostAuthenticationToken", json!({"id": EXAMPLE_ID, "token": "secret-token-2", "refreshToken": "secret-refresh-2"})),
+        ("CreateSCMIntegration", json!({"runnerId": GCP, "scmId": "github", "host": "s.example.com", "oauthClientId": "c", "oauthPlaintextClientSecret": "secret-oauth-1"})),
+        ("UpdateSCMIntegration", json!({"id": EXAMPLE_ID, "oauthClientId": "c", "oauthPlaintextClientSecret": "secret-oauth-2"})),
+        // Refused by validation, and still redacted.
+        ("UpdateSCMIntegration", json!({"id": "nope", "oauthPlaintextClientSecret": "secret-oauth-3"})),
+    ];
+    let bearer = [("authorization", "Bearer secret-bearer")];
+    for (method, body) in calls {
+        rpc(addr, method, &bearer, body).await;
+    }
+    let journal = admin(addr, "GET /__mock/journal", "").await;
+    let text = String::from_utf8_lossy(&journal.body);
+    assert!(!text.contains("secret-"), "{text}");
+    let requests = entries(&journal.json(), "request");
+    assert_eq!(requests.len(), 5);
+    let redacted = |r: &Value, k: &str| r[k] == "[REDACTED]";
+    assert!(redacted(&requests[0], "token") && redacted(&requests[0], "refreshToken"));
+    assert!(redacted(&requests[1], "token") && redacted(&requests[1], "refreshToken"));
+    let oauth = requests[2..]
+        .iter()
+        .all(|r| redacted(r, "oauthPlaintextClientSecret"));
+    assert!(oauth, "{requests:?}");
+    assert_eq!(
+        requests[2]["host"], "s.example.com",
+        "other fields stay readable"
+    );
+}
+
+#[tokio::test]
+async fn verify_counts_the_calls_that_match_a_predicate() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    for attempt in ["0", "1"] {
+        let headers = [
+            ("x-mock-scenario", "flaky"),
+            ("x-stainless-retry-count", attempt),
+        ];
+        rpc(addr, "ListSCMIntegrations", &headers, json!({})).await;
+    }
+    get_says(addr, &session("other")).await;
+    create_scm(addr, "default", "v.example.com").await;
+    #[rustfmt::skip]
+    let cases = [
+        (json!({}), 3),
+        (json!({"method": "List*"}), 2),
+        (json!({"code": "unavailable", "scenario": "flaky"}), 1),
+        (json!({"status": 200}), 2),
+        (json!({"headers": {"x-stainless-retry-count": 1}}), 1),
+        (json!({"method": "CreateSCMIntegration", "body": {"host": "v.example.com"}}), 1),
+        (json!({"body": {"host": "elsewhere"}}), 0),
+        (json!({"session": "other"}), 1),
+    ];
+    for (predicate, count) in cases {
+        let reply = admin(addr, "POST /__mock/verify", &predicate.to_string()).await;
+        assert_eq!(reply.json()["count"], count, "{predicate}");
+    }
+    for bad in [json!({"mehtod": "List*"}), json!({"status": "503"})] {
+        let reply = admin(addr, "POST /__mock/verify", &bad.to_string()).await;
+        let got = said(&reply);
+        assert!(got.starts_with("400 invalid_argument: verify: "), "{got}");
+    }
+}
+
+#[tokio::test]
+async fn coverage_shows_what_each_session_exercised() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    get_says(addr, &session("cov")).await;
+    let missing = json!({ "id": "00000000-0000-4000-8000-000000000000" });
+    rpc(addr, "GetSCMIntegration", &session("cov"), missing).await;
+    let headers = [("x-mock-session", "cov"), ("x-mock-scenario", "flaky")];
+    rpc(addr, "ListSCMIntegrations", &headers, json!({})).await;
+    let coverage = |id: &'static str| async move {
+        admin(addr, &format!("GET /__mock/coverage?session={id}"), "")
+            .await
+            .json()
+    };
+    let cov = coverage("cov").await;
+    assert_eq!(
+        cov["methods"],
+        json!({"GetSCMIntegration": 2, "ListSCMIntegrations": 1})
+    );
+    assert_eq!(
+        cov["codes"],
+        json!({"ok": 1, "not_found": 1, "unavailable": 1})
+    );
+    assert_eq!(cov["scenarios"], json!({"flaky": 1}));
+    let not_called = cov["methodsNotCalled"].as_array().unwrap();
+    assert_eq!(not_called.len(), 14);
+    let list = [json!("GetSCMIntegration"), json!("DeleteSCMIntegration")];
+    assert_eq!(list.map(|m| not_called.contains(&m)), [false, true]);
+    let quiet = coverage("quiet").await;
+    assert_eq!(quiet["methods"], json!({}));
+    assert_eq!(quiet["methodsNotCalled"].as_array().unwrap().len(), 16);
+}
