@@ -64,7 +64,7 @@ pub fn decode(
                     "zero-length payload is not a valid JSON object".into(),
                 ));
             }
-            duplicates::find_duplicate(body).map_err(fail)?;
+            duplicates::find_duplicate(desc, body, strict).map_err(fail)?;
             let options = DeserializeOptions::new().deny_unknown_fields(strict);
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             let message =

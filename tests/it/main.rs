@@ -3,6 +3,7 @@
 mod calls;
 mod cli;
 mod crud;
+mod duplicate_fields;
 mod examples;
 mod journal;
 mod library;
