@@ -78,7 +78,7 @@ impl Code {
 }
 
 /// One entry of an error's `details`: a protobuf message carried as base64, plus its JSON form
-/// under `debug` for humans.
+/// under `debug` for humans (`Value::Null` for none: the body then has no `debug` key).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorDetail {
     pub type_name: String,
@@ -148,7 +148,14 @@ impl RpcError {
             body["details"] = self
                 .details
                 .iter()
-                .map(|d| json!({ "type": d.type_name, "value": b64.encode(&d.value), "debug": d.debug }))
+                .map(|d| {
+                    let mut detail = json!({ "type": d.type_name, "value": b64.encode(&d.value) });
+                    // `debug` is optional in Connect: a detail without one leaves it out.
+                    if !d.debug.is_null() {
+                        detail["debug"] = d.debug.clone();
+                    }
+                    detail
+                })
                 .collect();
         }
         body
@@ -196,5 +203,20 @@ mod tests {
             .to_json();
         assert_eq!(body["details"][0]["value"], "AQ");
         assert_eq!(body["code"], "invalid_argument");
+    }
+
+    #[test]
+    fn a_detail_without_debug_has_no_debug_key() {
+        let detail = |debug: Value| ErrorDetail {
+            type_name: "x.Y".into(),
+            value: vec![1],
+            debug,
+        };
+        let body = RpcError::invalid_argument("bad")
+            .with_detail(detail(Value::Null))
+            .with_detail(detail(json!({"a": 1})))
+            .to_json();
+        assert_eq!(body["details"][0], json!({"type": "x.Y", "value": "AQ"}));
+        assert_eq!(body["details"][1]["debug"], json!({"a": 1}));
     }
 }
