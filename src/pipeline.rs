@@ -410,12 +410,12 @@ fn validation_error(app: &App, violations: &[Violation]) -> RpcError {
         [one] => format!("validation error: {one}"),
         many => format!("validation error:\n - {}", many.join("\n - ")),
     };
-    let detail = Violation::to_message(&app.contract, violations);
+    let detail = crate::contract::violations::Violations::of(&app.contract, violations);
     use prost::Message;
     RpcError::invalid_argument(message).with_detail(ErrorDetail {
         type_name: "buf.validate.Violations".into(),
         value: detail.encode_to_vec(),
-        debug: serde_json::to_value(&detail).unwrap_or_default(),
+        debug: detail.to_json(),
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod rules;
 pub mod schema;
 mod validate;
+pub mod violations;
 
 pub use validate::Violation;
 

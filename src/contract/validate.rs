@@ -5,7 +5,7 @@ use super::rules::{FieldRules, Rule};
 use super::Contract;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
-use prost_reflect::{DynamicMessage, FieldDescriptor, MessageDescriptor, Value as Proto};
+use prost_reflect::{FieldDescriptor, MessageDescriptor};
 use serde_json::Value;
 
 /// A compiled request schema.
@@ -160,65 +160,4 @@ fn build(elements: Vec<(FieldDescriptor, Option<usize>)>, rule: Rule, value: &Va
         rule_path,
         message: rule.message(value),
     }
-}
-
-impl Violation {
-    /// The `buf.validate.Violations` message for these violations, built from the contract's
-    /// own copy of validate.proto so its binary form is what protovalidate clients decode.
-    pub fn to_message(contract: &Contract, violations: &[Violation]) -> DynamicMessage {
-        let pool = contract.pool();
-        let desc = |n: &str| {
-            pool.get_message_by_name(n)
-                .expect("validate.proto is in the contract")
-        };
-        let rules_desc = desc("buf.validate.FieldRules");
-        let mut list = Vec::new();
-        for v in violations {
-            let mut field = DynamicMessage::new(desc("buf.validate.FieldPath"));
-            let elements: Vec<Proto> = v
-                .elements
-                .iter()
-                .map(|(f, index)| path_element(desc("buf.validate.FieldPathElement"), f, *index))
-                .collect();
-            field.set_field_by_name("elements", Proto::List(elements));
-            let mut rule = DynamicMessage::new(desc("buf.validate.FieldPath"));
-            let mut current = rules_desc.clone();
-            let mut rule_elements = Vec::new();
-            for name in &v.rule_path {
-                let Some(f) = current.get_field_by_name(name) else {
-                    break;
-                };
-                rule_elements.push(path_element(
-                    desc("buf.validate.FieldPathElement"),
-                    &f,
-                    None,
-                ));
-                if let prost_reflect::Kind::Message(m) = f.kind() {
-                    current = m;
-                }
-            }
-            rule.set_field_by_name("elements", Proto::List(rule_elements));
-            let mut violation = DynamicMessage::new(desc("buf.validate.Violation"));
-            violation.set_field_by_name("field", Proto::Message(field));
-            violation.set_field_by_name("rule", Proto::Message(rule));
-            violation.set_field_by_name("rule_id", Proto::String(v.rule_id.clone()));
-            violation.set_field_by_name("message", Proto::String(v.message.clone()));
-            list.push(Proto::Message(violation));
-        }
-        let mut out = DynamicMessage::new(desc("buf.validate.Violations"));
-        out.set_field_by_name("violations", Proto::List(list));
-        out
-    }
-}
-
-fn path_element(desc: MessageDescriptor, field: &FieldDescriptor, index: Option<usize>) -> Proto {
-    let mut element = DynamicMessage::new(desc);
-    element.set_field_by_name("field_number", Proto::I32(field.number() as i32));
-    element.set_field_by_name("field_name", Proto::String(field.name().to_string()));
-    let field_type = field.field_descriptor_proto().r#type.unwrap_or_default();
-    element.set_field_by_name("field_type", Proto::EnumNumber(field_type));
-    if let Some(i) = index {
-        element.set_field_by_name("index", Proto::U64(i as u64));
-    }
-    Proto::Message(element)
 }

@@ -1,0 +1,199 @@
+//! The `buf.validate.Violations` error detail, as typed prost messages: its binary form for the
+//! Connect detail's `value` and its proto3 JSON for `debug`. Typed rather than dynamic because
+//! every invalid request builds one, and the dynamic encoding cost more than the validation.
+//! A test decodes the bytes with the contract's own validate.proto to keep the two in step.
+
+use super::validate::Violation;
+use super::Contract;
+use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
+use serde_json::{json, Value};
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Violations {
+    #[prost(message, repeated, tag = "1")]
+    pub violations: Vec<ViolationDetail>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ViolationDetail {
+    #[prost(message, optional, tag = "5")]
+    pub field: Option<FieldPath>,
+    #[prost(message, optional, tag = "6")]
+    pub rule: Option<FieldPath>,
+    #[prost(string, optional, tag = "2")]
+    pub rule_id: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub message: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct FieldPath {
+    #[prost(message, repeated, tag = "1")]
+    pub elements: Vec<FieldPathElement>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct FieldPathElement {
+    #[prost(int32, optional, tag = "1")]
+    pub field_number: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub field_name: Option<String>,
+    /// A `google.protobuf.FieldDescriptorProto.Type` number.
+    #[prost(int32, optional, tag = "3")]
+    pub field_type: Option<i32>,
+    #[prost(uint64, optional, tag = "6")]
+    pub index: Option<u64>,
+}
+
+/// `FieldDescriptorProto.Type` names by number, for the JSON form.
+const FIELD_TYPES: [&str; 19] = [
+    "TYPE_UNSPECIFIED",
+    "TYPE_DOUBLE",
+    "TYPE_FLOAT",
+    "TYPE_INT64",
+    "TYPE_UINT64",
+    "TYPE_INT32",
+    "TYPE_FIXED64",
+    "TYPE_FIXED32",
+    "TYPE_BOOL",
+    "TYPE_STRING",
+    "TYPE_GROUP",
+    "TYPE_MESSAGE",
+    "TYPE_BYTES",
+    "TYPE_UINT32",
+    "TYPE_ENUM",
+    "TYPE_SFIXED32",
+    "TYPE_SFIXED64",
+    "TYPE_SINT32",
+    "TYPE_SINT64",
+];
+
+impl Violations {
+    pub fn of(contract: &Contract, violations: &[Violation]) -> Violations {
+        let rules_root = contract
+            .pool()
+            .get_message_by_name("buf.validate.FieldRules")
+            .expect("validate.proto is in the contract");
+        let violations = violations
+            .iter()
+            .map(|v| ViolationDetail {
+                field: Some(FieldPath {
+                    elements: v.elements.iter().map(|(f, i)| element(f, *i)).collect(),
+                }),
+                rule: Some(FieldPath {
+                    elements: rule_elements(&rules_root, &v.rule_path),
+                }),
+                rule_id: Some(v.rule_id.clone()),
+                message: Some(v.message.clone()),
+            })
+            .collect();
+        Violations { violations }
+    }
+
+    /// The proto3 JSON form, as connect-go writes a detail's `debug`.
+    pub fn to_json(&self) -> Value {
+        let path = |p: &Option<FieldPath>| {
+            let elements: Vec<Value> = p
+                .iter()
+                .flat_map(|p| &p.elements)
+                .map(element_json)
+                .collect();
+            json!({ "elements": elements })
+        };
+        let violations: Vec<Value> = self
+            .violations
+            .iter()
+            .map(|v| {
+                json!({
+                    "field": path(&v.field),
+                    "rule": path(&v.rule),
+                    "ruleId": v.rule_id,
+                    "message": v.message,
+                })
+            })
+            .collect();
+        json!({ "violations": violations })
+    }
+}
+
+fn element(field: &FieldDescriptor, index: Option<usize>) -> FieldPathElement {
+    FieldPathElement {
+        field_number: Some(field.number() as i32),
+        field_name: Some(field.name().to_string()),
+        field_type: Some(field.field_descriptor_proto().r#type.unwrap_or_default()),
+        index: index.map(|i| i as u64),
+    }
+}
+
+/// The path of a rule inside `buf.validate.FieldRules`, e.g. `string.uuid`.
+fn rule_elements(root: &MessageDescriptor, names: &[&str]) -> Vec<FieldPathElement> {
+    let mut current = root.clone();
+    let mut elements = Vec::new();
+    for name in names {
+        let Some(field) = current.get_field_by_name(name) else {
+            break;
+        };
+        elements.push(element(&field, None));
+        if let Kind::Message(m) = field.kind() {
+            current = m;
+        }
+    }
+    elements
+}
+
+fn element_json(e: &FieldPathElement) -> Value {
+    let mut out = json!({ "fieldNumber": e.field_number, "fieldName": e.field_name });
+    if let Some(t) = e.field_type {
+        out["fieldType"] = FIELD_TYPES
+            .get(t as usize)
+            .map_or_else(|| json!(t), |name| json!(name));
+    }
+    if let Some(i) = e.index {
+        out["index"] = json!(i.to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+    use prost_reflect::{DynamicMessage, SerializeOptions};
+
+    /// Violations from a real request with a list item, a nested field and two rule kinds.
+    fn sample(contract: &Contract) -> Violations {
+        let method = contract.procedure("ListEnvironmentClasses").unwrap();
+        let request = json!({"filter": {"runnerIds": ["not-a-uuid"]}, "pagination": {"pageSize": 500, "token": ""}});
+        let violations = contract
+            .validate_request(&method.input, &request)
+            .unwrap_err();
+        assert_eq!(violations.len(), 2, "{violations:?}");
+        Violations::of(contract, &violations)
+    }
+
+    #[test]
+    fn bytes_and_json_agree_with_the_contracts_validate_proto() {
+        let contract = Contract::load();
+        let detail = sample(&contract);
+        let desc = contract
+            .pool()
+            .get_message_by_name("buf.validate.Violations")
+            .unwrap();
+        let decoded = DynamicMessage::decode(desc, detail.encode_to_vec().as_slice()).unwrap();
+        let reference = decoded
+            .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
+            .unwrap();
+        assert_eq!(detail.to_json(), reference);
+        let rules: Vec<&Value> = reference["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| &v["ruleId"])
+            .collect();
+        assert_eq!(rules, ["int32.gte_lte", "string.uuid"], "field order");
+        let uuid = &reference["violations"][1]["field"]["elements"][1];
+        assert_eq!(uuid["index"], "0");
+        assert_eq!(uuid["fieldType"], "TYPE_STRING");
+        assert_eq!(uuid["fieldName"], "runner_ids");
+    }
+}
