@@ -8,6 +8,8 @@ use gitpod_mock::scenario::Library;
 use gitpod_mock::session::{Limits, DEFAULT_SESSION};
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
 use serde_json::{json, Value};
+use std::fmt::Display;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -132,20 +134,26 @@ fn main() -> ExitCode {
         Command::Schemas { method, response } => schemas(method.as_deref(), response),
         Command::Openapi { server } => {
             let document = gitpod_mock::openapi::document(&Contract::load(), &server);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&document).expect("serializable")
-            );
-            Ok(())
+            say(serde_json::to_string_pretty(&document).expect("serializable"))
         }
         Command::Check { dir, scenario_dir } => check(&dir, scenario_dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("gitpod-mock: {e}");
+            let _ = writeln!(std::io::stderr(), "gitpod-mock: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Writes one line to stdout. A reader that closed the pipe early (`gitpod-mock schemas | head
+/// -1`) has everything it wanted, so a broken pipe ends the output quietly instead of panicking
+/// as `println!` does; every later line is dropped the same way.
+fn say(line: impl Display) -> Result<(), String> {
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(format!("cannot write to stdout: {e}")),
+        _ => Ok(()),
     }
 }
 
@@ -196,7 +204,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("gitpod-mock listening on http://{addr}");
+        say(format_args!("gitpod-mock listening on http://{addr}"))?;
         gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
         Ok::<(), String>(())
     })?;
@@ -205,7 +213,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let text = serde_json::to_string_pretty(&state).expect("serializable");
         std::fs::write(path, text)
             .map_err(|e| format!("saving state to {}: {e}", path.display()))?;
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "gitpod-mock: saved the default session's state to {}",
             path.display()
         );
@@ -265,11 +274,7 @@ fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {
             json!(all)
         }
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).expect("serializable")
-    );
-    Ok(())
+    say(serde_json::to_string_pretty(&out).expect("serializable"))
 }
 
 fn check(dir: &PathBuf, scenario_dir: Option<&Path>) -> Result<(), String> {
@@ -287,8 +292,11 @@ fn check(dir: &PathBuf, scenario_dir: Option<&Path>) -> Result<(), String> {
                 .join("\n"))
         }
     };
-    println!("scenarios: ok ({} loaded)", scenarios.all().count());
-    println!(
+    say(format_args!(
+        "scenarios: ok ({} loaded)",
+        scenarios.all().count()
+    ))?;
+    say(format_args!(
         "{}: ok ({} runners, {} schemas, {} environment classes, {} SCM integrations, {} host tokens)",
         dir.display(),
         fixtures.runners.len(),
@@ -296,6 +304,5 @@ fn check(dir: &PathBuf, scenario_dir: Option<&Path>) -> Result<(), String> {
         fixtures.environment_classes.len(),
         fixtures.scm_integrations.len(),
         fixtures.host_tokens.len()
-    );
-    Ok(())
+    ))
 }

@@ -2,6 +2,7 @@
 
 mod calls;
 mod cli;
+mod closed_stdout;
 mod crud;
 mod duplicate_fields;
 mod examples;
