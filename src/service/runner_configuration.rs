@@ -5,7 +5,7 @@
 use super::parse;
 use crate::error::RpcError;
 use crate::store::records::FieldValue;
-use crate::store::runner_schema::{RunnerSchema, SchemaField};
+use crate::store::runner_schema::{Pattern, RunnerSchema, SchemaField};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -164,20 +164,20 @@ fn check_value(field: &SchemaField, value: &str) -> Option<String> {
     if field.display.is_some() {
         return Some("is a display field and cannot be set".into());
     }
-    let pattern = field
-        .string
-        .as_ref()
-        .map(|s| s.pattern.as_str())
-        .unwrap_or_default();
-    if pattern.is_empty() || value.is_empty() {
-        return None;
-    }
-    match regex::Regex::new(pattern) {
-        Ok(re) if re.is_match(value) => None,
-        Ok(_) if field.secret => Some(format!("does not match the pattern {pattern}")),
-        Ok(_) => Some(format!("{value:?} does not match the pattern {pattern}")),
-        Err(_) => Some(format!(
-            "the runner's schema has an invalid pattern {pattern}"
+    // Compiled once, when the schema loaded: see `runner_schema::Pattern`.
+    match &field.string.as_ref()?.pattern {
+        _ if value.is_empty() => None,
+        Pattern::Any => None,
+        Pattern::Regex(re) if re.is_match(value) => None,
+        Pattern::Regex(re) if field.secret => {
+            Some(format!("does not match the pattern {}", re.as_str()))
+        }
+        Pattern::Regex(re) => Some(format!(
+            "{value:?} does not match the pattern {}",
+            re.as_str()
+        )),
+        Pattern::Invalid { source, .. } => Some(format!(
+            "the runner's schema has an invalid pattern {source}"
         )),
     }
 }

@@ -199,6 +199,9 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
         let rel = format!("schemas/{name}.json");
         if let Some(json) = loader.message(&rel, "gitpod.v1.RunnerConfigurationSchema") {
             let mut schema: RunnerSchema = serde_json::from_value(json.clone()).unwrap_or_default();
+            for (field, reason) in schema.pattern_problems() {
+                loader.error(&rel, field, reason);
+            }
             schema.json = json;
             fixtures.schemas.insert(name, schema);
         }
