@@ -6,6 +6,7 @@ use crate::error::{Code, RpcError};
 use crate::journal::{Coverage, Journal};
 use crate::scenario::Runtime;
 use crate::store::State;
+use http::HeaderMap;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,6 +137,23 @@ impl Sessions {
             Err(RpcError::invalid_argument(format!(
                 "x-mock-session {id:?} is not a session id: use 1-128 letters, digits and -_.:"
             )))
+        }
+    }
+
+    /// A session id as a request gives it, in the one form every path uses: surrounding
+    /// whitespace trimmed, then checked. The RPC path and the control plane both call this, so
+    /// `x-mock-session: " ci-1 "` and `?session=ci-1` name the same session.
+    pub fn normalize_id(raw: &str) -> Result<String, RpcError> {
+        let id = raw.trim();
+        Sessions::check_id(id)?;
+        Ok(id.to_string())
+    }
+
+    /// The session a request's `x-mock-session` header names, normalised; `default` without one.
+    pub fn id_from_headers(headers: &HeaderMap) -> Result<String, RpcError> {
+        match headers.get("x-mock-session") {
+            None => Ok(DEFAULT_SESSION.to_string()),
+            Some(v) => Sessions::normalize_id(&String::from_utf8_lossy(v.as_bytes())),
         }
     }
 
@@ -319,6 +337,19 @@ mod tests {
             guard.check_budget().unwrap_err().code,
             Code::ResourceExhausted
         );
+    }
+
+    #[test]
+    fn ids_are_trimmed_then_checked_and_headers_default() {
+        assert_eq!(Sessions::normalize_id(" abc\t").unwrap(), "abc");
+        assert_eq!(Sessions::normalize_id("abc").unwrap(), "abc");
+        for bad in ["", "   ", " a b "] {
+            assert!(Sessions::normalize_id(bad).is_err(), "{bad:?}");
+        }
+        let mut headers = HeaderMap::new();
+        assert_eq!(Sessions::id_from_headers(&headers).unwrap(), "default");
+        headers.insert("x-mock-session", " ci-1 ".parse().unwrap());
+        assert_eq!(Sessions::id_from_headers(&headers).unwrap(), "ci-1");
     }
 
     #[test]

@@ -149,9 +149,11 @@ pub fn verify(app: &App, predicate: &Value, session: &str) -> Result<(u16, Value
         body: p.body,
         headers,
     };
-    let session = p.session.as_deref().unwrap_or(session);
-    Sessions::check_id(session)?;
-    let s = app.sessions.peek(session);
+    let session = match p.session {
+        Some(id) => Sessions::normalize_id(&id)?,
+        None => session.to_string(),
+    };
+    let s = app.sessions.peek(&session);
     let s = s.lock();
     let seqs: Vec<u64> = s
         .journal

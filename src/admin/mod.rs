@@ -6,7 +6,7 @@ mod inspect;
 use crate::app::App;
 use crate::error::{Code, RpcError};
 use crate::scenario::Scenario;
-use crate::session::{Sessions, DEFAULT_SESSION};
+use crate::session::Sessions;
 use http::{HeaderMap, Method};
 use serde_json::{json, Value};
 
@@ -39,7 +39,9 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
         }
         (&Method::GET, ["sessions"]) => Ok((200, inspect::sessions(app))),
         (&Method::POST, ["sessions", id, "reset"]) | (&Method::DELETE, ["sessions", id]) => {
-            let existed = app.sessions.drop_session(id);
+            // A path keeps `+` as it is; only a query turns it into a space.
+            let id = Sessions::normalize_id(&decoded(&id.replace('+', "%2B")))?;
+            let existed = app.sessions.drop_session(&id);
             Ok((200, json!({ "session": id, "existed": existed })))
         }
         (&Method::GET, ["state"]) => Ok((
@@ -78,21 +80,17 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
     }
 }
 
-/// The session a control-plane call is about: `?session=`, else `x-mock-session`, else default.
+/// The session a control-plane call is about: `?session=`, else `x-mock-session`, else default,
+/// normalised as the RPC path normalises its header.
 fn session(call: &AdminCall<'_>) -> Result<String, RpcError> {
     let from_query = query_pairs(call.query)
         .into_iter()
         .find(|(k, _)| k == "session")
         .map(|(_, v)| v);
-    let from_header = call
-        .headers
-        .get("x-mock-session")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let id = from_query
-        .or(from_header)
-        .unwrap_or_else(|| DEFAULT_SESSION.to_string());
-    Sessions::check_id(&id)?;
-    Ok(id)
+    match from_query {
+        Some(id) => Sessions::normalize_id(&id),
+        None => Sessions::id_from_headers(call.headers),
+    }
 }
 
 fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -102,12 +100,14 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                k.to_string(),
-                String::from_utf8_lossy(&crate::codec::get::percent_decode(v)).into_owned(),
-            )
+            (k.to_string(), decoded(v))
         })
         .collect()
+}
+
+/// A percent-encoded query value or path segment, as text.
+fn decoded(raw: &str) -> String {
+    String::from_utf8_lossy(&crate::codec::get::percent_decode(raw)).into_owned()
 }
 
 fn json_body(call: &AdminCall<'_>) -> Result<Value, RpcError> {

@@ -1,9 +1,9 @@
 //! Sessions over real HTTP: isolation under concurrent sessions, resets and drops, session
-//! ids, state export and import, control-plane reads that make no session, and the record
+//! ids and their one normal form, state export and import, control-plane reads that make no session, and the record
 //! budget.
 
 use crate::calls::{
-    admin, create_scm, entries, get_says, journal, rpc, said, session, with_limits, GCP,
+    admin, create_scm, entries, get_says, journal, rpc, said, session, try_send, with_limits, GCP,
 };
 use crate::support::{TestServer, EXAMPLE_USER};
 use gitpod_mock::session::Limits;
@@ -109,6 +109,47 @@ async fn invalid_session_ids_are_invalid_arguments() {
     }
     let reply = admin(server.addr, "GET /__mock/journal?session=a%20b", "").await;
     assert!(said(&reply).starts_with("400 invalid_argument: x-mock-session \"a b\""));
+}
+
+#[tokio::test]
+async fn the_control_plane_normalises_session_ids_as_the_rpc_path_does() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    assert_eq!(create_scm(addr, " abc ", "padded.example.com").await, "200");
+    assert_eq!(session_ids(addr).await, ["abc"]);
+    for id in ["abc", "%20abc%20", "+abc%09"] {
+        let hosts = entries(
+            &json!({ "entries": state(addr, id).await["scmIntegrations"] }),
+            "host",
+        );
+        assert!(
+            hosts.contains(&json!("padded.example.com")),
+            "state?session={id}: {hosts:?}"
+        );
+    }
+    let line = "GET /__mock/journal";
+    let reply = try_send(addr, line, &[("x-mock-session", " abc ")], "").await;
+    let methods = entries(&reply.unwrap().json(), "method");
+    assert_eq!(methods, ["CreateSCMIntegration"], "journal with the header");
+    let predicate = json!({ "session": " abc ", "method": "CreateSCMIntegration" });
+    let verify = admin(addr, "POST /__mock/verify", &predicate.to_string()).await;
+    assert_eq!(
+        (
+            verify.json()["session"].clone(),
+            verify.json()["count"].clone()
+        ),
+        (json!("abc"), json!(1))
+    );
+    let reply = admin(
+        addr,
+        "POST /__mock/scenarios/flaky/activate?session=%20abc",
+        "",
+    )
+    .await;
+    assert_eq!(reply.json(), json!({"scope": "abc", "active": ["flaky"]}));
+    let dropped = admin(addr, "DELETE /__mock/sessions/%20abc%20", "").await;
+    assert_eq!(dropped.json(), json!({"session": "abc", "existed": true}));
+    assert_eq!(session_ids(addr).await, Vec::<Value>::new());
 }
 
 #[tokio::test]
