@@ -54,7 +54,6 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
             app.sessions
                 .get(&id)
                 .lock()
-                .state
                 .import(&value)
                 .map_err(RpcError::invalid_argument)?;
             Ok((200, json!({ "session": id, "imported": true })))

@@ -1,6 +1,6 @@
 //! Sessions over real HTTP: isolation under concurrent sessions, resets and drops, session
-//! ids and their one normal form, state export and import, control-plane reads that make no session, and the record
-//! budget.
+//! ids and their one normal form, state export and import, control-plane reads that make no
+//! session, and the record budget, also after an import.
 
 use crate::calls::{
     admin, create_scm, entries, get_says, journal, rpc, said, session, try_send, with_limits, GCP,
@@ -221,4 +221,41 @@ async fn a_session_may_create_only_its_record_budget() {
     admin(addr, "POST /__mock/sessions/b/reset", "").await;
     let reset = create_scm(addr, "b", "three.example.com").await;
     assert_eq!(reset, "200", "after a reset");
+}
+
+#[tokio::test]
+async fn an_import_restarts_the_record_budget_from_the_imported_records() {
+    let limits = Limits {
+        max_new_records: 2,
+        ..Limits::default()
+    };
+    let server = TestServer::with(with_limits(limits)).await;
+    let addr = server.addr;
+    // The fixtures and two more integrations, with ids made up here: every session draws ids
+    // from the same seeded sequence, so ids another session generated would come again in b.
+    let mut two_more = state(addr, "fixtures").await;
+    let integrations = two_more["scmIntegrations"].as_array_mut().unwrap();
+    for (n, id) in ["1", "2"].iter().enumerate() {
+        let mut extra = integrations[0].clone();
+        extra["id"] = json!(format!("00000000-0000-4000-8000-00000000000{id}"));
+        extra["host"] = json!(format!("imported-{n}.example.com"));
+        integrations.push(extra);
+    }
+    let full = |id: &str| {
+        format!("429 resource_exhausted: session \"{id}\" has created 2 records, its limit; reset it or raise --session-max-records")
+    };
+    // Imported records, like fixtures, do not count against the budget.
+    let reply = admin(addr, "PUT /__mock/state?session=b", &two_more.to_string()).await;
+    assert_eq!(said(&reply), "200");
+    for host in ["one.example.com", "two.example.com"] {
+        assert_eq!(create_scm(addr, "b", host).await, "200", "{host}");
+    }
+    assert_eq!(create_scm(addr, "b", "three.example.com").await, full("b"));
+    // An import of fewer records than the fixtures leaves the same budget, no more.
+    let reply = admin(addr, "PUT /__mock/state?session=c", "{}").await;
+    assert_eq!(said(&reply), "200");
+    for host in ["one.example.com", "two.example.com"] {
+        assert_eq!(create_scm(addr, "c", host).await, "200", "{host}");
+    }
+    assert_eq!(create_scm(addr, "c", "three.example.com").await, full("c"));
 }
