@@ -6,163 +6,185 @@
 //! so `encode` falls back to the reference path through `DynamicMessage`. Both paths give the
 //! same JSON; the tests below check that on every stored record and on the edge cases.
 
-use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
+use super::json_plan::{plans, FieldPlan, KindPlan, Plans, Shape};
+use prost_reflect::MessageDescriptor;
 use serde_json::Value;
 
 /// `value` as proto3 JSON of type `desc`, or None when the reference path must decide.
 /// At the top level, list fields are always written, even when empty.
 pub fn write(desc: &MessageDescriptor, value: &Value) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(256);
-    message(desc, value, &mut out, true)?;
+    let plans = plans(desc);
+    let mut out = Vec::with_capacity(512);
+    Writer {
+        plans,
+        out: &mut out,
+    }
+    .message(plans.index(desc)?, value, true)?;
     Some(out)
 }
 
-fn message(desc: &MessageDescriptor, value: &Value, out: &mut Vec<u8>, top: bool) -> Option<()> {
-    if desc.full_name().starts_with("google.protobuf.") {
-        return well_known(desc, value, out);
-    }
-    let object = value.as_object()?;
-    let mut oneofs: Vec<String> = Vec::new();
-    let mut emitted: Vec<u32> = Vec::new();
-    out.push(b'{');
-    for (name, item) in object {
-        if item.is_null() {
-            continue; // null is unset
-        }
-        let field = desc.get_field_by_json_name(name)?;
-        if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-            if oneofs.iter().any(|seen| seen == oneof.name()) {
-                return None;
-            }
-            oneofs.push(oneof.name().to_string());
-        }
-        let start = out.len();
-        if !emitted.is_empty() {
-            out.push(b',');
-        }
-        key(field.json_name(), out);
-        if field_value(&field, item, out)? {
-            emitted.push(field.number());
-        } else {
-            out.truncate(start);
-        }
-    }
-    if top {
-        let missing: Vec<FieldDescriptor> = desc
-            .fields()
-            .filter(|f| f.is_list() && !emitted.contains(&f.number()))
-            .collect();
-        for field in missing {
-            if !emitted.is_empty() {
-                out.push(b',');
-            }
-            key(field.json_name(), out);
-            out.extend_from_slice(b"[]");
-            emitted.push(field.number());
-        }
-    }
-    out.push(b'}');
-    Some(())
+struct Writer<'a> {
+    plans: &'static Plans,
+    out: &'a mut Vec<u8>,
 }
 
-fn key(name: &str, out: &mut Vec<u8>) {
-    string(name, out);
-    out.push(b':');
-}
-
-fn string(s: &str, out: &mut Vec<u8>) {
-    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
-}
-
-/// Writes one field's value; returns false when proto3 JSON leaves it out (a default without
-/// presence, an empty list or map).
-fn field_value(field: &FieldDescriptor, value: &Value, out: &mut Vec<u8>) -> Option<bool> {
-    if field.is_map() {
-        let map = value.as_object()?;
-        if map.is_empty() {
-            return Some(false);
-        }
-        let Kind::Message(entry) = field.kind() else {
+impl Writer<'_> {
+    fn message(&mut self, index: usize, value: &Value, top: bool) -> Option<()> {
+        let plan = &self.plans.messages[index];
+        if plan.opaque {
             return None;
-        };
-        let value_field = entry.map_entry_value_field();
-        out.push(b'{');
-        for (i, (k, v)) in map.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        }
+        if plan.timestamp {
+            let text = value.as_str()?;
+            canonical_timestamp(text).then(|| string(text, self.out))?;
+            return Some(());
+        }
+        let object = value.as_object()?;
+        let mut oneofs: u64 = 0;
+        let mut emitted: Vec<u32> = Vec::new(); // kept at the top level only
+        let mut first = true;
+        self.out.push(b'{');
+        for (name, item) in object {
+            if item.is_null() {
+                continue; // null is unset
             }
-            key(k, out);
-            singular(&value_field.kind(), v, out, true)?;
-        }
-        out.push(b'}');
-        return Some(true);
-    }
-    if field.is_list() {
-        let items = value.as_array()?;
-        if items.is_empty() {
-            return Some(false);
-        }
-        out.push(b'[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+            let field = plan.field(name)?;
+            if let Some(oneof) = field.oneof {
+                let bit = 1u64.checked_shl(oneof as u32)?;
+                if oneofs & bit != 0 {
+                    return None;
+                }
+                oneofs |= bit;
             }
-            singular(&field.kind(), item, out, true)?;
+            let start = self.out.len();
+            if !first {
+                self.out.push(b',');
+            }
+            self.out.extend_from_slice(&field.key);
+            if self.field(field, item)? {
+                first = false;
+                if top {
+                    emitted.push(field.number);
+                }
+            } else {
+                self.out.truncate(start);
+            }
         }
-        out.push(b']');
-        return Some(true);
+        if top {
+            let lists = plan.fields.iter().filter(|f| f.shape == Shape::List);
+            for field in lists.filter(|f| !emitted.contains(&f.number)) {
+                if !first {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(&field.key);
+                self.out.extend_from_slice(b"[]");
+                first = false;
+            }
+        }
+        self.out.push(b'}');
+        Some(())
     }
-    singular(&field.kind(), value, out, field.supports_presence())
+
+    /// Writes one field's value; returns false when proto3 JSON leaves it out (a default
+    /// without presence, an empty list or map).
+    fn field(&mut self, field: &FieldPlan, value: &Value) -> Option<bool> {
+        match field.shape {
+            Shape::Map => {
+                let map = value.as_object()?;
+                if map.is_empty() {
+                    return Some(false);
+                }
+                self.out.push(b'{');
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    string(k, self.out);
+                    self.out.push(b':');
+                    self.singular(&field.kind, v, true)?;
+                }
+                self.out.push(b'}');
+                Some(true)
+            }
+            Shape::List => {
+                let items = value.as_array()?;
+                if items.is_empty() {
+                    return Some(false);
+                }
+                self.out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.singular(&field.kind, item, true)?;
+                }
+                self.out.push(b']');
+                Some(true)
+            }
+            Shape::Single => self.singular(&field.kind, value, field.presence),
+        }
+    }
+
+    /// Writes a single value; returns false, writing nothing, for a default value unless
+    /// `keep_default` (presence, list items, map values).
+    fn singular(&mut self, kind: &KindPlan, value: &Value, keep_default: bool) -> Option<bool> {
+        let out = &mut *self.out;
+        match kind {
+            KindPlan::Message(index) => {
+                self.message(*index, value, false)?;
+                Some(true)
+            }
+            KindPlan::String => {
+                let s = value.as_str()?;
+                if s.is_empty() && !keep_default {
+                    return Some(false);
+                }
+                string(s, out);
+                Some(true)
+            }
+            KindPlan::Bool => {
+                let b = value.as_bool()?;
+                if !b && !keep_default {
+                    return Some(false);
+                }
+                out.extend_from_slice(if b { b"true" } else { b"false" });
+                Some(true)
+            }
+            KindPlan::Enum(values) => {
+                let number = match value {
+                    Value::String(name) => values.iter().find(|(_, n)| n == name)?.0,
+                    Value::Number(n) => i32::try_from(n.as_i64()?).ok()?,
+                    _ => return None,
+                };
+                if number == 0 && !keep_default {
+                    return Some(false);
+                }
+                // Unknown numbers are for the reference path, which writes them as numbers.
+                let name = &values.iter().find(|(n, _)| *n == number)?.1;
+                string(name, out);
+                Some(true)
+            }
+            KindPlan::I64 => integer::<i64>(value, out, keep_default, true),
+            KindPlan::U64 => integer::<u64>(value, out, keep_default, true),
+            KindPlan::I32 => integer::<i32>(value, out, keep_default, false),
+            KindPlan::U32 => integer::<u32>(value, out, keep_default, false),
+            // Floats and bytes have encodings (NaN, base64 variants) the reference path handles.
+            KindPlan::Other => None,
+        }
+    }
 }
 
-/// Writes a single value of `kind`; returns false, writing nothing, for a default value
-/// unless `keep_default` (presence, list items, map values).
-fn singular(kind: &Kind, value: &Value, out: &mut Vec<u8>, keep_default: bool) -> Option<bool> {
-    match kind {
-        Kind::Message(desc) => {
-            message(desc, value, out, false)?;
-            Some(true)
-        }
-        Kind::String => {
-            let s = value.as_str()?;
-            if s.is_empty() && !keep_default {
-                return Some(false);
-            }
-            string(s, out);
-            Some(true)
-        }
-        Kind::Bool => {
-            let b = value.as_bool()?;
-            if !b && !keep_default {
-                return Some(false);
-            }
-            out.extend_from_slice(if b { b"true" } else { b"false" });
-            Some(true)
-        }
-        Kind::Enum(desc) => {
-            let number = match value {
-                Value::String(name) => desc.get_value_by_name(name)?.number(),
-                Value::Number(n) => i32::try_from(n.as_i64()?).ok()?,
-                _ => return None,
-            };
-            if number == 0 && !keep_default {
-                return Some(false);
-            }
-            // Unknown numbers are for the reference path, which writes them as numbers.
-            string(desc.get_value(number)?.name(), out);
-            Some(true)
-        }
-        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
-            integer::<i64>(value, out, keep_default, true)
-        }
-        Kind::Uint64 | Kind::Fixed64 => integer::<u64>(value, out, keep_default, true),
-        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
-            integer::<i32>(value, out, keep_default, false)
-        }
-        Kind::Uint32 | Kind::Fixed32 => integer::<u32>(value, out, keep_default, false),
-        // Floats and bytes have encodings (NaN, base64 variants) the reference path handles.
-        Kind::Float | Kind::Double | Kind::Bytes => None,
+/// Writes `s` as a JSON string. Most strings need no escaping and are copied as they are;
+/// the rest go through serde_json's escaper.
+fn string(s: &str, out: &mut Vec<u8>) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+        return;
     }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 /// An integer given as a JSON number or a decimal string; 64-bit kinds are written as strings.
@@ -189,13 +211,7 @@ where
 }
 
 /// Timestamps already in the canonical form (`2024-01-02T03:04:05Z`, optional fraction of 3,
-/// 6 or 9 digits) pass through; every other well-known type goes the reference way.
-fn well_known(desc: &MessageDescriptor, value: &Value, out: &mut Vec<u8>) -> Option<()> {
-    let text = value.as_str()?;
-    (desc.full_name() == "google.protobuf.Timestamp" && canonical_timestamp(text))
-        .then(|| string(text, out))
-}
-
+/// 6 or 9 digits) pass through; every other form goes the reference way.
 fn canonical_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
@@ -307,6 +323,16 @@ mod tests {
         );
         assert_eq!(empty, json!({"integrations": [], "pagination": {}}));
         assert_eq!(agrees("DeleteSCMIntegration", json!({})), json!({}));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let text = "say \"hi\"\\ \n\t\u{1} é/ok";
+        let out = agrees(
+            "GetEnvironmentClass",
+            json!({"environmentClass": {"displayName": text}}),
+        );
+        assert_eq!(out["environmentClass"]["displayName"], text);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod duplicates;
 pub mod get;
 pub mod headers;
 mod json_out;
+mod json_plan;
 
 use crate::error::RpcError;
 use prost::Message;

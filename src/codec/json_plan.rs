@@ -1,0 +1,161 @@
+//! Encoding plans: what `json_out` needs to know about each message type, read once from the
+//! descriptors so that writing a response asks the descriptor pool nothing. Plans are built
+//! on first use for the whole pool and kept for the life of the process (the contract is
+//! embedded, so every pool a process loads has the same messages).
+
+use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub struct Plans {
+    by_name: HashMap<String, usize>,
+    pub messages: Vec<MessagePlan>,
+}
+
+pub struct MessagePlan {
+    /// Sorted by JSON name, for binary search.
+    pub fields: Vec<FieldPlan>,
+    /// Well-known types other than Timestamp, which `json_out` leaves to the reference path.
+    pub opaque: bool,
+    pub timestamp: bool,
+}
+
+pub struct FieldPlan {
+    pub json_name: String,
+    /// `"jsonName":`, escaped once.
+    pub key: Vec<u8>,
+    pub number: u32,
+    pub shape: Shape,
+    pub kind: KindPlan,
+    /// Explicit presence: a default value is still written.
+    pub presence: bool,
+    /// The real (non-synthetic) oneof the field belongs to.
+    pub oneof: Option<usize>,
+}
+
+#[derive(PartialEq)]
+pub enum Shape {
+    Single,
+    List,
+    /// A map; `kind` is the value's kind.
+    Map,
+}
+
+pub enum KindPlan {
+    Message(usize),
+    String,
+    Bool,
+    /// Value names by number.
+    Enum(Vec<(i32, String)>),
+    I64,
+    U64,
+    I32,
+    U32,
+    /// Floats and bytes: left to the reference path.
+    Other,
+}
+
+/// The plans for `desc`'s pool, built on first call.
+pub fn plans(desc: &MessageDescriptor) -> &'static Plans {
+    static PLANS: OnceLock<Plans> = OnceLock::new();
+    PLANS.get_or_init(|| Plans::build(desc.parent_pool()))
+}
+
+impl Plans {
+    pub fn index(&self, desc: &MessageDescriptor) -> Option<usize> {
+        self.by_name.get(desc.full_name()).copied()
+    }
+
+    fn build(pool: &DescriptorPool) -> Plans {
+        let by_name: HashMap<String, usize> = pool
+            .all_messages()
+            .enumerate()
+            .map(|(i, m)| (m.full_name().to_string(), i))
+            .collect();
+        let messages = pool
+            .all_messages()
+            .map(|m| message_plan(&m, &by_name))
+            .collect();
+        Plans { by_name, messages }
+    }
+}
+
+fn message_plan(desc: &MessageDescriptor, by_name: &HashMap<String, usize>) -> MessagePlan {
+    let well_known = desc.full_name().starts_with("google.protobuf.");
+    let timestamp = desc.full_name() == "google.protobuf.Timestamp";
+    let oneofs: Vec<String> = desc
+        .oneofs()
+        .filter(|o| !o.is_synthetic())
+        .map(|o| o.name().to_string())
+        .collect();
+    let mut fields: Vec<FieldPlan> = desc
+        .fields()
+        .map(|f| field_plan(&f, by_name, &oneofs))
+        .collect();
+    fields.sort_by(|a, b| a.json_name.cmp(&b.json_name));
+    MessagePlan {
+        fields,
+        opaque: well_known && !timestamp,
+        timestamp,
+    }
+}
+
+fn field_plan(
+    field: &FieldDescriptor,
+    by_name: &HashMap<String, usize>,
+    oneofs: &[String],
+) -> FieldPlan {
+    let (shape, kind) = if field.is_map() {
+        let Kind::Message(entry) = field.kind() else {
+            unreachable!("map fields are entry messages")
+        };
+        (Shape::Map, entry.map_entry_value_field().kind())
+    } else if field.is_list() {
+        (Shape::List, field.kind())
+    } else {
+        (Shape::Single, field.kind())
+    };
+    let mut key = serde_json::to_vec(field.json_name()).expect("a string serializes");
+    key.push(b':');
+    FieldPlan {
+        json_name: field.json_name().to_string(),
+        key,
+        number: field.number(),
+        shape,
+        kind: kind_plan(&kind, by_name),
+        presence: field.supports_presence(),
+        oneof: field
+            .containing_oneof()
+            .filter(|o| !o.is_synthetic())
+            .and_then(|o| oneofs.iter().position(|n| n == o.name())),
+    }
+}
+
+fn kind_plan(kind: &Kind, by_name: &HashMap<String, usize>) -> KindPlan {
+    match kind {
+        Kind::Message(m) => by_name
+            .get(m.full_name())
+            .map_or(KindPlan::Other, |i| KindPlan::Message(*i)),
+        Kind::String => KindPlan::String,
+        Kind::Bool => KindPlan::Bool,
+        Kind::Enum(e) => KindPlan::Enum(
+            e.values()
+                .map(|v| (v.number(), v.name().to_string()))
+                .collect(),
+        ),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => KindPlan::I64,
+        Kind::Uint64 | Kind::Fixed64 => KindPlan::U64,
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => KindPlan::I32,
+        Kind::Uint32 | Kind::Fixed32 => KindPlan::U32,
+        Kind::Float | Kind::Double | Kind::Bytes => KindPlan::Other,
+    }
+}
+
+impl MessagePlan {
+    pub fn field(&self, json_name: &str) -> Option<&FieldPlan> {
+        self.fields
+            .binary_search_by(|f| f.json_name.as_str().cmp(json_name))
+            .ok()
+            .map(|i| &self.fields[i])
+    }
+}
