@@ -1,5 +1,6 @@
 //! Turns a scenario file into checked, ready-to-run rules: method names resolved against the
-//! contract, codes parsed, regexes compiled, and exactly one action per rule.
+//! contract, codes parsed, regexes compiled, respond bodies checked against the response types,
+//! and exactly one action per rule.
 
 use super::spec::{
     ConnectionFault, DelaySpec, DribbleSpec, ErrorSpec, MatchSpec, Predicate, RawSpec, RuleSpec,
@@ -123,6 +124,10 @@ fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
     if rule.dribble.as_ref().is_some_and(|d| d.chunk_bytes == 0) {
         return Err("dribble.chunk_bytes must be at least 1".into());
     }
+    let action = action(rule)?;
+    if let Action::Respond(body) = &action {
+        super::respond::check(contract, &methods, body)?;
+    }
     Ok(Rule {
         methods,
         body: body.clone(),
@@ -132,7 +137,7 @@ fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect(),
         when: rule.when.clone(),
-        action: action(rule)?,
+        action,
         delay: rule.delay.clone(),
         dribble: rule.dribble.clone(),
         response_headers: rule
@@ -335,11 +340,11 @@ mod tests {
         let s = Scenario::parse(
             &Contract::load(),
             "x.yaml",
-            "rules:\n  - match: {fields: {host: on}}\n    respond: {id: y}\n",
+            "rules:\n  - match: {method: GetSCMIntegration, fields: {host: on}}\n    respond: {integration: {id: y}}\n",
         )
         .unwrap();
         assert!(matches!(&s.rules[0].fields[0].1, FieldTest::Equals(v) if v == "on"));
-        assert!(matches!(&s.rules[0].action, Action::Respond(v) if v["id"] == "y"));
+        assert!(matches!(&s.rules[0].action, Action::Respond(v) if v["integration"]["id"] == "y"));
     }
 
     #[test]

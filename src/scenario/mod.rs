@@ -2,6 +2,7 @@
 //! which rule fires and what the mock does instead of (or before) its normal answer.
 
 mod compile;
+mod respond;
 mod runtime;
 pub mod spec;
 

@@ -1,7 +1,8 @@
 //! The scenario library: each shipped scenario does what its description says, switched on
-//! server-wide as `serve --scenario NAME` does; and broken scenario files are refused when they
-//! load, naming the file, the rule and the reason: on the control plane, and through the built
-//! binary's `check --scenario-dir` and `serve --scenario-dir`.
+//! server-wide as `serve --scenario NAME` does; and broken scenario files (respond bodies
+//! included) are refused when they load, naming the file, the rule and the reason: on the
+//! control plane, and through the built binary's `check --scenario-dir` and
+//! `serve --scenario-dir`.
 
 use crate::calls::{admin, entries, get_says, get_scm, header, rpc, said, try_send};
 use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
@@ -273,6 +274,8 @@ const BROKEN: &[(&str, &str, &str)] = &[
         "unknown field `mesage`, expected one of `code`, `message`, `details`"),
     ("misspelt-test.yaml", "rules:\n  - match: {fields: {host: {contain: x}}}\n    error: internal\n",
         "unknown field `contain`, expected one of `equals`, `in`, `matches`, `contains`, `exists`"),
+    ("bad-respond.yaml", "rules:\n  - pass: true\n  - match: {method: GetEnvironmentClass}\n    respond: {nonsense: 1}\n",
+        "rule 2: respond is not a valid gitpod.v1.GetEnvironmentClassResponse for GetEnvironmentClass: unrecognized field name 'nonsense'"),
 ];
 
 #[tokio::test]
