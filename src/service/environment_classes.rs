@@ -2,6 +2,7 @@
 
 use super::{list_response, parse, Page};
 use crate::error::RpcError;
+use crate::store::ids;
 use crate::store::records::{EnvironmentClass, FieldValue};
 use crate::store::State;
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use serde_json::{json, Value};
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest {
+    #[serde(deserialize_with = "ids::one")]
     runner_id: String,
     display_name: String,
     description: String,
@@ -43,13 +45,14 @@ fn not_found(id: &str) -> RpcError {
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let id = body["environmentClassId"].as_str().unwrap_or_default();
-    Ok(json!({ "environmentClass": find(state, id)? }))
+    let id = ids::of(body, "environmentClassId");
+    Ok(json!({ "environmentClass": find(state, &id)? }))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Filter {
+    #[serde(deserialize_with = "ids::many")]
     runner_ids: Vec<String>,
     enabled: Option<bool>,
     can_create_environments: Option<bool>,
@@ -87,6 +90,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UpdateRequest {
+    #[serde(deserialize_with = "ids::one")]
     environment_class_id: String,
     display_name: Option<String>,
     description: Option<String>,

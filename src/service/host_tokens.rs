@@ -3,6 +3,7 @@
 
 use super::{list_response, parse, Page};
 use crate::error::RpcError;
+use crate::store::ids;
 use crate::store::records::{HostToken, Subject};
 use crate::store::State;
 use serde::Deserialize;
@@ -11,11 +12,14 @@ use serde_json::{json, Value};
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest {
+    #[serde(deserialize_with = "ids::one")]
     runner_id: String,
+    #[serde(deserialize_with = "ids::one")]
     user_id: String,
     host: String,
     source: String,
     expires_at: Option<String>,
+    #[serde(deserialize_with = "ids::one")]
     integration_id: String,
     scopes: Vec<String>,
     subject: Option<Subject>,
@@ -61,16 +65,19 @@ fn not_found(id: &str) -> RpcError {
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let id = body["id"].as_str().unwrap_or_default();
-    let token = state.host_tokens.get(id).ok_or_else(|| not_found(id))?;
+    let id = ids::of(body, "id");
+    let token = state.host_tokens.get(&id).ok_or_else(|| not_found(&id))?;
     Ok(json!({ "token": token }))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Filter {
+    #[serde(deserialize_with = "ids::optional")]
     runner_id: Option<String>,
+    #[serde(deserialize_with = "ids::optional")]
     user_id: Option<String>,
+    #[serde(deserialize_with = "ids::optional")]
     subject_id: Option<String>,
 }
 
@@ -98,6 +105,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UpdateRequest {
+    #[serde(deserialize_with = "ids::one")]
     id: String,
     expires_at: Option<String>,
     scopes: Vec<String>,
@@ -120,7 +128,10 @@ pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 }
 
 pub fn delete(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let id = body["id"].as_str().unwrap_or_default();
-    state.host_tokens.remove(id).ok_or_else(|| not_found(id))?;
+    let id = ids::of(body, "id");
+    state
+        .host_tokens
+        .remove(&id)
+        .ok_or_else(|| not_found(&id))?;
     Ok(json!({}))
 }

@@ -4,6 +4,7 @@
 
 use super::parse;
 use crate::error::RpcError;
+use crate::store::ids;
 use crate::store::records::FieldValue;
 use crate::store::runner_schema::{Pattern, RunnerSchema, SchemaField};
 use crate::store::State;
@@ -11,9 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 pub fn get_schema(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let runner = state
-        .runners
-        .require(body["runnerId"].as_str().unwrap_or_default())?;
+    let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let schema = state
         .runners
         .schema(runner)
@@ -43,9 +42,7 @@ struct ScmInput {
 }
 
 pub fn validate(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let runner = state
-        .runners
-        .require(body["runnerId"].as_str().unwrap_or_default())?;
+    let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let empty = RunnerSchema::default();
     let schema = state.runners.schema(runner).unwrap_or(&empty);
     if let Some(class) = body.get("environmentClass") {

@@ -4,6 +4,7 @@
 
 use super::{list_response, parse, Page};
 use crate::error::RpcError;
+use crate::store::ids;
 use crate::store::records::{OAuthConfig, ScmIntegration, SOURCE_OAUTH, SOURCE_PAT};
 use crate::store::State;
 use serde::Deserialize;
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest {
+    #[serde(deserialize_with = "ids::one")]
     runner_id: String,
     scm_id: String,
     host: String,
@@ -82,17 +84,18 @@ fn not_found(id: &str) -> RpcError {
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let id = body["id"].as_str().unwrap_or_default();
+    let id = ids::of(body, "id");
     let integration = state
         .scm_integrations
-        .get(id)
-        .ok_or_else(|| not_found(id))?;
+        .get(&id)
+        .ok_or_else(|| not_found(&id))?;
     Ok(json!({ "integration": integration }))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Filter {
+    #[serde(deserialize_with = "ids::many")]
     runner_ids: Vec<String>,
 }
 
@@ -113,6 +116,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UpdateRequest {
+    #[serde(deserialize_with = "ids::one")]
     id: String,
     oauth_client_id: Option<String>,
     oauth_plaintext_client_secret: Option<String>,
@@ -185,10 +189,10 @@ pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 }
 
 pub fn delete(state: &mut State, body: &Value) -> Result<Value, RpcError> {
-    let id = body["id"].as_str().unwrap_or_default();
+    let id = ids::of(body, "id");
     state
         .scm_integrations
-        .remove(id)
-        .ok_or_else(|| not_found(id))?;
+        .remove(&id)
+        .ok_or_else(|| not_found(&id))?;
     Ok(json!({}))
 }

@@ -3,6 +3,7 @@
 
 pub mod fixtures;
 mod generate;
+pub mod ids;
 pub mod records;
 pub mod runner_schema;
 mod snapshot;

@@ -1,7 +1,8 @@
 //! The stored resources, as typed rows whose serde form is the contract's proto3 JSON.
 //! Secrets have no field here: token values are never kept, and OAuth client secrets only as
-//! the opaque ciphertext the real service stores.
+//! the opaque ciphertext the real service stores. Ids are lowered as rows are read (`ids`).
 
+use super::ids;
 use super::table::Record;
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +16,9 @@ pub struct FieldValue {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EnvironmentClass {
+    #[serde(deserialize_with = "ids::one")]
     pub id: String,
+    #[serde(deserialize_with = "ids::one")]
     pub runner_id: String,
     pub display_name: String,
     pub description: String,
@@ -35,7 +38,9 @@ pub struct OAuthConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ScmIntegration {
+    #[serde(deserialize_with = "ids::one")]
     pub id: String,
+    #[serde(deserialize_with = "ids::one")]
     pub runner_id: String,
     pub scm_id: String,
     pub host: String,
@@ -47,6 +52,7 @@ pub struct ScmIntegration {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Subject {
+    #[serde(deserialize_with = "ids::one")]
     pub id: String,
     pub principal: String,
 }
@@ -54,12 +60,16 @@ pub struct Subject {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HostToken {
+    #[serde(deserialize_with = "ids::one")]
     pub id: String,
+    #[serde(deserialize_with = "ids::one")]
     pub runner_id: String,
+    #[serde(deserialize_with = "ids::one")]
     pub user_id: String,
     pub host: String,
     pub source: String,
     pub expires_at: Option<String>,
+    #[serde(deserialize_with = "ids::one")]
     pub integration_id: String,
     pub scopes: Vec<String>,
     pub subject: Option<Subject>,
@@ -72,6 +82,7 @@ pub const SOURCE_PAT: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Runner {
+    #[serde(deserialize_with = "ids::one")]
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -90,3 +101,33 @@ macro_rules! record {
     )*};
 }
 record!(EnvironmentClass, ScmIntegration, HostToken);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_are_lowered_as_rows_are_read() {
+        let upper = "D2C94C27-3B76-4A42-B88C-95A85E392C68";
+        let lower = upper.to_ascii_lowercase();
+        let token: HostToken = serde_json::from_value(json!({
+            "id": upper, "runnerId": upper, "userId": upper, "integrationId": upper,
+            "subject": {"id": upper, "principal": "PRINCIPAL_USER"},
+        }))
+        .unwrap();
+        let subject = token.subject.as_ref().map(|s| s.id.as_str());
+        assert_eq!(
+            [
+                &token.id,
+                &token.runner_id,
+                &token.user_id,
+                &token.integration_id
+            ],
+            [&lower; 4]
+        );
+        assert_eq!(subject, Some(lower.as_str()));
+        let runner: Runner = serde_json::from_value(json!({"id": upper})).unwrap();
+        assert_eq!(runner.id, lower);
+    }
+}
