@@ -2,7 +2,7 @@
 //! never stored, so no response, log or export can carry them.
 
 use super::{list_response, parse, Page};
-use crate::error::RpcError;
+use crate::error::{Code, RpcError};
 use crate::store::ids;
 use crate::store::records::{HostToken, Subject};
 use crate::store::State;
@@ -28,11 +28,8 @@ struct CreateRequest {
 pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
-    if !req.integration_id.is_empty() && state.scm_integrations.get(&req.integration_id).is_none() {
-        return Err(RpcError::not_found(format!(
-            "SCM integration {} not found",
-            req.integration_id
-        )));
+    if !req.integration_id.is_empty() {
+        check_integration(state, &req)?;
     }
     // The deprecated user_id and the subject describe the same principal: fill one from the other.
     let subject = req.subject.filter(|s| !s.id.is_empty()).or_else(|| {
@@ -58,6 +55,27 @@ pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     };
     state.host_tokens.insert(token.clone());
     Ok(json!({ "token": token }))
+}
+
+/// A token names the SCM integration it was issued through, which must be one of the same
+/// runner and host. A mismatch is `failed_precondition`: each field is valid alone, and the
+/// request conflicts only with what is stored, which is that code's meaning.
+fn check_integration(state: &State, req: &CreateRequest) -> Result<(), RpcError> {
+    let id = &req.integration_id;
+    let integration = state
+        .scm_integrations
+        .get(id)
+        .ok_or_else(|| RpcError::not_found(format!("SCM integration {id} not found")))?;
+    if (&integration.runner_id, &integration.host) == (&req.runner_id, &req.host) {
+        return Ok(());
+    }
+    Err(RpcError::new(
+        Code::FailedPrecondition,
+        format!(
+            "SCM integration {id} is for runner {} and host {}, not for runner {} and host {}",
+            integration.runner_id, integration.host, req.runner_id, req.host
+        ),
+    ))
 }
 
 fn not_found(id: &str) -> RpcError {

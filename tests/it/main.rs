@@ -20,5 +20,6 @@ mod serve_flags;
 mod sessions;
 mod side_effects;
 mod support;
+mod token_integration;
 mod validate_method;
 mod validation;
