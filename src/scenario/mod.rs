@@ -4,11 +4,13 @@
 mod compile;
 mod respond;
 mod runtime;
+mod seed;
 pub mod spec;
 
 pub use compile::glob;
 pub use compile::{Action, Rule, Scenario};
 pub use runtime::{contains as runtime_contains, CallInfo, Decision, Outcome, RuleCount, Runtime};
+pub use seed::session_seed;
 
 use crate::contract::Contract;
 use std::collections::BTreeMap;
