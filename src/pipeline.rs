@@ -8,7 +8,7 @@ use crate::codec::{self, compression::Compression, headers, Encoding};
 use crate::contract::Violation;
 use crate::error::{Code, ErrorDetail, RpcError};
 use crate::scenario::{spec::ConnectionFault, CallInfo, Decision};
-use crate::session::{Session, Sessions, DEFAULT_SESSION};
+use crate::session::{Session, Sessions};
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use parking_lot::Mutex;
@@ -103,11 +103,7 @@ pub fn session_of(
     sessions: &Sessions,
     headers: &HeaderMap,
 ) -> Result<Arc<Mutex<Session>>, RpcError> {
-    let id = match headers.get("x-mock-session") {
-        None => DEFAULT_SESSION.to_string(),
-        Some(v) => String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
-    };
-    Sessions::check_id(&id)?;
+    let id = Sessions::id_from_headers(headers)?;
     Ok(sessions.get(&id))
 }
 
@@ -225,6 +221,7 @@ pub fn execute(
     // intercepts the call makes its verdict moot.
     let verdict = app.contract.validate_request(&procedure.input, &request);
     let mut session = session.lock();
+    session.last_used = Instant::now();
     let decision = match app.scenarios_for(&requested_scenarios(cx.headers), &session.active) {
         Err(e) => {
             return Outcome {

@@ -145,10 +145,14 @@ impl Sessions {
 
     /// The session `id`, made from the template on first use. Idle sessions expire here, and
     /// when the server holds the most sessions it may, the least recently used one goes.
+    /// A session busy with another call is not waited for while the map is locked: the
+    /// pipeline marks it used again once it holds the session.
     pub fn get(&self, id: &str) -> Arc<Mutex<Session>> {
         let mut map = self.map.lock();
         if let Some(session) = map.get(id) {
-            session.lock().last_used = Instant::now();
+            if let Some(mut s) = session.try_lock() {
+                s.last_used = Instant::now();
+            }
             return session.clone();
         }
         let ttl = self.limits.idle_ttl;

@@ -150,7 +150,10 @@ fn switch(app: &App, call: &AdminCall<'_>, name: &str, on: bool) -> Result<(u16,
     };
     let (scope, active) = if scoped {
         let id = session(call)?;
-        let active = toggle(&mut app.sessions.get(&id).lock().active);
+        let session = app.sessions.get(&id);
+        let mut session = session.lock();
+        session.last_used = std::time::Instant::now();
+        let active = toggle(&mut session.active);
         (id, active)
     } else {
         ("server".to_string(), toggle(&mut app.active.write()))
