@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// A Connect error code, with the HTTP status the Connect protocol assigns to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,6 +118,12 @@ impl RpcError {
         Self::new(Code::NotFound, message)
     }
 
+    /// The `not_found` of a record named by id, in the one format every handler uses:
+    /// `runner d2c94c27-… not found`, or `runner "" not found` (see `shown_id`).
+    pub fn no_such(what: &str, id: &str) -> Self {
+        Self::not_found(format!("{what} {} not found", shown_id(id)))
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Code::Internal, message)
     }
@@ -162,6 +169,17 @@ impl RpcError {
     }
 }
 
+/// An id as messages show it: bare when it is a plain token such as a UUID, quoted when it
+/// would not read well bare (empty, or with spaces, quotes or other punctuation).
+pub fn shown_id(id: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !id.is_empty() && id.chars().all(plain) {
+        Cow::Borrowed(id)
+    } else {
+        Cow::Owned(format!("{id:?}"))
+    }
+}
+
 impl std::fmt::Display for RpcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.message)
@@ -203,6 +221,17 @@ mod tests {
             .to_json();
         assert_eq!(body["details"][0]["value"], "AQ");
         assert_eq!(body["code"], "invalid_argument");
+    }
+
+    #[test]
+    fn not_found_messages_quote_only_ids_that_need_it() {
+        let message = |id: &str| RpcError::no_such("runner", id).message;
+        let uuid = "d2c94c27-3b76-4a42-b88c-95a85e392c68";
+        assert_eq!(message(uuid), format!("runner {uuid} not found"));
+        assert_eq!(message(""), "runner \"\" not found");
+        assert_eq!(message("a b"), "runner \"a b\" not found");
+        assert_eq!(message("x\"y"), "runner \"x\\\"y\" not found");
+        assert_eq!(RpcError::no_such("runner", "").code, Code::NotFound);
     }
 
     #[test]

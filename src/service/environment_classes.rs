@@ -41,7 +41,7 @@ fn find<'a>(state: &'a State, id: &str) -> Result<&'a EnvironmentClass, RpcError
 }
 
 fn not_found(id: &str) -> RpcError {
-    RpcError::not_found(format!("environment class {id} not found"))
+    RpcError::no_such("environment class", id)
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {

@@ -65,7 +65,7 @@ fn check_integration(state: &State, req: &CreateRequest) -> Result<(), RpcError>
     let integration = state
         .scm_integrations
         .get(id)
-        .ok_or_else(|| RpcError::not_found(format!("SCM integration {id} not found")))?;
+        .ok_or_else(|| RpcError::no_such("SCM integration", id))?;
     if (&integration.runner_id, &integration.host) == (&req.runner_id, &req.host) {
         return Ok(());
     }
@@ -79,7 +79,7 @@ fn check_integration(state: &State, req: &CreateRequest) -> Result<(), RpcError>
 }
 
 fn not_found(id: &str) -> RpcError {
-    RpcError::not_found(format!("host authentication token {id} not found"))
+    RpcError::no_such("host authentication token", id)
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {

@@ -80,7 +80,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
 }
 
 fn not_found(id: &str) -> RpcError {
-    RpcError::not_found(format!("SCM integration {id} not found"))
+    RpcError::no_such("SCM integration", id)
 }
 
 pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {

@@ -6,6 +6,7 @@ use super::records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
 use super::runner_schema::RunnerSchema;
 use crate::codec;
 use crate::contract::Contract;
+use crate::error::shown_id;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -231,13 +232,17 @@ fn check_references(loader: &mut Loader<'_>, f: &Fixtures) {
                     );
                 }
                 if !seen.insert(id) {
-                    loader.error(rel, format!("{list}[{i}].id"), format!("duplicate id {id}"));
+                    loader.error(
+                        rel,
+                        format!("{list}[{i}].id"),
+                        format!("duplicate id {}", shown_id(id)),
+                    );
                 }
                 if let Some(runner) = runner.filter(|r| !runners.contains(r)) {
                     loader.error(
                         rel,
                         format!("{list}[{i}].runnerId"),
-                        format!("unknown runner {runner}: not in runners.json"),
+                        format!("unknown runner {}: not in runners.json", shown_id(runner)),
                     );
                 }
             }

@@ -40,8 +40,7 @@ impl Runners {
 
     /// The runner with `id`, or the `not_found` error the real service gives for it.
     pub fn require(&self, id: &str) -> Result<&Runner, RpcError> {
-        self.get(id)
-            .ok_or_else(|| RpcError::not_found(format!("runner {id} not found")))
+        self.get(id).ok_or_else(|| RpcError::no_such("runner", id))
     }
 
     pub fn schema(&self, runner: &Runner) -> Option<&RunnerSchema> {

@@ -10,6 +10,7 @@ mod id_case;
 mod journal;
 mod library;
 mod malformed;
+mod not_found_messages;
 mod pagination;
 mod protocol;
 mod readme;

@@ -275,10 +275,10 @@ async fn snake_case_names_give_the_same_violations() {
 #[tokio::test]
 async fn validate_runner_configuration_is_not_rule_checked() {
     let server = TestServer::start().await;
-    for runner in ["not-a-uuid", ""] {
+    for (runner, shown) in [("not-a-uuid", "not-a-uuid"), ("", r#""""#)] {
         let body = json!({"runnerId": runner, "environmentClass": {"displayName": "a"}});
         let reply = server.call("ValidateRunnerConfiguration", body).await;
-        reply.assert_error(404, "not_found", &format!("runner {runner} not found"));
+        reply.assert_error(404, "not_found", &format!("runner {shown} not found"));
         assert!(reply.json().get("details").is_none());
     }
 }
