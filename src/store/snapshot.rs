@@ -67,7 +67,7 @@ impl State {
     }
 }
 
-fn filled<T: Record>(mut table: Table<T>, rows: Vec<T>) -> Table<T> {
+fn filled<T: Record + Clone>(mut table: Table<T>, rows: Vec<T>) -> Table<T> {
     rows.into_iter().for_each(|r| table.insert(r));
     table
 }

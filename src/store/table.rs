@@ -1,8 +1,11 @@
 //! One resource's rows in insertion order, with id lookup and opaque, stable page tokens.
+//! Rows and ids are shared (`Arc`) between clones, so a new session's copy of the template
+//! costs a pointer per row, and a row is copied only when a session changes it.
 
 use crate::error::RpcError;
 use base64::Engine;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A stored row: anything with an id.
 pub trait Record {
@@ -14,8 +17,8 @@ pub trait Record {
 /// a page costs O(page size) rather than O(rows).
 #[derive(Debug, Clone)]
 pub struct Table<T> {
-    rows: BTreeMap<u64, T>,
-    ids: HashMap<String, u64>,
+    rows: BTreeMap<u64, Arc<T>>,
+    ids: HashMap<Arc<str>, u64>,
     next: u64,
     /// Names the resource inside page tokens, so a token from one list is refused by another.
     kind: &'static str,
@@ -24,7 +27,7 @@ pub struct Table<T> {
 /// The default page size when a request leaves it at 0.
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 
-impl<T: Record> Table<T> {
+impl<T: Record + Clone> Table<T> {
     pub fn new(kind: &'static str) -> Self {
         Table {
             rows: BTreeMap::new(),
@@ -45,27 +48,35 @@ impl<T: Record> Table<T> {
     /// Adds a row; a row with an id already present replaces it in place.
     pub fn insert(&mut self, row: T) {
         if let Some(seq) = self.ids.get(row.id()) {
-            self.rows.insert(*seq, row);
+            self.rows.insert(*seq, Arc::new(row));
             return;
         }
         let seq = self.next;
         self.next += 1;
-        self.ids.insert(row.id().to_string(), seq);
-        self.rows.insert(seq, row);
+        self.ids.insert(Arc::from(row.id()), seq);
+        self.rows.insert(seq, Arc::new(row));
     }
 
     pub fn get(&self, id: &str) -> Option<&T> {
-        self.ids.get(id).and_then(|seq| self.rows.get(seq))
+        self.ids
+            .get(id)
+            .and_then(|seq| self.rows.get(seq))
+            .map(Arc::as_ref)
     }
 
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// The row to change; a row still shared with another session is copied first.
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
         let seq = self.ids.get(id)?;
-        self.rows.get_mut(seq)
+        self.rows.get_mut(seq).map(Arc::make_mut)
     }
 
     pub fn remove(&mut self, id: &str) -> Option<T> {
         let seq = self.ids.remove(id)?;
-        self.rows.remove(&seq)
+        self.rows.remove(&seq).map(Arc::unwrap_or_clone)
     }
 
     /// Removes every row for which `drop` is true and returns how many went.
@@ -83,7 +94,7 @@ impl<T: Record> Table<T> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.rows.values()
+        self.rows.values().map(Arc::as_ref)
     }
 
     /// One page of the rows that pass `keep`, starting at `token` (empty for the first page).
@@ -101,7 +112,11 @@ impl<T: Record> Table<T> {
         };
         let size = if size == 0 { DEFAULT_PAGE_SIZE } else { size };
         let mut matching = self.rows.range(start..).filter(|(_, row)| keep(row));
-        let rows: Vec<&T> = matching.by_ref().take(size).map(|(_, row)| row).collect();
+        let rows: Vec<&T> = matching
+            .by_ref()
+            .take(size)
+            .map(|(_, row)| row.as_ref())
+            .collect();
         let next = matching
             .next()
             .map(|(seq, _)| self.encode_token(*seq))
@@ -192,6 +207,20 @@ mod tests {
             let err = t.page(token, 2, |_| true).unwrap_err();
             assert_eq!(err.code, crate::error::Code::InvalidArgument, "{token}");
         }
+    }
+
+    #[test]
+    fn a_clone_shares_rows_until_one_side_changes_them() {
+        let mut original = table(2);
+        let mut copy = original.clone();
+        copy.get_mut("r0").unwrap().1 = false;
+        copy.remove("r1");
+        copy.insert(Row("r9".into(), true));
+        assert_eq!(original.get("r0"), Some(&Row("r0".into(), true)));
+        assert!(original.get("r1").is_some() && original.get("r9").is_none());
+        assert_eq!(copy.get("r0"), Some(&Row("r0".into(), false)));
+        original.get_mut("r1").unwrap().1 = true;
+        assert!(copy.get("r1").is_none());
     }
 
     #[test]
