@@ -4,7 +4,7 @@
 mod compile;
 mod respond;
 mod runtime;
-mod seed;
+pub(crate) mod seed;
 pub mod spec;
 
 pub use compile::glob;

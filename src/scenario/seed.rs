@@ -1,4 +1,4 @@
-//! Seeds for each session's scenario generator: one fixed, documented mix of the server's
+//! Fixed, documented hashes (FNV-1a, SplitMix64) for seeds and sealed secrets, and the mix of the server's
 //! `--seed` and the session id, so a seed and session replay the same faults on every build.
 
 /// Each session's scenario generator is seeded from the server seed and the session id, so
@@ -10,14 +10,14 @@ pub fn session_seed(seed: u64, id: &str) -> u64 {
 }
 
 /// 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
 /// One step of SplitMix64 (Steele, Lea and Flood), the usual way to spread a 64-bit seed.
-fn splitmix64(x: u64) -> u64 {
+pub fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -2,7 +2,7 @@
 //! resources, plus the seeded source of ids the handlers draw from.
 
 pub mod fixtures;
-mod generate;
+pub mod generate;
 pub mod ids;
 pub mod records;
 pub mod runner_schema;
@@ -22,7 +22,6 @@ use rand::{RngExt, SeedableRng};
 use records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
 use runner_schema::RunnerSchema;
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use table::Table;
 
@@ -93,8 +92,21 @@ impl State {
         state
     }
 
-    /// A new random (version 4) UUID from the state's seeded generator.
+    /// A new random (version 4) UUID from the state's seeded generator, never one a record
+    /// already has: an imported state may hold ids this generator would draw again.
     pub fn new_id(&mut self) -> String {
+        loop {
+            let id = self.draw_id();
+            let taken = self.environment_classes.contains(&id)
+                || self.scm_integrations.contains(&id)
+                || self.host_tokens.contains(&id);
+            if !taken {
+                return id;
+            }
+        }
+    }
+
+    fn draw_id(&mut self) -> String {
         let (hi, lo): (u64, u64) = (self.rng.random(), self.rng.random());
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&hi.to_be_bytes());
@@ -123,10 +135,13 @@ impl State {
         let salt: u64 = self.rng.random();
         let mut sealed = b"gpm1".to_vec();
         sealed.extend_from_slice(&salt.to_be_bytes());
-        for round in 0u8..4 {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (round, salt, runner_id, plaintext).hash(&mut h);
-            sealed.extend_from_slice(&h.finish().to_be_bytes());
+        // A fixed hash (std's DefaultHasher may change between Rust releases), so a seed
+        // gives the same sealed secrets on every build.
+        use crate::scenario::seed::{fnv1a64, splitmix64};
+        let text = format!("{runner_id}\0{plaintext}");
+        for round in 0u64..4 {
+            let h = splitmix64(fnv1a64(text.as_bytes()) ^ splitmix64(salt ^ round));
+            sealed.extend_from_slice(&h.to_be_bytes());
         }
         base64::engine::general_purpose::STANDARD.encode(sealed)
     }
@@ -175,6 +190,25 @@ mod tests {
         assert_eq!(id, b.new_id());
         assert!(is_uuid(&id), "{id}");
         assert_eq!(&id[14..15], "4");
+    }
+
+    #[test]
+    fn new_ids_skip_ids_an_imported_record_already_has() {
+        let mut state = State::new(&Fixtures::default(), Some(7));
+        let next = state.clone().new_id();
+        state.environment_classes.insert(EnvironmentClass {
+            id: next.clone(),
+            ..EnvironmentClass::default()
+        });
+        let id = state.new_id();
+        assert_ne!(id, next);
+        assert!(is_uuid(&id), "{id}");
+    }
+
+    #[test]
+    fn sealed_secrets_are_the_same_for_the_same_seed() {
+        let seal = || State::new(&Fixtures::default(), Some(3)).seal_secret("r", "s");
+        assert_eq!(seal(), seal());
     }
 
     #[test]
