@@ -175,8 +175,12 @@ impl App {
     }
 }
 
-/// The starting state: the fixtures plus `generate` fake records per resource.
-pub fn state_from(fixtures: &Fixtures, seed: Option<u64>, generate: usize) -> State {
+/// The starting state: the fixtures plus the generated fake records.
+pub fn state_from(
+    fixtures: &Fixtures,
+    seed: Option<u64>,
+    generate: crate::store::generate::Counts,
+) -> State {
     let mut state = State::new(fixtures, seed);
     crate::store::generate(&mut state, generate);
     state

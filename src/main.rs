@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the mock server (on the embedded default fixtures unless --fixtures is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the JSON Schemas derived from the contract: for one method, or for all.
     Schemas {
         /// A method name such as CreateSCMIntegration; all methods when left out.
@@ -73,9 +73,10 @@ struct ServeArgs {
     /// Seed for generated ids and fake data, so runs repeat exactly.
     #[arg(long, env = "GITPOD_MOCK_SEED")]
     seed: Option<u64>,
-    /// Add N generated records per resource (environment classes, SCM integrations, tokens).
-    #[arg(long, env = "GITPOD_MOCK_GENERATE", default_value_t = 0)]
-    generate: usize,
+    /// Add generated records: N per resource (environment classes, SCM integrations, host
+    /// tokens), or per resource, e.g. `environment-classes=100000,host-tokens=10`.
+    #[arg(long, env = "GITPOD_MOCK_GENERATE", default_value = "0")]
+    generate: gitpod_mock::store::generate::Counts,
     /// Reject unknown JSON fields with invalid_argument instead of ignoring them.
     #[arg(long, env = "GITPOD_MOCK_STRICT")]
     strict: bool,
@@ -130,7 +131,7 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Schemas { method, response } => schemas(method.as_deref(), response),
         Command::Openapi { server } => {
             let document = gitpod_mock::openapi::document(&Contract::load(), &server);

@@ -1,4 +1,4 @@
-//! `--generate N`: N extra realistic records per resource, drawn with `fake` from the state's
+//! `--generate`: extra realistic records per resource, drawn with `fake` from the state's
 //! seeded generator, each consistent with its runner's schema.
 
 use super::records::{
@@ -17,13 +17,68 @@ const GENERATED_EPOCH: i64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 
 const SIZES: &[&str] = &["Small", "Medium", "Large", "XL", "2XL", "GPU"];
 
-/// Adds `n` environment classes, SCM integrations and host tokens to `state`.
-pub fn generate(state: &mut State, n: usize) {
+/// How many records `--generate` adds to each resource: `N` for all three, or a list such as
+/// `environment-classes=100000,host-tokens=10`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub environment_classes: usize,
+    pub scm_integrations: usize,
+    pub host_tokens: usize,
+}
+
+impl Counts {
+    pub fn all(n: usize) -> Counts {
+        Counts {
+            environment_classes: n,
+            scm_integrations: n,
+            host_tokens: n,
+        }
+    }
+
+    fn max(&self) -> usize {
+        self.environment_classes
+            .max(self.scm_integrations)
+            .max(self.host_tokens)
+    }
+}
+
+impl std::str::FromStr for Counts {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Counts, String> {
+        if let Ok(n) = text.trim().parse() {
+            return Ok(Counts::all(n));
+        }
+        let mut counts = Counts::default();
+        for part in text.split(',') {
+            let (name, n) = part.split_once('=').ok_or_else(|| {
+                format!("{part:?}: expected N, or RESOURCE=N[,RESOURCE=N] with RESOURCE one of environment-classes, scm-integrations, host-tokens")
+            })?;
+            let n = n
+                .trim()
+                .parse()
+                .map_err(|_| format!("{part:?}: {n:?} is not a count"))?;
+            match name.trim() {
+                "environment-classes" => counts.environment_classes = n,
+                "scm-integrations" => counts.scm_integrations = n,
+                "host-tokens" => counts.host_tokens = n,
+                other => return Err(format!("{other:?} is not a resource: use environment-classes, scm-integrations or host-tokens")),
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Adds the counted environment classes, SCM integrations and host tokens to `state`. Every
+/// record of index i is drawn whatever the counts, so a seed gives the same records for the
+/// same index whichever resources are asked for; a token whose integration was not kept
+/// names none.
+pub fn generate(state: &mut State, counts: Counts) {
     let runners = state.runners.clone();
     if runners.list.is_empty() {
         return;
     }
-    for i in 0..n {
+    for i in 0..counts.max() {
         let runner = &runners.list[state.rng().random_range(0..runners.list.len())];
         let schema = runners.schema(runner);
         let id = state.new_id();
@@ -47,7 +102,9 @@ pub fn generate(state: &mut State, n: usize) {
             configuration,
             enabled: rng.random_bool(0.8),
         };
-        state.environment_classes.insert(class);
+        if i < counts.environment_classes {
+            state.environment_classes.insert(class);
+        }
 
         let scm_id = schema
             .and_then(|s| (!s.scm.is_empty()).then(|| s.scm[i % s.scm.len()].scm_id.clone()))
@@ -66,7 +123,8 @@ pub fn generate(state: &mut State, n: usize) {
             ..o
         });
         let pat = oauth.is_none() || state.rng().random_bool(0.5);
-        state.scm_integrations.insert(ScmIntegration {
+        let integration_kept = i < counts.scm_integrations;
+        let integration = ScmIntegration {
             id: integration_id.clone(),
             runner_id: runner.id.clone(),
             scm_id,
@@ -74,7 +132,10 @@ pub fn generate(state: &mut State, n: usize) {
             oauth: oauth.clone(),
             pat,
             virtual_directory: None,
-        });
+        };
+        if integration_kept {
+            state.scm_integrations.insert(integration);
+        }
 
         let user = state.new_id();
         let token_id = state.new_id();
@@ -84,7 +145,12 @@ pub fn generate(state: &mut State, n: usize) {
             SOURCE_PAT
         };
         let expires = GENERATED_EPOCH + state.rng().random_range(0..365 * 86_400);
-        state.host_tokens.insert(HostToken {
+        let integration_id = if integration_kept {
+            integration_id
+        } else {
+            String::new()
+        };
+        let token = HostToken {
             id: token_id,
             runner_id: runner.id.clone(),
             user_id: user.clone(),
@@ -97,7 +163,10 @@ pub fn generate(state: &mut State, n: usize) {
                 id: user,
                 principal: "PRINCIPAL_USER".into(),
             }),
-        });
+        };
+        if i < counts.host_tokens {
+            state.host_tokens.insert(token);
+        }
     }
 }
 
@@ -138,4 +207,70 @@ fn capitalise(s: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_a_number_or_a_list_of_resources() {
+        assert_eq!("7".parse(), Ok(Counts::all(7)));
+        let counts: Counts = "environment-classes=100000, host-tokens=2".parse().unwrap();
+        assert_eq!(
+            counts,
+            Counts {
+                environment_classes: 100_000,
+                scm_integrations: 0,
+                host_tokens: 2
+            }
+        );
+        for bad in ["runners=3", "environment-classes", "host-tokens=many"] {
+            assert!(bad.parse::<Counts>().is_err(), "{bad}");
+        }
+    }
+
+    fn generated(counts: Counts) -> State {
+        let contract = crate::contract::Contract::load();
+        let fixtures =
+            crate::store::fixtures::load(&contract, crate::store::fixtures::Source::Embedded)
+                .unwrap();
+        crate::app::state_from(&fixtures, Some(9), counts)
+    }
+
+    #[test]
+    fn each_resource_gets_its_own_count_and_the_same_records() {
+        let base = generated(Counts::default());
+        let some = generated("environment-classes=5,host-tokens=3".parse().unwrap());
+        let all = generated(Counts::all(5));
+        let added = |s: &State, b: &State| {
+            (
+                s.environment_classes.len() - b.environment_classes.len(),
+                s.scm_integrations.len() - b.scm_integrations.len(),
+                s.host_tokens.len() - b.host_tokens.len(),
+            )
+        };
+        assert_eq!(added(&some, &base), (5, 0, 3));
+        let new_classes = |s: &State| -> Vec<EnvironmentClass> {
+            s.environment_classes
+                .iter()
+                .skip(base.environment_classes.len())
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            new_classes(&some),
+            new_classes(&all),
+            "same seed, same records"
+        );
+        let tokens: Vec<&HostToken> = some
+            .host_tokens
+            .iter()
+            .skip(base.host_tokens.len())
+            .collect();
+        assert!(
+            tokens.iter().all(|t| t.integration_id.is_empty()),
+            "no integration was kept for the tokens to name"
+        );
+    }
 }

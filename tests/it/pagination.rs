@@ -6,6 +6,7 @@ use crate::support::{Reply, TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
+use gitpod_mock::store::generate::Counts;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -25,7 +26,7 @@ const LISTS: [(&str, &str, &str); 3] = [
 async fn generated() -> (TestServer, Fixtures) {
     let contract = Contract::load();
     let fixtures = fixtures::load(&contract, Source::Embedded).unwrap();
-    let state = app::state_from(&fixtures, Some(42), GENERATED);
+    let state = app::state_from(&fixtures, Some(42), Counts::all(GENERATED));
     let server = TestServer::with(App::new(contract, state, Settings::default())).await;
     (server, fixtures)
 }
