@@ -2,6 +2,7 @@
 //! pipeline step returns and the one place errors become JSON bodies.
 
 use base64::Engine;
+#[cfg(test)]
 use serde_json::{json, Value};
 use std::borrow::Cow;
 
@@ -79,12 +80,35 @@ impl Code {
 }
 
 /// One entry of an error's `details`: a protobuf message carried as base64, plus its JSON form
-/// under `debug` for humans (`Value::Null` for none: the body then has no `debug` key).
+/// under `debug` for humans (None: the body then has no `debug` key).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorDetail {
     pub type_name: String,
     pub value: Vec<u8>,
-    pub debug: Value,
+    pub debug: Option<DebugJson>,
+}
+
+/// A detail's `debug` JSON, kept as written text: error bodies embed it as it is, and the
+/// validation detail is serialized once, straight from its typed form, with no `Value` tree.
+#[derive(Debug, Clone)]
+pub struct DebugJson(Box<serde_json::value::RawValue>);
+
+impl DebugJson {
+    /// The debug JSON for a value; None for null, which means no debug.
+    pub fn of(value: &impl serde::Serialize) -> Option<DebugJson> {
+        let raw = serde_json::value::to_raw_value(value).ok()?;
+        (raw.get() != "null").then_some(DebugJson(raw))
+    }
+
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for DebugJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
 }
 
 /// An error answered to a client: a Connect code, a message that names the problem, and details.
@@ -147,7 +171,44 @@ impl RpcError {
         self.http_status.unwrap_or_else(|| self.code.http_status())
     }
 
-    /// The Connect JSON error body: `{"code", "message", "details": [{"type", "value", "debug"}]}`.
+    /// The Connect JSON error body as bytes, written without building a `Value` (every
+    /// invalid request ends here). Same content as `to_json`.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            code: &'a str,
+            message: &'a str,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            details: Vec<Detail<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Detail<'a> {
+            #[serde(rename = "type")]
+            type_name: &'a str,
+            value: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            debug: Option<&'a serde_json::value::RawValue>,
+        }
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        let body = Body {
+            code: self.code.as_str(),
+            message: &self.message,
+            details: self
+                .details
+                .iter()
+                .map(|d| Detail {
+                    type_name: &d.type_name,
+                    value: b64.encode(&d.value),
+                    debug: d.debug.as_ref().map(|d| d.0.as_ref()),
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&body).expect("an error body always serializes")
+    }
+
+    /// The Connect JSON error body: `{"code", "message", "details": [{"type", "value", "debug"}]}`,
+    /// as a `Value`: the readable statement of what `to_json_bytes` writes, for tests.
+    #[cfg(test)]
     pub fn to_json(&self) -> Value {
         let mut body = json!({ "code": self.code.as_str(), "message": self.message });
         if !self.details.is_empty() {
@@ -158,8 +219,8 @@ impl RpcError {
                 .map(|d| {
                     let mut detail = json!({ "type": d.type_name, "value": b64.encode(&d.value) });
                     // `debug` is optional in Connect: a detail without one leaves it out.
-                    if !d.debug.is_null() {
-                        detail["debug"] = d.debug.clone();
+                    if let Some(debug) = &d.debug {
+                        detail["debug"] = serde_json::from_str(debug.text()).expect("valid JSON");
                     }
                     detail
                 })
@@ -193,6 +254,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_byte_body_is_the_json_body() {
+        let plain = RpcError::not_found("gone");
+        let detailed = RpcError::invalid_argument("bad")
+            .with_detail(ErrorDetail {
+                type_name: "t".into(),
+                value: vec![1, 2, 3],
+                debug: DebugJson::of(&json!({"a": [1]})),
+            })
+            .with_detail(ErrorDetail {
+                type_name: "u".into(),
+                value: vec![],
+                debug: None,
+            });
+        for e in [plain, detailed] {
+            let bytes: Value = serde_json::from_slice(&e.to_json_bytes()).unwrap();
+            assert_eq!(bytes, e.to_json());
+        }
+    }
+
+    #[test]
     fn every_code_round_trips_through_its_name() {
         assert_eq!(Code::all().count(), 16);
         for code in Code::all() {
@@ -214,7 +295,7 @@ mod tests {
         let detail = ErrorDetail {
             type_name: "x.Y".into(),
             value: vec![1],
-            debug: json!({}),
+            debug: DebugJson::of(&json!({})),
         };
         let body = RpcError::invalid_argument("bad")
             .with_detail(detail)
@@ -239,7 +320,7 @@ mod tests {
         let detail = |debug: Value| ErrorDetail {
             type_name: "x.Y".into(),
             value: vec![1],
-            debug,
+            debug: DebugJson::of(&debug),
         };
         let body = RpcError::invalid_argument("bad")
             .with_detail(detail(Value::Null))

@@ -357,10 +357,7 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
 /// every client can read them whatever it sent.
 pub fn error_response(e: &RpcError) -> Response<Body> {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json_response(
-        status,
-        serde_json::to_vec(&e.to_json()).expect("serializable"),
-    );
+    let mut response = json_response(status, e.to_json_bytes());
     for (name, value) in &e.headers {
         if let Ok(value) = HeaderValue::from_str(value) {
             response.headers_mut().insert(*name, value);

@@ -409,10 +409,11 @@ fn validation_error(app: &App, violations: &[Violation]) -> RpcError {
     };
     let detail = crate::contract::violations::Violations::of(&app.contract, violations);
     use prost::Message;
+    let debug = crate::error::DebugJson::of(&detail.json());
     RpcError::invalid_argument(message).with_detail(ErrorDetail {
         type_name: "buf.validate.Violations".into(),
         value: detail.encode_to_vec(),
-        debug: detail.to_json(),
+        debug,
     })
 }
 

@@ -9,7 +9,9 @@ pub mod violations;
 
 pub use validate::Violation;
 
-use prost_reflect::{DescriptorPool, ExtensionDescriptor, MessageDescriptor, MethodDescriptor};
+use prost_reflect::{
+    DescriptorPool, ExtensionDescriptor, FieldDescriptor, MessageDescriptor, MethodDescriptor,
+};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -39,6 +41,8 @@ pub struct Contract {
     field_ext: ExtensionDescriptor,
     message_ext: ExtensionDescriptor,
     validators: HashMap<String, validate::RequestValidator>,
+    /// Every field's `(buf.validate.field)` rules, by the field's full name, read once.
+    field_rules: HashMap<String, rules::FieldRules>,
 }
 
 impl Contract {
@@ -55,12 +59,24 @@ impl Contract {
             .get_service_by_name(SERVICE)
             .expect("contract declares the service");
         let procedures: Vec<Procedure> = service.methods().map(|m| procedure(&m)).collect();
+        let field_rules = pool
+            .all_messages()
+            .flat_map(|m| m.fields().collect::<Vec<_>>())
+            .map(|f| {
+                (
+                    f.full_name().to_string(),
+                    rules::FieldRules::of(&f, &field_ext),
+                )
+            })
+            .filter(|(_, rules)| !rules.is_empty() || rules.ignore_if_unpopulated)
+            .collect();
         let mut contract = Contract {
             pool,
             procedures,
             field_ext,
             message_ext,
             validators: HashMap::new(),
+            field_rules,
         };
         for procedure in &contract.procedures {
             let validator = validate::RequestValidator::new(&contract, &procedure.input);
@@ -69,6 +85,16 @@ impl Contract {
                 .insert(procedure.input.full_name().to_string(), validator);
         }
         contract
+    }
+
+    /// The validation rules of `field` (empty when it has none).
+    pub fn rules_of(&self, field: &FieldDescriptor) -> &rules::FieldRules {
+        static NONE: rules::FieldRules = rules::FieldRules {
+            rules: Vec::new(),
+            ignore_if_unpopulated: false,
+            items: None,
+        };
+        self.field_rules.get(field.full_name()).unwrap_or(&NONE)
     }
 
     pub fn procedures(&self) -> &[Procedure] {

@@ -1,7 +1,7 @@
 //! Runs a request through its compiled JSON Schema and turns each failure into a protovalidate
 //! violation: the proto field path, the rule id and the rule's message.
 
-use super::rules::{FieldRules, Rule};
+use super::rules::Rule;
 use super::Contract;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
@@ -118,17 +118,18 @@ fn violation<'a>(
         }
     }
     let (field, index) = elements.last()?;
-    let rules = FieldRules::of(field, &contract.field_ext);
+    let rules = contract.rules_of(field);
     let rules = if index.is_some() {
-        rules.items.as_deref().cloned().unwrap_or_default()
+        rules.items.as_deref()?
     } else {
         rules
     };
     // Canonical requests always carry fields without presence, so only rule keywords fail here.
     let rule = rules
         .rules
-        .into_iter()
-        .find(|r| r.matches_keyword(keyword))?;
+        .iter()
+        .find(|r| r.matches_keyword(keyword))?
+        .clone();
     Some(build(elements, rule, value))
 }
 

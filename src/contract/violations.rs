@@ -6,7 +6,6 @@
 use super::validate::Violation;
 use super::Contract;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
-use serde_json::{json, Value};
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Violations {
@@ -90,29 +89,81 @@ impl Violations {
         Violations { violations }
     }
 
-    /// The proto3 JSON form, as connect-go writes a detail's `debug`.
-    pub fn to_json(&self) -> Value {
-        let path = |p: &Option<FieldPath>| {
-            let elements: Vec<Value> = p
-                .iter()
-                .flat_map(|p| &p.elements)
-                .map(element_json)
-                .collect();
-            json!({ "elements": elements })
-        };
-        let violations: Vec<Value> = self
-            .violations
-            .iter()
-            .map(|v| {
-                json!({
-                    "field": path(&v.field),
-                    "rule": path(&v.rule),
-                    "ruleId": v.rule_id,
-                    "message": v.message,
-                })
-            })
-            .collect();
-        json!({ "violations": violations })
+    /// The proto3 JSON form, as connect-go writes a detail's `debug`, ready to serialize.
+    pub fn json(&self) -> impl serde::Serialize + '_ {
+        JsonViolations {
+            violations: self.violations.iter().map(JsonViolation).collect(),
+        }
+    }
+}
+
+/// The proto3 JSON shape of `Violations`, borrowed from the typed messages.
+#[derive(serde::Serialize)]
+struct JsonViolations<'a> {
+    violations: Vec<JsonViolation<'a>>,
+}
+
+struct JsonViolation<'a>(&'a ViolationDetail);
+
+impl serde::Serialize for JsonViolation<'_> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let v = self.0;
+        let mut map = out.serialize_map(None)?;
+        if let Some(field) = &v.field {
+            map.serialize_entry("field", &JsonPath(field))?;
+        }
+        if let Some(rule) = &v.rule {
+            map.serialize_entry("rule", &JsonPath(rule))?;
+        }
+        if let Some(id) = &v.rule_id {
+            map.serialize_entry("ruleId", id)?;
+        }
+        if let Some(message) = &v.message {
+            map.serialize_entry("message", message)?;
+        }
+        map.end()
+    }
+}
+
+struct JsonPath<'a>(&'a FieldPath);
+
+impl serde::Serialize for JsonPath<'_> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = out.serialize_map(None)?;
+        if !self.0.elements.is_empty() {
+            let elements: Vec<JsonElement> = self.0.elements.iter().map(JsonElement).collect();
+            map.serialize_entry("elements", &elements)?;
+        }
+        map.end()
+    }
+}
+
+struct JsonElement<'a>(&'a FieldPathElement);
+
+impl serde::Serialize for JsonElement<'_> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let e = self.0;
+        let mut map = out.serialize_map(None)?;
+        if let Some(n) = e.field_number {
+            map.serialize_entry("fieldNumber", &n)?;
+        }
+        if let Some(name) = &e.field_name {
+            map.serialize_entry("fieldName", name)?;
+        }
+        if let Some(t) = e.field_type {
+            match FIELD_TYPES.get(t as usize) {
+                Some(name) => map.serialize_entry("fieldType", name)?,
+                None => map.serialize_entry("fieldType", &t)?,
+            }
+        }
+        if let Some(i) = e.index {
+            // uint64 is a string in proto3 JSON.
+            map.serialize_entry("index", &i.to_string())?;
+        }
+        map.end()
     }
 }
 
@@ -141,24 +192,12 @@ fn rule_elements(root: &MessageDescriptor, names: &[&str]) -> Vec<FieldPathEleme
     elements
 }
 
-fn element_json(e: &FieldPathElement) -> Value {
-    let mut out = json!({ "fieldNumber": e.field_number, "fieldName": e.field_name });
-    if let Some(t) = e.field_type {
-        out["fieldType"] = FIELD_TYPES
-            .get(t as usize)
-            .map_or_else(|| json!(t), |name| json!(name));
-    }
-    if let Some(i) = e.index {
-        out["index"] = json!(i.to_string());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use prost::Message;
     use prost_reflect::{DynamicMessage, SerializeOptions};
+    use serde_json::{json, Value};
 
     /// Violations from a real request with a list item, a nested field and two rule kinds.
     fn sample(contract: &Contract) -> Violations {
@@ -183,7 +222,8 @@ mod tests {
         let reference = decoded
             .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
             .unwrap();
-        assert_eq!(detail.to_json(), reference);
+        let json = serde_json::to_value(detail.json()).unwrap();
+        assert_eq!(json, reference);
         let rules: Vec<&Value> = reference["violations"]
             .as_array()
             .unwrap()

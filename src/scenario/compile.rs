@@ -7,7 +7,7 @@ use super::spec::{
     ScenarioSpec, WhenSpec,
 };
 use crate::contract::Contract;
-use crate::error::{Code, ErrorDetail, RpcError};
+use crate::error::{Code, DebugJson, ErrorDetail, RpcError};
 use base64::Engine;
 use serde_json::Value;
 
@@ -220,7 +220,7 @@ fn rpc_error(spec: &ErrorSpec) -> Result<RpcError, String> {
         error = error.with_detail(ErrorDetail {
             type_name,
             value,
-            debug: detail.get("debug").cloned().unwrap_or(Value::Null),
+            debug: detail.get("debug").and_then(DebugJson::of),
         });
     }
     Ok(error)
