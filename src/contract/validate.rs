@@ -47,12 +47,13 @@ impl RequestValidator {
         message: &MessageDescriptor,
         canonical: &Value,
     ) -> Result<(), Vec<Violation>> {
-        if self.validator.is_valid(canonical) {
+        // One pass: a valid request ends at the first `peek`, an invalid one is not walked
+        // twice (is_valid, then iter_errors).
+        let mut errors = self.validator.iter_errors(canonical).peekable();
+        if errors.peek().is_none() {
             return Ok(());
         }
-        let mut violations: Vec<Violation> = self
-            .validator
-            .iter_errors(canonical)
+        let mut violations: Vec<Violation> = errors
             .filter_map(|error| {
                 let keyword = error
                     .schema_path()
