@@ -306,6 +306,15 @@ mod tests {
         }
     }
 
+    /// Creates one host token, as a Create call would.
+    fn add_token(state: &mut State) {
+        let id = state.new_id();
+        state.host_tokens.insert(crate::store::records::HostToken {
+            id,
+            ..Default::default()
+        });
+    }
+
     #[test]
     fn the_record_budget_is_enforced() {
         let all = sessions(Limits {
@@ -315,14 +324,7 @@ mod tests {
         let s = all.get("a");
         assert!(s.lock().check_budget().is_ok());
         let mut guard = s.lock();
-        let id = guard.state.new_id();
-        guard
-            .state
-            .host_tokens
-            .insert(crate::store::records::HostToken {
-                id,
-                ..Default::default()
-            });
+        add_token(&mut guard.state);
         assert_eq!(
             guard.check_budget().unwrap_err().code,
             Code::ResourceExhausted
@@ -367,14 +369,7 @@ mod tests {
         assert!(guard.check_budget().is_ok(), "three more records, none new");
         guard.import(&serde_json::json!({})).unwrap();
         assert!(guard.check_budget().is_ok());
-        let id = guard.state.new_id();
-        guard
-            .state
-            .host_tokens
-            .insert(crate::store::records::HostToken {
-                id,
-                ..Default::default()
-            });
+        add_token(&mut guard.state);
         assert_eq!(
             guard.check_budget().unwrap_err().code,
             Code::ResourceExhausted,
