@@ -5,8 +5,7 @@
 
 use crate::app::{App, Endpoint};
 use crate::codec::{self, compression::Compression, headers, Encoding};
-use crate::contract::Violation;
-use crate::error::{Code, ErrorDetail, RpcError};
+use crate::error::{Code, RpcError};
 use crate::scenario::{spec::ConnectionFault, CallInfo, Decision};
 use crate::session::{Session, Sessions};
 use bytes::Bytes;
@@ -244,7 +243,9 @@ pub fn execute(
     };
     let decided = match decision.outcome {
         crate::scenario::Outcome::Continue => match verdict {
-            Err(violations) => Decided::Answer(Answer::Error(validation_error(app, &violations))),
+            Err(violations) => Decided::Answer(Answer::Error(
+                crate::contract::violations::invalid_argument(&app.contract, &violations),
+            )),
             Ok(()) => match run(endpoint, &mut session, &request) {
                 Ok(value) => Decided::Handled(value),
                 Err(e) => Decided::Answer(Answer::Error(e)),
@@ -302,7 +303,7 @@ fn decode(
         app.settings.strict,
     )?;
     let mut request = codec::canonical(&message);
-    apply_query_pagination(&mut request, &endpoint.procedure, query)?;
+    codec::get::apply_query_pagination(&mut request, &endpoint.procedure, query)?;
     Ok(request)
 }
 
@@ -353,67 +354,6 @@ fn reply(
     Ok(Reply {
         content_type: encoding.content_type(),
         body: codec::encode(&procedure.output, encoding, value)?,
-    })
-}
-
-/// The SDKs send `token` and `pageSize` as query parameters on List calls; they override the
-/// body's pagination, and are then validated like the body.
-fn apply_query_pagination(
-    request: &mut Value,
-    procedure: &crate::contract::Procedure,
-    query: Option<&str>,
-) -> Result<(), RpcError> {
-    let Some(query) = query else { return Ok(()) };
-    if procedure.input.get_field_by_name("pagination").is_none() {
-        return Ok(());
-    }
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = String::from_utf8_lossy(&codec::get::percent_decode(value)).into_owned();
-        let pagination = request
-            .as_object_mut()
-            .expect("canonical requests are objects")
-            .entry("pagination")
-            .or_insert_with(|| serde_json::json!({"pageSize": 0, "token": ""}));
-        match key {
-            "token" => pagination["token"] = Value::String(value),
-            "pageSize" | "page_size" => {
-                let size: i64 = value.parse().map_err(|_| {
-                    RpcError::invalid_argument(format!(
-                        "query parameter pageSize must be an integer, got {value:?}"
-                    ))
-                })?;
-                pagination["pageSize"] = size.into();
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// `invalid_argument` in the protovalidate style, with a `buf.validate.Violations` detail.
-fn validation_error(app: &App, violations: &[Violation]) -> RpcError {
-    let lines: Vec<String> = violations
-        .iter()
-        .map(|v| {
-            if v.field_path.is_empty() {
-                v.message.clone()
-            } else {
-                format!("{}: {}", v.field_path, v.message)
-            }
-        })
-        .collect();
-    let message = match lines.as_slice() {
-        [one] => format!("validation error: {one}"),
-        many => format!("validation error:\n - {}", many.join("\n - ")),
-    };
-    let detail = crate::contract::violations::Violations::of(&app.contract, violations);
-    use prost::Message;
-    let debug = crate::error::DebugJson::of(&detail.json());
-    RpcError::invalid_argument(message).with_detail(ErrorDetail {
-        type_name: "buf.validate.Violations".into(),
-        value: detail.encode_to_vec(),
-        debug,
     })
 }
 

@@ -2,12 +2,14 @@
 //! `?connect=v1&encoding=json|proto&message=…&base64=1&compression=…`: the query string
 //! parsed into the codec, the compression and the (still compressed) message bytes.
 //! Parameters may come in any order; unknown ones are ignored; the first of a repeated one wins.
+//! Also the query parameters (`token`, `pageSize`) that SDK 0.x puts on POST List calls.
 
 use super::compression::Compression;
 use super::Encoding;
 use crate::error::RpcError;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
+use serde_json::Value;
 
 /// A GET request's message, as the query string carries it.
 #[derive(Debug, PartialEq, Eq)]
@@ -127,6 +129,41 @@ fn decode_base64(value: &[u8]) -> Result<Vec<u8>, RpcError> {
             "query parameter message is not valid base64 (base64=1): {e}"
         ))
     })
+}
+
+/// The SDKs send `token` and `pageSize` as query parameters on List calls; they override the
+/// body's pagination, and are then validated like the body.
+pub fn apply_query_pagination(
+    request: &mut Value,
+    procedure: &crate::contract::Procedure,
+    query: Option<&str>,
+) -> Result<(), RpcError> {
+    let Some(query) = query else { return Ok(()) };
+    if procedure.input.get_field_by_name("pagination").is_none() {
+        return Ok(());
+    }
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = String::from_utf8_lossy(&percent_decode(value)).into_owned();
+        let pagination = request
+            .as_object_mut()
+            .expect("canonical requests are objects")
+            .entry("pagination")
+            .or_insert_with(|| serde_json::json!({"pageSize": 0, "token": ""}));
+        match key {
+            "token" => pagination["token"] = Value::String(value),
+            "pageSize" | "page_size" => {
+                let size: i64 = value.parse().map_err(|_| {
+                    RpcError::invalid_argument(format!(
+                        "query parameter pageSize must be an integer, got {value:?}"
+                    ))
+                })?;
+                pagination["pageSize"] = size.into();
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use super::validate::Violation;
 use super::Contract;
+use crate::error::{DebugJson, ErrorDetail, RpcError};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -165,6 +166,33 @@ impl serde::Serialize for JsonElement<'_> {
         }
         map.end()
     }
+}
+
+/// `invalid_argument` in the protovalidate style (`validation error: runner_id: value must be
+/// a valid UUID`, one line per violation when there are several), carrying the
+/// `buf.validate.Violations` detail in binary with its JSON under `debug`.
+pub fn invalid_argument(contract: &Contract, violations: &[Violation]) -> RpcError {
+    let lines: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            if v.field_path.is_empty() {
+                v.message.clone()
+            } else {
+                format!("{}: {}", v.field_path, v.message)
+            }
+        })
+        .collect();
+    let message = match lines.as_slice() {
+        [one] => format!("validation error: {one}"),
+        many => format!("validation error:\n - {}", many.join("\n - ")),
+    };
+    let detail = Violations::of(contract, violations);
+    let debug = DebugJson::of(&detail.json());
+    RpcError::invalid_argument(message).with_detail(ErrorDetail {
+        type_name: "buf.validate.Violations".into(),
+        value: prost::Message::encode_to_vec(&detail),
+        debug,
+    })
 }
 
 fn element(field: &FieldDescriptor, index: Option<usize>) -> FieldPathElement {

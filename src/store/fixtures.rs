@@ -6,7 +6,6 @@ use super::records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
 use super::runner_schema::RunnerSchema;
 use crate::codec;
 use crate::contract::Contract;
-use crate::error::shown_id;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -80,7 +79,7 @@ impl Source<'_> {
         }
     }
 
-    fn display(&self, rel: &str) -> String {
+    pub(super) fn display(&self, rel: &str) -> String {
         match self {
             Source::Embedded => format!("fixtures/{rel}"),
             Source::Dir(dir) => PathBuf::from(dir).join(rel).display().to_string(),
@@ -88,14 +87,14 @@ impl Source<'_> {
     }
 }
 
-struct Loader<'a> {
+pub(super) struct Loader<'a> {
     contract: &'a Contract,
-    source: Source<'a>,
-    errors: Vec<FixtureError>,
+    pub(super) source: Source<'a>,
+    pub(super) errors: Vec<FixtureError>,
 }
 
 impl Loader<'_> {
-    fn error(&mut self, rel: &str, field: impl Into<String>, reason: impl Into<String>) {
+    pub(super) fn error(&mut self, rel: &str, field: impl Into<String>, reason: impl Into<String>) {
         let file = self.source.display(rel);
         self.errors.push(FixtureError {
             file,
@@ -207,170 +206,11 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
             fixtures.schemas.insert(name, schema);
         }
     }
-    check_references(&mut loader, &fixtures);
+    super::references::check(&mut loader, &fixtures);
     if loader.errors.is_empty() {
         Ok(fixtures)
     } else {
         Err(FixtureErrors(loader.errors))
-    }
-}
-
-fn check_references(loader: &mut Loader<'_>, f: &Fixtures) {
-    // A file that failed to load has no rows: references into it are not reported again.
-    let integrations_file = loader.source.display("scm_integrations.json");
-    let integrations_loaded = !loader.errors.iter().any(|e| e.file == integrations_file);
-    let runners: HashSet<&str> = f.runners.iter().map(|r| r.id.as_str()).collect();
-    let check_ids =
-        |loader: &mut Loader<'_>, rel: &str, list: &str, ids: Vec<(&str, Option<&str>)>| {
-            let mut seen = HashSet::new();
-            for (i, (id, runner)) in ids.into_iter().enumerate() {
-                if !is_uuid(id) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].id"),
-                        format!("{id:?} is not a UUID"),
-                    );
-                }
-                if !seen.insert(id) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].id"),
-                        format!("duplicate id {}", shown_id(id)),
-                    );
-                }
-                if let Some(runner) = runner.filter(|r| !runners.contains(r)) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].runnerId"),
-                        format!("unknown runner {}: not in runners.json", shown_id(runner)),
-                    );
-                }
-            }
-        };
-    check_ids(
-        loader,
-        "runners.json",
-        "runners",
-        f.runners.iter().map(|r| (r.id.as_str(), None)).collect(),
-    );
-    check_ids(
-        loader,
-        "environment_classes.json",
-        "environmentClasses",
-        f.environment_classes
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    check_ids(
-        loader,
-        "scm_integrations.json",
-        "integrations",
-        f.scm_integrations
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    check_ids(
-        loader,
-        "host_authentication_tokens.json",
-        "tokens",
-        f.host_tokens
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    let mut hosts = HashSet::new();
-    for (i, s) in f.scm_integrations.iter().enumerate() {
-        if !hosts.insert((s.runner_id.as_str(), s.host.as_str())) {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].host"),
-                format!(
-                    "runner {} already has an integration for host {}",
-                    s.runner_id, s.host
-                ),
-            );
-        }
-        let schema = f
-            .runners
-            .iter()
-            .find(|r| r.id == s.runner_id)
-            .and_then(|r| f.schemas.get(&r.schema));
-        if let Some(schema) =
-            schema.filter(|schema| !schema.scm.iter().any(|scm| scm.scm_id == s.scm_id))
-        {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].scmId"),
-                format!(
-                    "{:?} is not in the runner's schema (version {})",
-                    s.scm_id, schema.version
-                ),
-            );
-        }
-        let entry = schema.and_then(|schema| schema.scm.iter().find(|e| e.scm_id == s.scm_id));
-        if s.pat && entry.is_some_and(|e| e.pat.is_none()) {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].pat"),
-                format!("the runner's schema has no pat section for {:?}", s.scm_id),
-            );
-        }
-        if s.virtual_directory.is_some() && s.scm_id != "azure-devops" {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].virtualDirectory"),
-                "only azure-devops integrations have a virtual directory",
-            );
-        }
-    }
-    for (i, t) in f
-        .host_tokens
-        .iter()
-        .enumerate()
-        .filter(|_| integrations_loaded)
-    {
-        let integration = f.scm_integrations.iter().find(|s| s.id == t.integration_id);
-        let problem = match integration {
-            _ if t.integration_id.is_empty() => None,
-            None => Some(format!(
-                "unknown SCM integration {}: not in scm_integrations.json",
-                t.integration_id
-            )),
-            Some(s) if (s.runner_id.as_str(), s.host.as_str()) != (&t.runner_id, &t.host) => {
-                Some(format!(
-                    "SCM integration {} is for runner {} and host {}, not this token's",
-                    s.id, s.runner_id, s.host
-                ))
-            }
-            Some(_) => None,
-        };
-        if let Some(problem) = problem {
-            let field = format!("tokens[{i}].integrationId");
-            loader.error("host_authentication_tokens.json", field, problem);
-        }
-    }
-    for (i, class) in f.environment_classes.iter().enumerate() {
-        let runner = f.runners.iter().find(|r| r.id == class.runner_id);
-        let Some(schema) = runner.and_then(|r| f.schemas.get(&r.schema)) else {
-            continue;
-        };
-        let mut problems = crate::service::environment_class_problems(schema, class);
-        for value in &class.configuration {
-            let field = schema
-                .environment_classes
-                .iter()
-                .find(|f| f.id == value.key);
-            if field.is_some_and(|f| f.secret) && !value.value.is_empty() {
-                let reason = format!("{}: secret fields are never set in fixtures", value.key);
-                problems.push(("configuration".into(), reason));
-            }
-        }
-        for (field, reason) in problems {
-            let field = format!("environmentClasses[{i}].{field}");
-            loader.error("environment_classes.json", field, reason);
-        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod ids;
 pub mod records;
+mod references;
 pub mod runner_schema;
 mod snapshot;
 pub mod table;
