@@ -152,6 +152,34 @@ fn the_port_can_come_from_the_environment() {
 }
 
 #[test]
+fn more_workers_and_per_resource_generation_serve_the_same_way() {
+    let served = Served::start(bin().args([
+        "serve",
+        "--port",
+        "0",
+        "--workers",
+        "3",
+        "--generate",
+        "environment-classes=30",
+    ]));
+    served.assert_answers();
+    let list = |method: &str, key: &str| {
+        let head = format!("POST /gitpod.v1.RunnerConfigurationService/{method} HTTP/1.1\r\ncontent-type: application/json");
+        let (status, body) = served.request(&head, r#"{"pagination":{"pageSize":100}}"#);
+        assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+        body[key].as_array().map_or(0, Vec::len)
+    };
+    let contract = gitpod_mock::contract::Contract::load();
+    let source = gitpod_mock::store::fixtures::Source::Embedded;
+    let fixtures = gitpod_mock::store::fixtures::load(&contract, source).unwrap();
+    let classes = list("ListEnvironmentClasses", "environmentClasses");
+    assert_eq!(classes, fixtures.environment_classes.len() + 30);
+    let tokens = list("ListHostAuthenticationTokens", "tokens");
+    assert_eq!(tokens, fixtures.host_tokens.len(), "no tokens generated");
+    served.terminate();
+}
+
+#[test]
 fn schemas_prints_the_request_schema_of_a_method() {
     let (output, stdout, stderr) = run(&["schemas", "CreateSCMIntegration"]);
     assert!(output.status.success(), "{stderr}");
