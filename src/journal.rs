@@ -153,16 +153,16 @@ pub fn record(
         Answer::Connection(fault) => (0, Cow::Owned(format!("{fault:?}").to_lowercase())),
     };
     let path = parts.uri.path();
-    let headers = KEPT_HEADERS
-        .iter()
-        .filter_map(|name| {
-            let value = parts.headers.get(*name)?;
-            Some((
-                *name,
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            ))
-        })
-        .collect();
+    // One pass over the few headers a request has, rather than a lookup (which parses the
+    // name) for each kept header; the first value of a repeated header is kept.
+    let mut headers = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        if let Some(kept) = KEPT_HEADERS.iter().find(|k| **k == name.as_str()) {
+            headers
+                .entry(*kept)
+                .or_insert_with(|| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+    }
     redact_in_place(&mut request);
     let at = SystemTime::now();
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
