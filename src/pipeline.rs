@@ -283,7 +283,7 @@ pub fn execute(
 /// What the locked part of a call decided; messages are encoded after the lock is released.
 enum Decided {
     /// The handler's answer.
-    Handled(Value),
+    Handled(crate::service::Response),
     /// A scenario's custom success body.
     Scripted(Value),
     Answer(Answer),
@@ -313,7 +313,7 @@ fn respond(
     encoding: Encoding,
     value: Value,
 ) -> Result<Reply, RpcError> {
-    let body = codec::encode(&procedure.output, encoding, value).map_err(|e| {
+    let body = codec::encode(&procedure.output, encoding, &value).map_err(|e| {
         RpcError::internal(format!(
             "the scenario's respond body is not a valid {}: {}",
             procedure.output.full_name(),
@@ -327,7 +327,11 @@ fn respond(
 }
 
 /// Runs the handler on the session's state (the request is already valid).
-fn run(endpoint: &Endpoint, session: &mut Session, request: &Value) -> Result<Value, RpcError> {
+fn run(
+    endpoint: &Endpoint,
+    session: &mut Session,
+    request: &Value,
+) -> Result<crate::service::Response, RpcError> {
     let procedure = &endpoint.procedure;
     if procedure.name.starts_with("Create") {
         session.check_budget()?;
@@ -349,11 +353,11 @@ fn run(endpoint: &Endpoint, session: &mut Session, request: &Value) -> Result<Va
 fn reply(
     procedure: &crate::contract::Procedure,
     encoding: Encoding,
-    value: Value,
+    value: crate::service::Response,
 ) -> Result<Reply, RpcError> {
     Ok(Reply {
         content_type: encoding.content_type(),
-        body: codec::encode(&procedure.output, encoding, value)?,
+        body: codec::encode(&procedure.output, encoding, &value)?,
     })
 }
 

@@ -1,182 +1,33 @@
 //! The fast path of JSON encoding: writes a handler's answer as proto3 JSON for its message
 //! type straight to bytes, guided by the descriptor, without building a `DynamicMessage`.
 //!
+//! It takes any `Serialize` answer: typed records as they are stored, or `serde_json::Value`.
 //! It covers what handlers write (strings, bools, integers, enums by name or number, nested
 //! messages, lists, maps, canonical UTC timestamps) and declines anything else with `None`,
 //! so `encode` falls back to the reference path through `DynamicMessage`. Both paths give the
-//! same JSON; the tests below check that on every stored record and on the edge cases.
+//! same JSON; the tests below check the edge cases, and debug builds check every answer.
 
-use super::json_plan::{plans, FieldPlan, KindPlan, Plans, Shape};
+use super::json_plan::plans;
+use super::json_ser::Root;
 use prost_reflect::MessageDescriptor;
-use serde_json::Value;
+use serde::Serialize;
 
 /// `value` as proto3 JSON of type `desc`, or None when the reference path must decide.
 /// At the top level, list fields are always written, even when empty.
-pub fn write(desc: &MessageDescriptor, value: &Value) -> Option<Vec<u8>> {
+pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Option<Vec<u8>> {
     let plans = plans(desc);
+    let index = plans.index(desc)?;
+    if plans.messages[index].opaque || plans.messages[index].timestamp {
+        return None;
+    }
     let mut out = Vec::with_capacity(512);
-    Writer {
-        plans,
-        out: &mut out,
-    }
-    .message(plans.index(desc)?, value, true)?;
+    value.serialize(Root { plans, index, out: &mut out }).ok()?;
     Some(out)
-}
-
-struct Writer<'a> {
-    plans: &'static Plans,
-    out: &'a mut Vec<u8>,
-}
-
-impl Writer<'_> {
-    fn message(&mut self, index: usize, value: &Value, top: bool) -> Option<()> {
-        let plan = &self.plans.messages[index];
-        if plan.opaque {
-            return None;
-        }
-        if plan.timestamp {
-            let text = value.as_str()?;
-            canonical_timestamp(text).then(|| string(text, self.out))?;
-            return Some(());
-        }
-        let object = value.as_object()?;
-        let mut oneofs: u64 = 0;
-        let mut emitted: Vec<u32> = Vec::new(); // kept at the top level only
-        let mut first = true;
-        self.out.push(b'{');
-        for (name, item) in object {
-            if item.is_null() {
-                continue; // null is unset
-            }
-            let field = plan.field(name)?;
-            if let Some(oneof) = field.oneof {
-                let bit = 1u64.checked_shl(oneof as u32)?;
-                if oneofs & bit != 0 {
-                    return None;
-                }
-                oneofs |= bit;
-            }
-            let start = self.out.len();
-            if !first {
-                self.out.push(b',');
-            }
-            self.out.extend_from_slice(&field.key);
-            if self.field(field, item)? {
-                first = false;
-                if top {
-                    emitted.push(field.number);
-                }
-            } else {
-                self.out.truncate(start);
-            }
-        }
-        if top {
-            let lists = plan.fields.iter().filter(|f| f.shape == Shape::List);
-            for field in lists.filter(|f| !emitted.contains(&f.number)) {
-                if !first {
-                    self.out.push(b',');
-                }
-                self.out.extend_from_slice(&field.key);
-                self.out.extend_from_slice(b"[]");
-                first = false;
-            }
-        }
-        self.out.push(b'}');
-        Some(())
-    }
-
-    /// Writes one field's value; returns false when proto3 JSON leaves it out (a default
-    /// without presence, an empty list or map).
-    fn field(&mut self, field: &FieldPlan, value: &Value) -> Option<bool> {
-        match field.shape {
-            Shape::Map => {
-                let map = value.as_object()?;
-                if map.is_empty() {
-                    return Some(false);
-                }
-                self.out.push(b'{');
-                for (i, (k, v)) in map.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(b',');
-                    }
-                    string(k, self.out);
-                    self.out.push(b':');
-                    self.singular(&field.kind, v, true)?;
-                }
-                self.out.push(b'}');
-                Some(true)
-            }
-            Shape::List => {
-                let items = value.as_array()?;
-                if items.is_empty() {
-                    return Some(false);
-                }
-                self.out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(b',');
-                    }
-                    self.singular(&field.kind, item, true)?;
-                }
-                self.out.push(b']');
-                Some(true)
-            }
-            Shape::Single => self.singular(&field.kind, value, field.presence),
-        }
-    }
-
-    /// Writes a single value; returns false, writing nothing, for a default value unless
-    /// `keep_default` (presence, list items, map values).
-    fn singular(&mut self, kind: &KindPlan, value: &Value, keep_default: bool) -> Option<bool> {
-        let out = &mut *self.out;
-        match kind {
-            KindPlan::Message(index) => {
-                self.message(*index, value, false)?;
-                Some(true)
-            }
-            KindPlan::String => {
-                let s = value.as_str()?;
-                if s.is_empty() && !keep_default {
-                    return Some(false);
-                }
-                string(s, out);
-                Some(true)
-            }
-            KindPlan::Bool => {
-                let b = value.as_bool()?;
-                if !b && !keep_default {
-                    return Some(false);
-                }
-                out.extend_from_slice(if b { b"true" } else { b"false" });
-                Some(true)
-            }
-            KindPlan::Enum(values) => {
-                let number = match value {
-                    Value::String(name) => values.iter().find(|(_, n)| n == name)?.0,
-                    Value::Number(n) => i32::try_from(n.as_i64()?).ok()?,
-                    _ => return None,
-                };
-                if number == 0 && !keep_default {
-                    return Some(false);
-                }
-                // Unknown numbers are for the reference path, which writes them as numbers.
-                let name = &values.iter().find(|(n, _)| *n == number)?.1;
-                string(name, out);
-                Some(true)
-            }
-            KindPlan::I64 => integer::<i64>(value, out, keep_default, true),
-            KindPlan::U64 => integer::<u64>(value, out, keep_default, true),
-            KindPlan::I32 => integer::<i32>(value, out, keep_default, false),
-            KindPlan::U32 => integer::<u32>(value, out, keep_default, false),
-            // Floats and bytes have encodings (NaN, base64 variants) the reference path handles.
-            KindPlan::Other => None,
-        }
-    }
 }
 
 /// Writes `s` as a JSON string. Most strings need no escaping and are copied as they are;
 /// the rest go through serde_json's escaper.
-fn string(s: &str, out: &mut Vec<u8>) {
+pub(super) fn string(s: &str, out: &mut Vec<u8>) {
     if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
         serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
         return;
@@ -187,32 +38,9 @@ fn string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// An integer given as a JSON number or a decimal string; 64-bit kinds are written as strings.
-fn integer<T>(value: &Value, out: &mut Vec<u8>, keep_default: bool, quoted: bool) -> Option<bool>
-where
-    T: std::str::FromStr + std::fmt::Display + Default + PartialEq + TryFrom<i64> + TryFrom<u64>,
-{
-    let n: T = match value {
-        Value::Number(n) if n.is_i64() => T::try_from(n.as_i64()?).ok()?,
-        Value::Number(n) if n.is_u64() => T::try_from(n.as_u64()?).ok()?,
-        Value::String(s) => s.parse().ok()?,
-        _ => return None,
-    };
-    if n == T::default() && !keep_default {
-        return Some(false);
-    }
-    let text = n.to_string();
-    if quoted {
-        string(&text, out);
-    } else {
-        out.extend_from_slice(text.as_bytes());
-    }
-    Some(true)
-}
-
 /// Timestamps already in the canonical form (`2024-01-02T03:04:05Z`, optional fraction of 3,
 /// 6 or 9 digits) pass through; every other form goes the reference way.
-fn canonical_timestamp(text: &str) -> bool {
+pub(super) fn canonical_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
     let shape = b.len() >= 20
@@ -266,7 +94,7 @@ mod tests {
     use super::*;
     use crate::codec::{reference_encode, Encoding};
     use crate::contract::Contract;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn output(method: &str) -> MessageDescriptor {
         Contract::load().procedure(method).unwrap().output.clone()
@@ -333,6 +161,24 @@ mod tests {
             json!({"environmentClass": {"displayName": text}}),
         );
         assert_eq!(out["environmentClass"]["displayName"], text);
+    }
+
+    #[test]
+    fn typed_records_take_the_fast_path_too() {
+        let contract = Contract::load();
+        let source = crate::store::fixtures::Source::Embedded;
+        let fixtures = crate::store::fixtures::load(&contract, source).unwrap();
+        let state = crate::store::State::new(&fixtures, Some(1));
+        let desc = output("GetHostAuthenticationToken");
+        for token in state.host_tokens.iter() {
+            let shared = state.host_tokens.shared(&token.id).unwrap();
+            let answer = crate::service::Response::field("token", shared);
+            let fast = write(&desc, &answer).expect("typed records are not declined");
+            let value = serde_json::to_value(&answer).unwrap();
+            let reference = reference_encode(&desc, Encoding::Json, value).unwrap();
+            let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
+            assert_eq!(parse(&fast), parse(&reference));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod get;
 pub mod headers;
 mod json_out;
 mod json_plan;
+mod json_ser;
 
 use crate::error::RpcError;
 use prost::Message;
@@ -97,19 +98,29 @@ pub fn canonical(message: &DynamicMessage) -> Value {
 /// type, so the output follows proto3 JSON whatever the handler wrote: defaults omitted,
 /// int64 as strings, timestamps in UTC. Top-level lists are always written, even when empty,
 /// because the official SDKs' list pages require them.
-pub fn encode(
+pub fn encode<T: serde::Serialize + ?Sized>(
     desc: &MessageDescriptor,
     encoding: Encoding,
-    value: Value,
+    value: &T,
 ) -> Result<Vec<u8>, RpcError> {
     if encoding == Encoding::Json {
-        if let Some(bytes) = json_out::write(desc, &value) {
+        if let Some(bytes) = json_out::write(desc, value) {
             #[cfg(debug_assertions)]
-            same_as_reference(desc, &value, &bytes)?;
+            same_as_reference(desc, &as_value(desc, value)?, &bytes)?;
             return Ok(bytes);
         }
     }
-    reference_encode(desc, encoding, value)
+    reference_encode(desc, encoding, as_value(desc, value)?)
+}
+
+/// The answer as a JSON value, for the reference path.
+fn as_value<T: serde::Serialize + ?Sized>(
+    desc: &MessageDescriptor,
+    value: &T,
+) -> Result<Value, RpcError> {
+    serde_json::to_value(value).map_err(|e| {
+        RpcError::internal(format!("the mock built an invalid {}: {e}", desc.full_name()))
+    })
 }
 
 /// Debug builds (every test run) check each fast-path answer against the reference path and
@@ -232,8 +243,10 @@ mod tests {
             .unwrap()
             .output
             .clone();
-        for encoder in [encode, reference_encode] {
-            let bytes = encoder(&desc, Encoding::Json, json!({"pagination": {}})).unwrap();
+        let body = json!({"pagination": {}});
+        let fast = encode(&desc, Encoding::Json, &body).unwrap();
+        let reference = reference_encode(&desc, Encoding::Json, body).unwrap();
+        for bytes in [fast, reference] {
             let value: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(value, json!({"integrations": [], "pagination": {}}));
         }

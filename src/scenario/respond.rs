@@ -39,7 +39,7 @@ fn encodes(desc: &MessageDescriptor, body: &Value) -> Result<(), String> {
     // encoder's wording, which speaks of handler output.
     DynamicMessage::deserialize(desc.clone(), body).map_err(|e| e.to_string())?;
     for encoding in [Encoding::Json, Encoding::Proto] {
-        codec::encode(desc, encoding, body.clone()).map_err(|e| e.message)?;
+        codec::encode(desc, encoding, body).map_err(|e| e.message)?;
     }
     Ok(())
 }

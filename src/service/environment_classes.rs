@@ -1,6 +1,6 @@
 //! Environment classes: create, get, list with every documented filter, and partial update.
 
-use super::{list_response, parse, Page};
+use super::{list_response, parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
 use crate::store::records::{EnvironmentClass, FieldValue};
@@ -18,7 +18,7 @@ struct CreateRequest {
     configuration: Vec<FieldValue>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
     let id = state.new_id();
@@ -30,23 +30,17 @@ pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
         configuration: req.configuration,
         enabled: true,
     });
-    Ok(json!({ "id": id }))
-}
-
-fn find<'a>(state: &'a State, id: &str) -> Result<&'a EnvironmentClass, RpcError> {
-    state
-        .environment_classes
-        .get(id)
-        .ok_or_else(|| not_found(id))
+    Ok(json!({ "id": id }).into())
 }
 
 fn not_found(id: &str) -> RpcError {
     RpcError::no_such("environment class", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "environmentClassId");
-    Ok(json!({ "environmentClass": find(state, &id)? }))
+    let class = state.environment_classes.shared(&id);
+    Ok(Response::field("environmentClass", class.ok_or_else(|| not_found(&id))?))
 }
 
 #[derive(Deserialize, Default)]
@@ -60,7 +54,7 @@ struct Filter {
     runner_providers: Vec<String>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -84,7 +78,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     let (rows, next) = state
         .environment_classes
         .page(&page.token, page.size, keep)?;
-    Ok(list_response("environmentClasses", &rows, next))
+    Ok(list_response("environmentClasses", rows, next))
 }
 
 #[derive(Deserialize)]
@@ -97,7 +91,7 @@ struct UpdateRequest {
     enabled: Option<bool>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let class = state
         .environment_classes
@@ -112,5 +106,5 @@ pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     if let Some(enabled) = req.enabled {
         class.enabled = enabled;
     }
-    Ok(json!({}))
+    Ok(json!({}).into())
 }

@@ -1,7 +1,7 @@
 //! Host authentication tokens. Token and refresh-token values are accepted and validated but
 //! never stored, so no response, log or export can carry them.
 
-use super::{list_response, parse, Page};
+use super::{list_response, parse, Page, Response};
 use crate::error::{Code, RpcError};
 use crate::store::ids;
 use crate::store::records::{HostToken, Subject};
@@ -25,7 +25,7 @@ struct CreateRequest {
     subject: Option<Subject>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
     if !req.integration_id.is_empty() {
@@ -54,7 +54,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
         subject,
     };
     state.host_tokens.insert(token.clone());
-    Ok(json!({ "token": token }))
+    Ok(json!({ "token": token }).into())
 }
 
 /// A token names the SCM integration it was issued through, which must be one of the same
@@ -82,10 +82,10 @@ fn not_found(id: &str) -> RpcError {
     RpcError::no_such("host authentication token", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
-    let token = state.host_tokens.get(&id).ok_or_else(|| not_found(&id))?;
-    Ok(json!({ "token": token }))
+    let token = state.host_tokens.shared(&id).ok_or_else(|| not_found(&id))?;
+    Ok(Response::field("token", token))
 }
 
 #[derive(Deserialize, Default)]
@@ -99,7 +99,7 @@ struct Filter {
     subject_id: Option<String>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -117,7 +117,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
             && filter.subject_id.as_ref().is_none_or(|s| s == subject_id)
     };
     let (rows, next) = state.host_tokens.page(&page.token, page.size, keep)?;
-    Ok(list_response("tokens", &rows, next))
+    Ok(list_response("tokens", rows, next))
 }
 
 #[derive(Deserialize)]
@@ -129,7 +129,7 @@ struct UpdateRequest {
     scopes: Vec<String>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let token = state
         .host_tokens
@@ -142,14 +142,14 @@ pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     if !req.scopes.is_empty() {
         token.scopes = req.scopes;
     }
-    Ok(json!({}))
+    Ok(json!({}).into())
 }
 
-pub fn delete(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
         .host_tokens
         .remove(&id)
         .ok_or_else(|| not_found(&id))?;
-    Ok(json!({}))
+    Ok(json!({}).into())
 }

@@ -12,10 +12,72 @@ use crate::error::RpcError;
 use crate::store::State;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use std::sync::Arc;
 
-/// A method's domain logic: the canonical JSON request in, the JSON response out.
-pub type Handler = fn(&mut State, &Value) -> Result<Value, RpcError>;
+/// A method's domain logic: the canonical JSON request in, the response out.
+pub type Handler = fn(&mut State, &Value) -> Result<Response, RpcError>;
+
+/// A handler's answer: anything that serializes in the response message's proto3 JSON shape,
+/// either a `json!` value or typed records shared with the store (`Arc`), which are encoded
+/// after the session lock is released without being copied into a `Value` first.
+pub struct Response(Box<dyn erased_serde::Serialize>);
+
+impl Response {
+    /// `{"<field>": value}`: the answer of a Get.
+    pub fn field<T: Serialize + 'static>(field: &'static str, value: Arc<T>) -> Response {
+        Response(Box::new(OneField { field, value }))
+    }
+}
+
+impl From<Value> for Response {
+    fn from(value: Value) -> Response {
+        Response(Box::new(value))
+    }
+}
+
+impl Serialize for Response {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        erased_serde::serialize(self.0.as_ref(), out)
+    }
+}
+
+struct OneField<T> {
+    field: &'static str,
+    value: Arc<T>,
+}
+
+impl<T: Serialize> Serialize for OneField<T> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut message = out.serialize_struct("Response", 1)?;
+        message.serialize_field(self.field, self.value.as_ref())?;
+        message.end()
+    }
+}
+
+/// A List answer: one page of rows and the next page's token.
+struct Listed<T> {
+    field: &'static str,
+    rows: Vec<Arc<T>>,
+    next_token: String,
+}
+
+impl<T: Serialize> Serialize for Listed<T> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Pagination<'a> {
+            next_token: &'a str,
+        }
+        let mut message = out.serialize_struct("Response", 2)?;
+        message.serialize_field(self.field, &self.rows)?;
+        let next_token = &self.next_token;
+        message.serialize_field("pagination", &Pagination { next_token })?;
+        message.end()
+    }
+}
 
 /// Every documented method and its handler. Methods the contract has and this table lacks
 /// (the LLM integrations) answer `unimplemented`.
@@ -75,6 +137,14 @@ impl Page {
     }
 }
 
-fn list_response<T: Serialize>(field: &str, rows: &[&T], next_token: String) -> Value {
-    json!({ field: rows, "pagination": { "nextToken": next_token } })
+fn list_response<T: Serialize + 'static>(
+    field: &'static str,
+    rows: Vec<Arc<T>>,
+    next_token: String,
+) -> Response {
+    Response(Box::new(Listed {
+        field,
+        rows,
+        next_token,
+    }))
 }

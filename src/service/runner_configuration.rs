@@ -2,7 +2,7 @@
 //! checks of an environment class or SCM integration against it. Validate reports problems in
 //! its response, as the service does, and fails only for an unknown runner.
 
-use super::parse;
+use super::{parse, Response};
 use crate::error::RpcError;
 use crate::store::ids;
 use crate::store::records::FieldValue;
@@ -11,14 +11,14 @@ use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-pub fn get_schema(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn get_schema(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let schema = state
         .runners
         .schema(runner)
         .map(|s| s.json.clone())
         .unwrap_or_else(|| json!({}));
-    Ok(json!({ "schema": schema }))
+    Ok(json!({ "schema": schema }).into())
 }
 
 #[derive(Deserialize, Default)]
@@ -41,17 +41,17 @@ struct ScmInput {
     virtual_directory: Option<String>,
 }
 
-pub fn validate(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let empty = RunnerSchema::default();
     let schema = state.runners.schema(runner).unwrap_or(&empty);
     if let Some(class) = body.get("environmentClass") {
         let class: EnvironmentClassInput = parse(class)?;
-        return Ok(json!({ "environmentClass": check_environment_class(schema, &class) }));
+        return Ok(json!({ "environmentClass": check_environment_class(schema, &class) }).into());
     }
     if let Some(scm) = body.get("scmIntegration") {
         let scm: ScmInput = parse(scm)?;
-        return Ok(json!({ "scmIntegration": check_scm(schema, &scm) }));
+        return Ok(json!({ "scmIntegration": check_scm(schema, &scm) }).into());
     }
     Err(RpcError::invalid_argument(
         "config is required: set environment_class or scm_integration",

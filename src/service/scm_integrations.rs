@@ -2,7 +2,7 @@
 //! OAuth client id deletes the OAuth-sourced tokens of that runner and host, and switching PAT
 //! support off deletes the PAT-sourced ones.
 
-use super::{list_response, parse, Page};
+use super::{list_response, parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
 use crate::store::records::{OAuthConfig, ScmIntegration, SOURCE_OAUTH, SOURCE_PAT};
@@ -24,7 +24,7 @@ struct CreateRequest {
     virtual_directory: Option<String>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     let runner = state.runners.require(&req.runner_id)?.clone();
     if let Some(schema) = state.runners.schema(&runner) {
@@ -76,20 +76,20 @@ pub fn create(state: &mut State, body: &Value) -> Result<Value, RpcError> {
         pat: req.pat,
         virtual_directory: req.virtual_directory.filter(|v| !v.is_empty()),
     });
-    Ok(json!({ "id": id }))
+    Ok(json!({ "id": id }).into())
 }
 
 fn not_found(id: &str) -> RpcError {
     RpcError::no_such("SCM integration", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
-    let integration = state
-        .scm_integrations
-        .get(&id)
-        .ok_or_else(|| not_found(&id))?;
-    Ok(json!({ "integration": integration }))
+    let integration = state.scm_integrations.shared(&id);
+    Ok(Response::field(
+        "integration",
+        integration.ok_or_else(|| not_found(&id))?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -99,7 +99,7 @@ struct Filter {
     runner_ids: Vec<String>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -110,7 +110,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Value, RpcError> {
         filter.runner_ids.is_empty() || filter.runner_ids.contains(&s.runner_id)
     };
     let (rows, next) = state.scm_integrations.page(&page.token, page.size, keep)?;
-    Ok(list_response("integrations", &rows, next))
+    Ok(list_response("integrations", rows, next))
 }
 
 #[derive(Deserialize)]
@@ -125,7 +125,7 @@ struct UpdateRequest {
     virtual_directory: Option<String>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let mut integration = state
         .scm_integrations
@@ -185,14 +185,14 @@ pub fn update(state: &mut State, body: &Value) -> Result<Value, RpcError> {
     state.host_tokens.remove_where(|t| {
         t.runner_id == runner && t.host == host && drop_sources.contains(&t.source.as_str())
     });
-    Ok(json!({}))
+    Ok(json!({}).into())
 }
 
-pub fn delete(state: &mut State, body: &Value) -> Result<Value, RpcError> {
+pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
         .scm_integrations
         .remove(&id)
         .ok_or_else(|| not_found(&id))?;
-    Ok(json!({}))
+    Ok(json!({}).into())
 }

@@ -64,6 +64,11 @@ impl<T: Record + Clone> Table<T> {
             .map(Arc::as_ref)
     }
 
+    /// The row itself, shared: an answer can hold it after the session's lock is released.
+    pub fn shared(&self, id: &str) -> Option<Arc<T>> {
+        self.ids.get(id).and_then(|seq| self.rows.get(seq)).cloned()
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.ids.contains_key(id)
     }
@@ -104,7 +109,7 @@ impl<T: Record + Clone> Table<T> {
         token: &str,
         size: usize,
         keep: impl Fn(&T) -> bool,
-    ) -> Result<(Vec<&T>, String), RpcError> {
+    ) -> Result<(Vec<Arc<T>>, String), RpcError> {
         let start = if token.is_empty() {
             0
         } else {
@@ -112,10 +117,10 @@ impl<T: Record + Clone> Table<T> {
         };
         let size = if size == 0 { DEFAULT_PAGE_SIZE } else { size };
         let mut matching = self.rows.range(start..).filter(|(_, row)| keep(row));
-        let rows: Vec<&T> = matching
+        let rows: Vec<Arc<T>> = matching
             .by_ref()
             .take(size)
-            .map(|(_, row)| row.as_ref())
+            .map(|(_, row)| row.clone())
             .collect();
         let next = matching
             .next()
