@@ -89,25 +89,28 @@ pub struct ErrorDetail {
 }
 
 /// A detail's `debug` JSON, kept as written text: error bodies embed it as it is, and the
-/// validation detail is serialized once, straight from its typed form, with no `Value` tree.
-#[derive(Debug, Clone)]
-pub struct DebugJson(Box<serde_json::value::RawValue>);
+/// validation detail writes it once, straight from its typed form, with no `Value` tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebugJson(String);
 
 impl DebugJson {
     /// The debug JSON for a value; None for null, which means no debug.
     pub fn of(value: &impl serde::Serialize) -> Option<DebugJson> {
-        let raw = serde_json::value::to_raw_value(value).ok()?;
-        (raw.get() != "null").then_some(DebugJson(raw))
+        let text = serde_json::to_string(value).ok()?;
+        (text != "null").then_some(DebugJson(text))
+    }
+
+    /// Text the mock wrote itself as JSON (see `contract::violations`); debug builds check it.
+    pub fn written(text: String) -> DebugJson {
+        debug_assert!(
+            serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
+            "not JSON: {text}"
+        );
+        DebugJson(text)
     }
 
     pub fn text(&self) -> &str {
-        self.0.get()
-    }
-}
-
-impl PartialEq for DebugJson {
-    fn eq(&self, other: &Self) -> bool {
-        self.text() == other.text()
+        &self.0
     }
 }
 
@@ -171,39 +174,36 @@ impl RpcError {
         self.http_status.unwrap_or_else(|| self.code.http_status())
     }
 
-    /// The Connect JSON error body as bytes, written without building a `Value` (every
-    /// invalid request ends here). Same content as `to_json`.
+    /// The Connect JSON error body as bytes, written directly (every invalid request ends
+    /// here). Same content as `to_json`, which a test checks.
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            code: &'a str,
-            message: &'a str,
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            details: Vec<Detail<'a>>,
+        let mut out = Vec::with_capacity(64 + self.message.len());
+        out.extend_from_slice(b"{\"code\":\"");
+        out.extend_from_slice(self.code.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"message\":");
+        crate::codec::write_json_string(&self.message, &mut out);
+        if !self.details.is_empty() {
+            out.extend_from_slice(b",\"details\":[");
+            let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+            for (i, d) in self.details.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"type\":");
+                crate::codec::write_json_string(&d.type_name, &mut out);
+                out.extend_from_slice(b",\"value\":\"");
+                out.extend_from_slice(b64.encode(&d.value).as_bytes());
+                out.push(b'"');
+                if let Some(debug) = &d.debug {
+                    out.extend_from_slice(b",\"debug\":");
+                    out.extend_from_slice(debug.text().as_bytes());
+                }
+                out.push(b'}');
+            }
+            out.push(b']');
         }
-        #[derive(serde::Serialize)]
-        struct Detail<'a> {
-            #[serde(rename = "type")]
-            type_name: &'a str,
-            value: String,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            debug: Option<&'a serde_json::value::RawValue>,
-        }
-        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
-        let body = Body {
-            code: self.code.as_str(),
-            message: &self.message,
-            details: self
-                .details
-                .iter()
-                .map(|d| Detail {
-                    type_name: &d.type_name,
-                    value: b64.encode(&d.value),
-                    debug: d.debug.as_ref().map(|d| d.0.as_ref()),
-                })
-                .collect(),
-        };
-        serde_json::to_vec(&body).expect("an error body always serializes")
+        out.push(b'}');
+        out
     }
 
     /// The Connect JSON error body: `{"code", "message", "details": [{"type", "value", "debug"}]}`,

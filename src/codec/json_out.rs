@@ -21,7 +21,13 @@ pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Opti
         return None;
     }
     let mut out = Vec::with_capacity(512);
-    value.serialize(Root { plans, index, out: &mut out }).ok()?;
+    value
+        .serialize(Root {
+            plans,
+            index,
+            out: &mut out,
+        })
+        .ok()?;
     Some(out)
 }
 

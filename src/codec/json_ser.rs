@@ -108,7 +108,11 @@ impl ser::SerializeStruct for Message<'_> {
     type Ok = bool;
     type Error = Decline;
 
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
         self.field(key, value)
     }
 
@@ -323,7 +327,11 @@ impl<'a> ser::Serializer for Field<'a> {
         value.serialize(self)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<bool> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<bool> {
         value.serialize(self)
     }
 
@@ -365,7 +373,16 @@ impl<'a> ser::Serializer for Field<'a> {
         self.single()?.serialize_str(s)
     }
 
-    integers!(serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
+    integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64)
+    );
 
     decline_rest!();
 }
@@ -452,7 +469,11 @@ impl<'a> ser::Serializer for Single<'a> {
         value.serialize(self)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<bool> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<bool> {
         value.serialize(self)
     }
 
@@ -462,7 +483,10 @@ impl<'a> ser::Serializer for Single<'a> {
 
     fn serialize_map(self, _: Option<usize>) -> Result<Message<'a>> {
         match self.kind {
-            KindPlan::Message(index) if !self.plans.messages[*index].opaque && !self.plans.messages[*index].timestamp => {
+            KindPlan::Message(index)
+                if !self.plans.messages[*index].opaque
+                    && !self.plans.messages[*index].timestamp =>
+            {
                 Ok(Message::new(self.plans, *index, self.out, false))
             }
             _ => Err(Decline),
@@ -480,7 +504,8 @@ impl<'a> ser::Serializer for Single<'a> {
         if !b && !self.keep_default {
             return Ok(false);
         }
-        self.out.extend_from_slice(if b { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
         Ok(true)
     }
 
@@ -512,7 +537,16 @@ impl<'a> ser::Serializer for Single<'a> {
         }
     }
 
-    integers!(serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
+    integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64)
+    );
 
     decline_rest!();
 }
@@ -547,7 +581,11 @@ impl<'a> ser::Serializer for Root<'a> {
         Err(Decline)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<bool> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<bool> {
         value.serialize(self)
     }
 
@@ -606,7 +644,11 @@ impl ser::Serializer for KeyText {
         Err(Decline)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<String> {
         value.serialize(self)
     }
 

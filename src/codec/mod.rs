@@ -14,6 +14,11 @@ use prost::Message;
 use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::Value;
 
+/// Writes `s` as a JSON string literal, escaped as serde_json escapes it.
+pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    json_out::string(s, out);
+}
+
 /// A Connect codec, picked by the request's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -119,7 +124,10 @@ fn as_value<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<Value, RpcError> {
     serde_json::to_value(value).map_err(|e| {
-        RpcError::internal(format!("the mock built an invalid {}: {e}", desc.full_name()))
+        RpcError::internal(format!(
+            "the mock built an invalid {}: {e}",
+            desc.full_name()
+        ))
     })
 }
 

@@ -43,6 +43,8 @@ pub struct Contract {
     validators: HashMap<String, validate::RequestValidator>,
     /// Every field's `(buf.validate.field)` rules, by the field's full name, read once.
     field_rules: HashMap<String, rules::FieldRules>,
+    /// `invalid_argument` errors already rendered, by violation set.
+    rendered: violations::Rendered,
 }
 
 impl Contract {
@@ -77,6 +79,7 @@ impl Contract {
             message_ext,
             validators: HashMap::new(),
             field_rules,
+            rendered: violations::Rendered::default(),
         };
         for procedure in &contract.procedures {
             let validator = validate::RequestValidator::new(&contract, &procedure.input);

@@ -5,6 +5,7 @@
 
 use super::validate::Violation;
 use super::Contract;
+use crate::codec::write_json_string;
 use crate::error::{DebugJson, ErrorDetail, RpcError};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
@@ -90,88 +91,116 @@ impl Violations {
         Violations { violations }
     }
 
-    /// The proto3 JSON form, as connect-go writes a detail's `debug`, ready to serialize.
-    pub fn json(&self) -> impl serde::Serialize + '_ {
-        JsonViolations {
-            violations: self.violations.iter().map(JsonViolation).collect(),
-        }
-    }
-}
-
-/// The proto3 JSON shape of `Violations`, borrowed from the typed messages.
-#[derive(serde::Serialize)]
-struct JsonViolations<'a> {
-    violations: Vec<JsonViolation<'a>>,
-}
-
-struct JsonViolation<'a>(&'a ViolationDetail);
-
-impl serde::Serialize for JsonViolation<'_> {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let v = self.0;
-        let mut map = out.serialize_map(None)?;
-        if let Some(field) = &v.field {
-            map.serialize_entry("field", &JsonPath(field))?;
-        }
-        if let Some(rule) = &v.rule {
-            map.serialize_entry("rule", &JsonPath(rule))?;
-        }
-        if let Some(id) = &v.rule_id {
-            map.serialize_entry("ruleId", id)?;
-        }
-        if let Some(message) = &v.message {
-            map.serialize_entry("message", message)?;
-        }
-        map.end()
-    }
-}
-
-struct JsonPath<'a>(&'a FieldPath);
-
-impl serde::Serialize for JsonPath<'_> {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = out.serialize_map(None)?;
-        if !self.0.elements.is_empty() {
-            let elements: Vec<JsonElement> = self.0.elements.iter().map(JsonElement).collect();
-            map.serialize_entry("elements", &elements)?;
-        }
-        map.end()
-    }
-}
-
-struct JsonElement<'a>(&'a FieldPathElement);
-
-impl serde::Serialize for JsonElement<'_> {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let e = self.0;
-        let mut map = out.serialize_map(None)?;
-        if let Some(n) = e.field_number {
-            map.serialize_entry("fieldNumber", &n)?;
-        }
-        if let Some(name) = &e.field_name {
-            map.serialize_entry("fieldName", name)?;
-        }
-        if let Some(t) = e.field_type {
-            match FIELD_TYPES.get(t as usize) {
-                Some(name) => map.serialize_entry("fieldType", name)?,
-                None => map.serialize_entry("fieldType", &t)?,
+    /// The proto3 JSON form, as connect-go writes a detail's `debug`. Written by hand: every
+    /// invalid request carries one, and a serializer cost more than the validation.
+    pub fn debug_text(&self) -> String {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"violations\":[");
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            let mut fields = Fields::new(&mut out);
+            if let Some(field) = &v.field {
+                fields.key("field");
+                write_path(field, fields.out);
+            }
+            if let Some(rule) = &v.rule {
+                fields.key("rule");
+                write_path(rule, fields.out);
+            }
+            if let Some(id) = &v.rule_id {
+                fields.key("ruleId");
+                write_json_string(id, fields.out);
+            }
+            if let Some(message) = &v.message {
+                fields.key("message");
+                write_json_string(message, fields.out);
+            }
+            fields.out.push(b'}');
         }
-        if let Some(i) = e.index {
-            // uint64 is a string in proto3 JSON.
-            map.serialize_entry("index", &i.to_string())?;
-        }
-        map.end()
+        out.extend_from_slice(b"]}");
+        String::from_utf8(out).expect("written from strings")
     }
+}
+
+/// The fields of one JSON object being written: `{`, then `"key":` with commas between.
+struct Fields<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Fields { out, first: true }
+    }
+
+    fn key(&mut self, name: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_json_string(name, self.out);
+        self.out.push(b':');
+    }
+}
+
+fn write_path(path: &FieldPath, out: &mut Vec<u8>) {
+    let mut fields = Fields::new(out);
+    if !path.elements.is_empty() {
+        fields.key("elements");
+        fields.out.push(b'[');
+        for (i, e) in path.elements.iter().enumerate() {
+            if i > 0 {
+                fields.out.push(b',');
+            }
+            write_element(e, fields.out);
+        }
+        fields.out.push(b']');
+    }
+    fields.out.push(b'}');
+}
+
+fn write_element(e: &FieldPathElement, out: &mut Vec<u8>) {
+    let mut fields = Fields::new(out);
+    if let Some(n) = e.field_number {
+        fields.key("fieldNumber");
+        fields.out.extend_from_slice(n.to_string().as_bytes());
+    }
+    if let Some(name) = &e.field_name {
+        fields.key("fieldName");
+        write_json_string(name, fields.out);
+    }
+    if let Some(t) = e.field_type {
+        fields.key("fieldType");
+        match FIELD_TYPES.get(t as usize) {
+            Some(name) => write_json_string(name, fields.out),
+            None => fields.out.extend_from_slice(t.to_string().as_bytes()),
+        }
+    }
+    if let Some(i) = e.index {
+        // uint64 is a string in proto3 JSON.
+        fields.key("index");
+        write_json_string(&i.to_string(), fields.out);
+    }
+    fields.out.push(b'}');
 }
 
 /// `invalid_argument` in the protovalidate style (`validation error: runner_id: value must be
 /// a valid UUID`, one line per violation when there are several), carrying the
 /// `buf.validate.Violations` detail in binary with its JSON under `debug`.
 pub fn invalid_argument(contract: &Contract, violations: &[Violation]) -> RpcError {
+    let key = Rendered::key(violations);
+    if let Some(error) = contract.rendered.get(&key) {
+        return error;
+    }
+    let error = render(contract, violations);
+    contract.rendered.keep(key, &error);
+    error
+}
+
+fn render(contract: &Contract, violations: &[Violation]) -> RpcError {
     let lines: Vec<String> = violations
         .iter()
         .map(|v| {
@@ -187,12 +216,57 @@ pub fn invalid_argument(contract: &Contract, violations: &[Violation]) -> RpcErr
         many => format!("validation error:\n - {}", many.join("\n - ")),
     };
     let detail = Violations::of(contract, violations);
-    let debug = DebugJson::of(&detail.json());
+    let debug = Some(DebugJson::written(detail.debug_text()));
     RpcError::invalid_argument(message).with_detail(ErrorDetail {
         type_name: "buf.validate.Violations".into(),
         value: prost::Message::encode_to_vec(&detail),
         debug,
     })
+}
+
+/// Rendered `invalid_argument` errors by violation set. The error is a pure function of the
+/// violations (fields, indexes, rules, messages; never the request's values), the contract
+/// bounds how many distinct sets there are in practice, and rendering cost more than
+/// validating, so each set is rendered once. At most `LIMIT` are kept; then it starts over.
+#[derive(Default)]
+pub struct Rendered(parking_lot::Mutex<std::collections::HashMap<String, RpcError>>);
+
+impl Rendered {
+    const LIMIT: usize = 1024;
+
+    /// Everything the rendered error depends on, as text.
+    fn key(violations: &[Violation]) -> String {
+        let mut key = String::new();
+        for v in violations {
+            for (field, index) in &v.elements {
+                key.push_str(field.full_name());
+                if let Some(i) = index {
+                    key.push_str(&format!("[{i}]"));
+                }
+                key.push('.');
+            }
+            key.push('\u{1}');
+            key.push_str(&v.rule_path.join("."));
+            key.push('\u{1}');
+            key.push_str(&v.rule_id);
+            key.push('\u{1}');
+            key.push_str(&v.message);
+            key.push('\u{2}');
+        }
+        key
+    }
+
+    fn get(&self, key: &str) -> Option<RpcError> {
+        self.0.lock().get(key).cloned()
+    }
+
+    fn keep(&self, key: String, error: &RpcError) {
+        let mut kept = self.0.lock();
+        if kept.len() >= Self::LIMIT {
+            kept.clear();
+        }
+        kept.insert(key, error.clone());
+    }
 }
 
 fn element(field: &FieldDescriptor, index: Option<usize>) -> FieldPathElement {
@@ -239,6 +313,35 @@ mod tests {
     }
 
     #[test]
+    fn a_rendered_error_is_reused_only_for_the_same_violations() {
+        let contract = Contract::load();
+        let method = contract.procedure("ListEnvironmentClasses").unwrap();
+        let error = |ids: Value| {
+            let request =
+                json!({"filter": {"runnerIds": ids}, "pagination": {"pageSize": 0, "token": ""}});
+            let violations = contract
+                .validate_request(&method.input, &request)
+                .unwrap_err();
+            invalid_argument(&contract, &violations)
+        };
+        let uuid = "d2c94c27-3b76-4a42-b88c-95a85e392c68";
+        let first = error(json!(["x", uuid]));
+        assert_eq!(
+            error(json!(["y", uuid])),
+            first,
+            "same field, index and rule"
+        );
+        let second = error(json!([uuid, "x"]));
+        assert!(
+            second.message.contains("runner_ids[1]"),
+            "{}",
+            second.message
+        );
+        assert_ne!(second, first);
+        assert_eq!(second, render(&contract, &contract.validate_request(&method.input, &json!({"filter": {"runnerIds": [uuid, "x"]}, "pagination": {"pageSize": 0, "token": ""}})).unwrap_err()));
+    }
+
+    #[test]
     fn bytes_and_json_agree_with_the_contracts_validate_proto() {
         let contract = Contract::load();
         let detail = sample(&contract);
@@ -250,7 +353,7 @@ mod tests {
         let reference = decoded
             .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
             .unwrap();
-        let json = serde_json::to_value(detail.json()).unwrap();
+        let json: Value = serde_json::from_str(&detail.debug_text()).unwrap();
         assert_eq!(json, reference);
         let rules: Vec<&Value> = reference["violations"]
             .as_array()

@@ -40,7 +40,10 @@ fn not_found(id: &str) -> RpcError {
 pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "environmentClassId");
     let class = state.environment_classes.shared(&id);
-    Ok(Response::field("environmentClass", class.ok_or_else(|| not_found(&id))?))
+    Ok(Response::field(
+        "environmentClass",
+        class.ok_or_else(|| not_found(&id))?,
+    ))
 }
 
 #[derive(Deserialize, Default)]

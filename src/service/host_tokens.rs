@@ -84,7 +84,10 @@ fn not_found(id: &str) -> RpcError {
 
 pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
-    let token = state.host_tokens.shared(&id).ok_or_else(|| not_found(&id))?;
+    let token = state
+        .host_tokens
+        .shared(&id)
+        .ok_or_else(|| not_found(&id))?;
     Ok(Response::field("token", token))
 }
 
