@@ -177,7 +177,16 @@ impl RpcError {
     /// The Connect JSON error body as bytes, written directly (every invalid request ends
     /// here). Same content as `to_json`, which a test checks.
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.message.len());
+        let details: usize = self
+            .details
+            .iter()
+            .map(|d| {
+                48 + d.type_name.len()
+                    + d.value.len() * 4 / 3
+                    + d.debug.as_ref().map_or(0, |j| j.text().len())
+            })
+            .sum();
+        let mut out = Vec::with_capacity(64 + self.message.len() + details);
         out.extend_from_slice(b"{\"code\":\"");
         out.extend_from_slice(self.code.as_str().as_bytes());
         out.extend_from_slice(b"\",\"message\":");

@@ -61,13 +61,12 @@ impl RequestValidator {
                     .last()
                     .map(|s| s.to_string())
                     .unwrap_or_default();
-                let value = error.instance().clone().into_owned();
                 violation(
                     contract,
                     message,
                     error.instance_path().segments(),
                     &keyword,
-                    &value,
+                    error.instance(),
                 )
                 .or_else(|| {
                     // A failure no contract rule explains: report it as the schema words it,
