@@ -357,7 +357,7 @@ fn reply(
 ) -> Result<Reply, RpcError> {
     Ok(Reply {
         content_type: encoding.content_type(),
-        body: codec::encode(&procedure.output, encoding, &value)?,
+        body: value.encode(&procedure.output, encoding)?,
     })
 }
 

@@ -170,24 +170,6 @@ mod tests {
     }
 
     #[test]
-    fn typed_records_take_the_fast_path_too() {
-        let contract = Contract::load();
-        let source = crate::store::fixtures::Source::Embedded;
-        let fixtures = crate::store::fixtures::load(&contract, source).unwrap();
-        let state = crate::store::State::new(&fixtures, Some(1));
-        let desc = output("GetHostAuthenticationToken");
-        for token in state.host_tokens.iter() {
-            let shared = state.host_tokens.shared(&token.id).unwrap();
-            let answer = crate::service::Response::field("token", shared);
-            let fast = write(&desc, &answer).expect("typed records are not declined");
-            let value = serde_json::to_value(&answer).unwrap();
-            let reference = reference_encode(&desc, Encoding::Json, value).unwrap();
-            let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
-            assert_eq!(parse(&fast), parse(&reference));
-        }
-    }
-
-    #[test]
     fn anything_unusual_is_left_to_the_reference_path() {
         let desc = output("GetHostAuthenticationToken");
         for token in [

@@ -109,13 +109,21 @@ pub fn encode<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<Vec<u8>, RpcError> {
     if encoding == Encoding::Json {
-        if let Some(bytes) = json_out::write(desc, value) {
+        if let Some(bytes) = fast_json(desc, value) {
             #[cfg(debug_assertions)]
             same_as_reference(desc, &as_value(desc, value)?, &bytes)?;
             return Ok(bytes);
         }
     }
     reference_encode(desc, encoding, as_value(desc, value)?)
+}
+
+/// The fast JSON path alone: None when it declines and the reference path must decide.
+pub fn fast_json<T: serde::Serialize + ?Sized>(
+    desc: &MessageDescriptor,
+    value: &T,
+) -> Option<Vec<u8>> {
+    json_out::write(desc, value)
 }
 
 /// The answer as a JSON value, for the reference path.

@@ -8,8 +8,10 @@ mod scm_integrations;
 
 pub(crate) use runner_configuration::environment_class_problems;
 
+use crate::codec::Encoding;
 use crate::error::RpcError;
 use crate::store::State;
+use prost_reflect::MessageDescriptor;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -20,25 +22,40 @@ pub type Handler = fn(&mut State, &Value) -> Result<Response, RpcError>;
 
 /// A handler's answer: anything that serializes in the response message's proto3 JSON shape,
 /// either a `json!` value or typed records shared with the store (`Arc`), which are encoded
-/// after the session lock is released without being copied into a `Value` first.
-pub struct Response(Box<dyn erased_serde::Serialize>);
+/// after the session lock is released without being copied into a `Value` first. The one
+/// dynamic call is `encode`; inside it the serializer is monomorphic for the answer's type.
+pub struct Response(Box<dyn Encode>);
+
+/// An answer that encodes itself as a message (see `codec::encode`).
+trait Encode {
+    fn encode(&self, desc: &MessageDescriptor, encoding: Encoding) -> Result<Vec<u8>, RpcError>;
+}
+
+impl<T: Serialize> Encode for T {
+    fn encode(&self, desc: &MessageDescriptor, encoding: Encoding) -> Result<Vec<u8>, RpcError> {
+        crate::codec::encode(desc, encoding, self)
+    }
+}
 
 impl Response {
     /// `{"<field>": value}`: the answer of a Get.
     pub fn field<T: Serialize + 'static>(field: &'static str, value: Arc<T>) -> Response {
         Response(Box::new(OneField { field, value }))
     }
+
+    /// The answer as a `desc` message in `encoding`.
+    pub fn encode(
+        &self,
+        desc: &MessageDescriptor,
+        encoding: Encoding,
+    ) -> Result<Vec<u8>, RpcError> {
+        self.0.encode(desc, encoding)
+    }
 }
 
 impl From<Value> for Response {
     fn from(value: Value) -> Response {
         Response(Box::new(value))
-    }
-}
-
-impl Serialize for Response {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        erased_serde::serialize(self.0.as_ref(), out)
     }
 }
 
@@ -147,4 +164,34 @@ fn list_response<T: Serialize + 'static>(
         rows,
         next_token,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+
+    #[test]
+    fn typed_answers_take_the_fast_json_path() {
+        let contract = Contract::load();
+        let source = crate::store::fixtures::Source::Embedded;
+        let fixtures = crate::store::fixtures::load(&contract, source).unwrap();
+        let state = State::new(&fixtures, Some(1));
+        let desc = &contract
+            .procedure("GetHostAuthenticationToken")
+            .unwrap()
+            .output;
+        for token in state.host_tokens.iter() {
+            let value = state.host_tokens.shared(&token.id).unwrap();
+            let answer = OneField {
+                field: "token",
+                value,
+            };
+            let fast = crate::codec::fast_json(desc, &answer).expect("not declined");
+            let reference = crate::codec::encode(desc, Encoding::Proto, &answer).unwrap();
+            let decoded = prost_reflect::DynamicMessage::decode(desc.clone(), reference.as_slice());
+            let expected = serde_json::to_value(decoded.unwrap()).unwrap();
+            assert_eq!(serde_json::from_slice::<Value>(&fast).unwrap(), expected);
+        }
+    }
 }
