@@ -36,8 +36,10 @@ pub struct Message<'a> {
     pub out: &'a mut Vec<u8>,
     /// At the top level, absent list fields are written as `[]`.
     pub top: bool,
-    emitted: Vec<u32>,
-    oneofs: Vec<usize>,
+    /// The fields written so far, as a set of field numbers (no allocation for a message).
+    emitted: Numbers,
+    /// The oneofs (by index) with a member written.
+    oneofs: Numbers,
     key: Option<String>,
 }
 
@@ -49,8 +51,8 @@ impl<'a> Message<'a> {
             index,
             out,
             top,
-            emitted: Vec::new(),
-            oneofs: Vec::new(),
+            emitted: Numbers::default(),
+            oneofs: Numbers::default(),
             key: None,
         }
     }
@@ -72,15 +74,13 @@ impl<'a> Message<'a> {
             return Ok(());
         }
         if let Some(oneof) = field.oneof {
-            if self.oneofs.contains(&oneof) {
+            if !self.oneofs.insert(oneof as u32) {
                 return Err(Decline);
             }
-            self.oneofs.push(oneof);
         }
-        if self.emitted.contains(&field.number) {
+        if !self.emitted.insert(field.number) {
             return Err(Decline); // the same field under two names
         }
-        self.emitted.push(field.number);
         Ok(())
     }
 
@@ -88,8 +88,9 @@ impl<'a> Message<'a> {
         if self.top {
             let plan = &self.plans.messages[self.index];
             let mut any = !self.emitted.is_empty();
+            let emitted = &self.emitted;
             for f in plan.fields.iter().filter(|f| f.shape == Shape::List) {
-                if !self.emitted.contains(&f.number) {
+                if !emitted.contains(f.number) {
                     if any {
                         self.out.push(b',');
                     }
@@ -137,6 +138,38 @@ impl ser::SerializeMap for Message<'_> {
 
     fn end(self) -> Result<bool> {
         self.finish()
+    }
+}
+
+/// A small set of numbers: a bitmask below 64, a list above (rare in real contracts).
+#[derive(Default)]
+struct Numbers {
+    low: u64,
+    high: Vec<u32>,
+}
+
+impl Numbers {
+    /// Adds `n`; false if it was already there.
+    fn insert(&mut self, n: u32) -> bool {
+        if self.contains(n) {
+            return false;
+        }
+        match 1u64.checked_shl(n) {
+            Some(bit) => self.low |= bit,
+            None => self.high.push(n),
+        }
+        true
+    }
+
+    fn contains(&self, n: u32) -> bool {
+        match 1u64.checked_shl(n) {
+            Some(bit) => self.low & bit != 0,
+            None => self.high.contains(&n),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.is_empty()
     }
 }
 
