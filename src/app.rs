@@ -8,8 +8,8 @@ use crate::service::{self, Handler};
 use crate::session::{Limits, Sessions, DEFAULT_SESSION};
 use crate::store::{Fixtures, State};
 use parking_lot::RwLock;
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Settings that shape how requests are read.

@@ -34,7 +34,11 @@ pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Opti
 /// Writes `s` as a JSON string. Most strings need no escaping and are copied as they are;
 /// the rest go through serde_json's escaper.
 pub(super) fn string(s: &str, out: &mut Vec<u8>) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // A fold, not `any`: without the early exit the scan vectorises.
+    let escapes = s.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escapes {
         serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
         return;
     }

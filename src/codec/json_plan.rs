@@ -4,7 +4,7 @@
 //! embedded, so every pool a process loads has the same messages).
 
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 pub struct Plans {

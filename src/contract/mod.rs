@@ -12,8 +12,8 @@ pub use validate::Violation;
 use prost_reflect::{
     DescriptorPool, ExtensionDescriptor, FieldDescriptor, MessageDescriptor, MethodDescriptor,
 };
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// The compiled contract, embedded by build.rs.
 const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/contract.bin"));
@@ -77,7 +77,7 @@ impl Contract {
             procedures,
             field_ext,
             message_ext,
-            validators: HashMap::new(),
+            validators: HashMap::default(),
             field_rules,
             rendered: violations::Rendered::default(),
         };
