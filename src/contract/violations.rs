@@ -229,7 +229,7 @@ fn render(contract: &Contract, violations: &[Violation]) -> RpcError {
 /// bounds how many distinct sets there are in practice, and rendering cost more than
 /// validating, so each set is rendered once. At most `LIMIT` are kept; then it starts over.
 #[derive(Default)]
-pub struct Rendered(parking_lot::Mutex<std::collections::HashMap<String, RpcError>>);
+pub struct Rendered(parking_lot::Mutex<rustc_hash::FxHashMap<String, RpcError>>);
 
 impl Rendered {
     const LIMIT: usize = 1024;
@@ -241,7 +241,8 @@ impl Rendered {
             for (field, index) in &v.elements {
                 key.push_str(field.full_name());
                 if let Some(i) = index {
-                    key.push_str(&format!("[{i}]"));
+                    use std::fmt::Write;
+                    let _ = write!(key, "[{i}]");
                 }
                 key.push('.');
             }
