@@ -91,13 +91,13 @@ pub struct ErrorDetail {
 /// A detail's `debug` JSON, kept as written text: error bodies embed it as it is, and the
 /// validation detail writes it once, straight from its typed form, with no `Value` tree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DebugJson(String);
+pub struct DebugJson(std::sync::Arc<str>);
 
 impl DebugJson {
     /// The debug JSON for a value; None for null, which means no debug.
     pub fn of(value: &impl serde::Serialize) -> Option<DebugJson> {
         let text = serde_json::to_string(value).ok()?;
-        (text != "null").then_some(DebugJson(text))
+        (text != "null").then(|| DebugJson(text.into()))
     }
 
     /// Text the mock wrote itself as JSON (see `contract::violations`); debug builds check it.
@@ -106,7 +106,7 @@ impl DebugJson {
             serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
             "not JSON: {text}"
         );
-        DebugJson(text)
+        DebugJson(text.into())
     }
 
     pub fn text(&self) -> &str {
