@@ -211,7 +211,11 @@ macro_rules! decline_rest {
 
 /// Integers arrive through whichever `serialize_*` their Rust type picks.
 macro_rules! integers {
-    ($($method:ident($ty:ty)),*) => {
+    () => {
+        integers!(@ serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+            serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
+    };
+    (@ $($method:ident($ty:ty)),*) => {
         $(fn $method(self, n: $ty) -> Result<bool> { self.integer(i128::from(n)) })*
     };
 }

@@ -177,16 +177,7 @@ impl<'a> ser::Serializer for Field<'a> {
         self.single()?.serialize_str(s)
     }
 
-    integers!(
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64)
-    );
+    integers!();
 
     decline_rest!();
 }
@@ -323,16 +314,7 @@ impl<'a> ser::Serializer for Single<'a> {
         }
     }
 
-    integers!(
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64)
-    );
+    integers!();
 
     decline_rest!();
 }
