@@ -15,7 +15,6 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,15 +33,28 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// A request body the server can read: hyper's `Incoming` on a connection, or any in-memory
+/// body (`Full<Bytes>`) when a test or the fuzz harness drives [`serve`] directly.
+pub trait RequestBody:
+    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send
+{
+}
+
+impl<B> RequestBody for B where
+    B: hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+        + Send
+{
+}
+
 /// The prefix of the mock's own endpoints (exported contract, control plane).
 pub const CONTROL_PREFIX: &str = "/__mock/";
 
 /// Serves one HTTP request. Every problem becomes a Connect error response; the only failure
 /// is a scenario's dropped connection, which sets `reset` when it should end with a TCP reset.
-pub async fn serve(
+pub async fn serve<B: RequestBody>(
     app: Arc<App>,
     reset: Arc<AtomicBool>,
-    request: Request<Incoming>,
+    request: Request<B>,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = request.into_parts();
     if crate::cors::is_preflight(&parts.method, &parts.headers) {
@@ -60,10 +72,10 @@ pub async fn serve(
     Ok(response)
 }
 
-async fn route(
+async fn route<B: RequestBody>(
     app: &App,
     parts: &Parts,
-    body: Incoming,
+    body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
     let path = parts.uri.path();
     if pipeline::route_path(path) == "/" {
@@ -96,10 +108,10 @@ fn preflight(app: &App, parts: &Parts) -> Response<Body> {
 
 /// A Connect call: accept, then read, decompress and execute within the client's deadline,
 /// then wait out any scripted delay (still within it), answer, and journal the call.
-async fn rpc(
+async fn rpc<B: RequestBody>(
     app: &App,
     parts: &Parts,
-    body: Incoming,
+    body: B,
     session: &Mutex<Session>,
 ) -> Result<Response<Body>, ConnectionFault> {
     let started = Instant::now();
@@ -156,11 +168,11 @@ async fn rpc(
 
 /// Reads and runs the call, then sleeps its scripted delay; past the client's deadline the
 /// answer becomes deadline_exceeded, keeping what the journal needs to know.
-async fn within_deadline(
+async fn within_deadline<B: RequestBody>(
     app: &App,
     accepted: &Accepted<'_>,
     parts: &Parts,
-    body: Incoming,
+    body: B,
     session: &Mutex<Session>,
     started: Instant,
 ) -> Outcome {
@@ -192,11 +204,11 @@ async fn pause(delay: std::time::Duration) {
     }
 }
 
-async fn answer(
+async fn answer<B: RequestBody>(
     app: &App,
     accepted: &Accepted<'_>,
     parts: &Parts,
-    body: Incoming,
+    body: B,
     session: &Mutex<Session>,
 ) -> Outcome {
     let limit = app.settings.max_body_bytes;
@@ -268,7 +280,7 @@ fn root(app: &App, method: &Method) -> Response<Body> {
 }
 
 /// The mock's own endpoints under `/__mock/`: the exported contract, then the control plane.
-async fn control(app: &App, parts: &Parts, rest: &str, body: Incoming) -> Response<Body> {
+async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) -> Response<Body> {
     let host = parts
         .headers
         .get(http::header::HOST)
@@ -320,8 +332,8 @@ fn only_get(method: &Method, path: &str) -> Result<(), RpcError> {
     .with_header("allow", "GET, HEAD"))
 }
 
-async fn read_body(
-    body: Incoming,
+async fn read_body<B: RequestBody>(
+    body: B,
     limit: usize,
     headers: &http::HeaderMap,
 ) -> Result<Bytes, RpcError> {
