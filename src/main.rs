@@ -1,6 +1,7 @@
 //! The `gitpod-mock` command line: parse arguments, then serve, print schemas or check fixtures.
 
 use clap::{Parser, Subcommand};
+use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::auth::Auth;
 use gitpod_mock::contract::Contract;
@@ -110,6 +111,17 @@ struct ServeArgs {
     /// Require `Authorization: Bearer <token>` on every call (unauthenticated otherwise).
     #[arg(long, env = "GITPOD_MOCK_REQUIRE_AUTH")]
     require_auth: bool,
+    /// The token the control plane (`/__mock/`) requires as `Authorization: Bearer <token>`.
+    /// Without it, listening beyond loopback generates one and prints it on the ready line.
+    #[arg(long, env = "GITPOD_MOCK_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// Leave the control plane open to anyone who can reach the port, even beyond loopback.
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_CONTROL_OPEN",
+        conflicts_with = "control_token"
+    )]
+    control_open: bool,
     /// With --require-auth: the accepted tokens, some read-only (YAML or JSON, see README).
     #[arg(long, env = "GITPOD_MOCK_AUTH_FILE", requires = "require_auth")]
     auth_file: Option<PathBuf>,
@@ -187,6 +199,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         strict: args.strict,
         max_body_bytes: args.max_body_bytes,
         cors: gitpod_mock::cors::AllowedOrigins::for_host(&args.cors_origin, &args.host),
+        control: ControlAccess::for_host(
+            &args.host,
+            args.control_token.clone(),
+            args.control_open,
+        )?,
+    };
+    // A token the user chose is theirs to know; only a generated one is shown, once.
+    let shown_token = match (&args.control_token, settings.control.token()) {
+        (None, Some(token)) => format!(" (control-plane token: {token})"),
+        _ => String::new(),
     };
     let limits = Limits {
         max_sessions: args.max_sessions.max(1),
@@ -214,7 +236,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        say(format_args!("gitpod-mock listening on http://{addr}"))?;
+        say(format_args!(
+            "gitpod-mock listening on http://{addr}{shown_token}"
+        ))?;
         gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
         Ok::<(), String>(())
     })?;

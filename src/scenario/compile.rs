@@ -66,11 +66,7 @@ pub enum FieldTest {
 impl Scenario {
     /// Parses and checks a scenario file. The error names the file, the rule and the reason.
     pub fn parse(contract: &Contract, file: &str, text: &str) -> Result<Scenario, String> {
-        // YAML 1.2 booleans only: under YAML 1.1 rules `runnerId: y` or `host: on` would be
-        // read as `true` and silently match (or respond) something else.
-        let mut options = serde_saphyr::Options::default();
-        options.strict_booleans = true;
-        let spec: ScenarioSpec = serde_saphyr::from_str_with_options(text, options)
+        let spec: ScenarioSpec = serde_saphyr::from_str_with_options(text, yaml_options())
             .map_err(|e| format!("{file}: {e}"))?;
         let stem = std::path::Path::new(file)
             .file_stem()
@@ -95,6 +91,19 @@ impl Scenario {
             file: file.to_string(),
             rules,
         })
+    }
+}
+
+impl Scenario {
+    /// The `name:` a scenario file gives itself, if it reads that far; None otherwise.
+    pub fn declared_name(text: &str) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            #[serde(default)]
+            name: Option<String>,
+        }
+        let named: Named = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
+        named.name.filter(|n| !n.is_empty())
     }
 }
 
@@ -285,6 +294,14 @@ fn check_delay(d: &DelaySpec) -> Result<(), String> {
         return Err("a lognormal delay needs sigma >= 0".into());
     }
     Ok(())
+}
+
+/// How scenario files are read. YAML 1.2 booleans only: under YAML 1.1 rules `runnerId: y`
+/// or `host: on` would be read as `true` and silently match (or respond) something else.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options
 }
 
 /// Whether `name` matches `pattern`, where `*` stands for any run of characters.

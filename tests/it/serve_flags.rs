@@ -46,11 +46,12 @@ async fn auth_wants_a_bearer_token_and_read_only_tokens_cannot_write() {
     }
 }
 
-/// `gitpod-mock serve --port 0 ARGS`, stopped with SIGTERM (by its pid) when dropped.
-struct Serving(std::process::Child, SocketAddr);
+/// `gitpod-mock serve --port 0 ARGS`, killed when dropped; `.2` is the rest of its ready line
+/// after the address.
+pub struct Serving(pub std::process::Child, pub SocketAddr, pub String);
 
 impl Serving {
-    fn start(args: &[&str]) -> Serving {
+    pub fn start(args: &[&str]) -> Serving {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let mut child = Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
@@ -65,13 +66,14 @@ impl Serving {
         std::io::BufReader::new(stdout)
             .read_line(&mut line)
             .unwrap();
-        let addr = line.trim().strip_prefix("gitpod-mock listening on http://");
-        let addr = addr.unwrap_or_else(|| panic!("not a ready line: {line:?}"));
-        Serving(child, addr.parse().unwrap())
+        let rest = line.trim().strip_prefix("gitpod-mock listening on http://");
+        let rest = rest.unwrap_or_else(|| panic!("not a ready line: {line:?}"));
+        let (addr, more) = rest.split_once(' ').unwrap_or((rest, ""));
+        Serving(child, addr.parse().unwrap(), more.to_string())
     }
 
     /// SIGTERM, then the exit status and stderr.
-    fn stop(mut self) -> (bool, String) {
+    pub fn stop(mut self) -> (bool, String) {
         use std::io::Read;
         let pid = self.0.id().to_string();
         let killed = std::process::Command::new("kill")
