@@ -187,6 +187,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let library = Library::load(&contract, args.scenario_dir.as_deref())
         .map_err(|e| format!("invalid scenarios:\n{e}"))?;
     let mut state = app::state_from(&fixtures, args.seed, args.generate);
+    if let Some(path) = &args.state {
+        check_state_file(path)?;
+    }
     if let Some(path) = args.state.as_ref().filter(|p| p.exists()) {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let value = serde_json::from_str(&text)
@@ -254,6 +257,39 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Fails at start, naming the path, when `--state FILE` could not be saved at shutdown: a
+/// missing directory, a directory in its place, or a file or directory that cannot be written.
+fn check_state_file(path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!(
+            "--state {shown}: directory {} not found",
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!("--state {shown}: is a directory, not a file"));
+    }
+    let cannot = |e: std::io::Error| format!("--state {shown}: cannot write: {e}");
+    if path.exists() {
+        // Opening to append changes nothing in the file.
+        return std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+            .map_err(cannot);
+    }
+    // The file itself is not created here: an empty one would not load at the next start.
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    let probe = dir.join(format!(".{name}.{}.probe", std::process::id()));
+    std::fs::File::create_new(&probe).map_err(cannot)?;
+    std::fs::remove_file(&probe).map_err(cannot)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

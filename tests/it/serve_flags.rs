@@ -139,3 +139,35 @@ async fn require_auth_on_the_binary_with_and_without_an_auth_file() {
     assert_eq!(said(&reply), denied);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn a_state_file_that_could_not_be_saved_fails_at_start() {
+    let missing = std::env::temp_dir().join(format!("gitpod-mock-{}-no-dir", std::process::id()));
+    let file = missing.join("state.json");
+    let dir = std::env::temp_dir();
+    let cases = [
+        (
+            file.clone(),
+            format!(
+                "--state {}: directory {} not found",
+                file.display(),
+                missing.display()
+            ),
+        ),
+        (
+            dir.clone(),
+            format!("--state {}: is a directory, not a file", dir.display()),
+        ),
+    ];
+    for (path, message) in cases {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
+            .args(["serve", "--port", "0", "--state", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{path:?} served");
+        assert!(output.stdout.is_empty(), "no ready line");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr, format!("gitpod-mock: {message}\n"));
+    }
+    assert!(!missing.exists(), "nothing was created");
+}
