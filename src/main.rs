@@ -325,13 +325,17 @@ fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {
     };
     let out: Value = match method {
         Some(name) => {
-            let procedure = contract.procedure(name).ok_or_else(|| {
+            let procedure = contract.procedure_named(name).ok_or_else(|| {
                 let names: Vec<&str> = contract
                     .procedures()
                     .iter()
                     .map(|p| p.name.as_str())
                     .collect();
-                format!("unknown method {name:?}; methods are: {}", names.join(", "))
+                let hint = contract.method_hint(name);
+                format!(
+                    "unknown method {name:?}{hint}; methods are: {}",
+                    names.join(", ")
+                )
             })?;
             schema_of(procedure)
         }

@@ -201,3 +201,24 @@ async fn a_posted_scenario_needs_a_name() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn schemas_over_http_take_any_case_and_suggest_the_nearest_method() {
+    let server = TestServer::start().await;
+    let exact = admin(
+        server.addr,
+        "GET /__mock/schemas/GetSCMIntegration/response",
+        "",
+    )
+    .await;
+    let lower = admin(
+        server.addr,
+        "GET /__mock/schemas/getscmintegration/response",
+        "",
+    )
+    .await;
+    assert_eq!((lower.status, lower.json()), (200, exact.json()));
+    let typo = admin(server.addr, "GET /__mock/schemas/GetScmIntegratoin", "").await;
+    let start = "404 not_found: no schema for \"GetScmIntegratoin\": it is not a method of gitpod.v1.RunnerConfigurationService (did you mean \"GetSCMIntegration\"?); methods are ";
+    assert!(said(&typo).starts_with(start), "{}", said(&typo));
+}
