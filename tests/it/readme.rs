@@ -187,3 +187,48 @@ async fn put_state_replaces_the_sessions_data_as_the_readme_says() {
         .await;
     assert_eq!(gone.status, 404, "{}", gone.text());
 }
+
+/// What the Go SDK (Stainless, JSON) sends: no Connect headers at all.
+const GO_SDK_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "application/json"),
+    ("accept", "application/json"),
+    ("authorization", "Bearer anything"),
+    ("user-agent", "Gitpod/Go 0.7.0"),
+    ("x-stainless-lang", "go"),
+    ("x-stainless-retry-count", "0"),
+];
+
+#[tokio::test]
+async fn the_go_sdks_json_without_connect_protocol_version_is_served() {
+    let server = TestServer::start().await;
+    let list = format!("{SERVICE}/ListEnvironmentClasses");
+    let reply = server.post(&list, GO_SDK_HEADERS, "{}").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.headers["content-type"], "application/json");
+    let classes = reply.json()["environmentClasses"].clone();
+    assert!(classes
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["id"] == EXAMPLE_ID)));
+    let get = format!("{SERVICE}/GetEnvironmentClass");
+    let bad = server
+        .post(&get, GO_SDK_HEADERS, r#"{"environmentClassId": "nope"}"#)
+        .await;
+    bad.assert_error(
+        400,
+        "invalid_argument",
+        "validation error: environment_class_id: value must be a valid UUID",
+    );
+    // The ListAutoPaging form: the page token in the query, the rest in the body.
+    let page = format!("{list}?pageSize=2");
+    let first = server.post(&page, GO_SDK_HEADERS, "{}").await.json();
+    let token = first["pagination"]["nextToken"]
+        .as_str()
+        .expect("a next page");
+    let next = format!("{list}?token={token}&pageSize=2");
+    let second = server.post(&next, GO_SDK_HEADERS, "{}").await;
+    assert_eq!(second.status, 200, "{}", second.text());
+    assert_ne!(
+        second.json()["environmentClasses"],
+        first["environmentClasses"]
+    );
+}
