@@ -1,6 +1,7 @@
 //! Scripted failure scenarios: loading and checking scenario files, and deciding, per call,
 //! which rule fires and what the mock does instead of (or before) its normal answer.
 
+mod checks;
 mod compile;
 mod diagnose;
 mod respond;
