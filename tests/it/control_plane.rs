@@ -3,6 +3,7 @@
 //! `Allow`, and a posted scenario needs a name.
 
 use crate::calls::{admin, get_says, said, try_send};
+use crate::library::run_binary;
 use crate::serve_flags::Serving;
 use crate::support::TestServer;
 use gitpod_mock::admin::ControlAccess;
@@ -96,21 +97,18 @@ async fn a_given_token_is_never_printed_and_control_open_opens_it() {
 
 #[test]
 fn contradictory_control_flags_fail_at_start() {
-    let bin = env!("CARGO_BIN_EXE_gitpod-mock");
-    let run = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
-    let both = run(&[
+    let both = [
         "serve",
         "--port",
         "0",
         "--control-token",
         "t",
         "--control-open",
-    ]);
-    assert!(!both.status.success());
-    let stderr = String::from_utf8_lossy(&both.stderr);
-    assert!(stderr.contains("cannot be used with"), "{stderr}");
-    let empty = run(&["serve", "--port", "0", "--control-token", ""]);
-    let stderr = String::from_utf8_lossy(&empty.stderr);
+    ];
+    let (ok, _, stderr) = run_binary(&both);
+    assert!(!ok && stderr.contains("cannot be used with"), "{stderr}");
+    let (ok, _, stderr) = run_binary(&["serve", "--port", "0", "--control-token", ""]);
+    assert!(!ok);
     assert_eq!(stderr, "gitpod-mock: --control-token must not be empty\n");
 }
 

@@ -313,7 +313,7 @@ fn scenario_dir(name: &str, files: &[(&str, &str, &str)]) -> std::path::PathBuf 
 }
 
 /// Runs the built binary until it exits (a minute at most): its status, stdout and stderr.
-fn run_binary(args: &[&str]) -> (bool, String, String) {
+pub fn run_binary(args: &[&str]) -> (bool, String, String) {
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
         .args(args)

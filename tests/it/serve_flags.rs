@@ -2,6 +2,7 @@
 //! `serve --state FILE` set them up: in process, and through the built binary across a restart.
 
 use crate::calls::{get_says, rpc, said, GCP};
+use crate::library::run_binary;
 use crate::support::TestServer;
 use gitpod_mock::app::App;
 use gitpod_mock::auth::Auth;
@@ -160,13 +161,10 @@ fn a_state_file_that_could_not_be_saved_fails_at_start() {
         ),
     ];
     for (path, message) in cases {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
-            .args(["serve", "--port", "0", "--state", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(!output.status.success(), "{path:?} served");
-        assert!(output.stdout.is_empty(), "no ready line");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        // run_binary gives up (and fails) on a server that starts instead of refusing.
+        let state = path.to_str().unwrap();
+        let (ok, stdout, stderr) = run_binary(&["serve", "--port", "0", "--state", state]);
+        assert!(!ok && stdout.is_empty(), "{path:?} served: {stdout}");
         assert_eq!(stderr, format!("gitpod-mock: {message}\n"));
     }
     assert!(!missing.exists(), "nothing was created");
