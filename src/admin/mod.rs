@@ -1,5 +1,6 @@
 //! The control plane under `/__mock/`: health, sessions and resets, state export and import,
-//! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl.
+//! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
+//! loopback every route but the probes wants the control token (`access`).
 
 mod access;
 mod inspect;
