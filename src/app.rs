@@ -22,6 +22,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The origins browsers may call the mock from (CORS).
     pub cors: crate::cors::AllowedOrigins,
+    /// Who may use the control plane under `/__mock/`.
+    pub control: crate::admin::ControlAccess,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             strict: false,
             max_body_bytes: 4 * 1024 * 1024,
             cors: crate::cors::AllowedOrigins::default(),
+            control: crate::admin::ControlAccess::default(),
         }
     }
 }

@@ -25,18 +25,23 @@ impl Default for AllowedOrigins {
     }
 }
 
+/// Whether a listening address is loopback only (a name counts when every address it resolves
+/// to is). CORS defaults and the control-plane token both follow it.
+pub fn is_loopback_host(host: &str) -> bool {
+    match host.trim_matches(['[', ']']).parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => (host, 0)
+            .to_socket_addrs()
+            .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
+            .unwrap_or(false),
+    }
+}
+
 impl AllowedOrigins {
     /// The configured origins, or when there are none the default for `host`, the address
     /// the server listens on (a name counts as loopback when every address it resolves to is).
     pub fn for_host(configured: &[String], host: &str) -> AllowedOrigins {
-        let loopback = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            Ok(ip) => ip.is_loopback(),
-            Err(_) => (host, 0)
-                .to_socket_addrs()
-                .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
-                .unwrap_or(false),
-        };
-        Self::resolve(configured, loopback)
+        Self::resolve(configured, is_loopback_host(host))
     }
 
     /// The configured origins, or when there are none: any origin on loopback, none elsewhere.

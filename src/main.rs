@@ -1,6 +1,7 @@
 //! The `gitpod-mock` command line: parse arguments, then serve, print schemas or check fixtures.
 
 use clap::{Parser, Subcommand};
+use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::auth::Auth;
 use gitpod_mock::contract::Contract;
@@ -110,6 +111,17 @@ struct ServeArgs {
     /// Require `Authorization: Bearer <token>` on every call (unauthenticated otherwise).
     #[arg(long, env = "GITPOD_MOCK_REQUIRE_AUTH")]
     require_auth: bool,
+    /// The token the control plane (`/__mock/`) requires as `Authorization: Bearer <token>`.
+    /// Without it, listening beyond loopback generates one and prints it on the ready line.
+    #[arg(long, env = "GITPOD_MOCK_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// Leave the control plane open to anyone who can reach the port, even beyond loopback.
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_CONTROL_OPEN",
+        conflicts_with = "control_token"
+    )]
+    control_open: bool,
     /// With --require-auth: the accepted tokens, some read-only (YAML or JSON, see README).
     #[arg(long, env = "GITPOD_MOCK_AUTH_FILE", requires = "require_auth")]
     auth_file: Option<PathBuf>,
@@ -175,6 +187,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let library = Library::load(&contract, args.scenario_dir.as_deref())
         .map_err(|e| format!("invalid scenarios:\n{e}"))?;
     let mut state = app::state_from(&fixtures, args.seed, args.generate);
+    if let Some(path) = &args.state {
+        check_state_file(path)?;
+    }
     if let Some(path) = args.state.as_ref().filter(|p| p.exists()) {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let value = serde_json::from_str(&text)
@@ -187,6 +202,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         strict: args.strict,
         max_body_bytes: args.max_body_bytes,
         cors: gitpod_mock::cors::AllowedOrigins::for_host(&args.cors_origin, &args.host),
+        control: ControlAccess::for_host(
+            &args.host,
+            args.control_token.clone(),
+            args.control_open,
+        )?,
+    };
+    // A token the user chose is theirs to know; only a generated one is shown, once.
+    let shown_token = match (&args.control_token, settings.control.token()) {
+        (None, Some(token)) => format!(" (control-plane token: {token})"),
+        _ => String::new(),
     };
     let limits = Limits {
         max_sessions: args.max_sessions.max(1),
@@ -214,7 +239,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        say(format_args!("gitpod-mock listening on http://{addr}"))?;
+        say(format_args!(
+            "gitpod-mock listening on http://{addr}{shown_token}"
+        ))?;
         gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
         Ok::<(), String>(())
     })?;
@@ -230,6 +257,39 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Fails at start, naming the path, when `--state FILE` could not be saved at shutdown: a
+/// missing directory, a directory in its place, or a file or directory that cannot be written.
+fn check_state_file(path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!(
+            "--state {shown}: directory {} not found",
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!("--state {shown}: is a directory, not a file"));
+    }
+    let cannot = |e: std::io::Error| format!("--state {shown}: cannot write: {e}");
+    if path.exists() {
+        // Opening to append changes nothing in the file.
+        return std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+            .map_err(cannot);
+    }
+    // The file itself is not created here: an empty one would not load at the next start.
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    let probe = dir.join(format!(".{name}.{}.probe", std::process::id()));
+    std::fs::File::create_new(&probe).map_err(cannot)?;
+    std::fs::remove_file(&probe).map_err(cannot)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -265,13 +325,17 @@ fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {
     };
     let out: Value = match method {
         Some(name) => {
-            let procedure = contract.procedure(name).ok_or_else(|| {
+            let procedure = contract.procedure_named(name).ok_or_else(|| {
                 let names: Vec<&str> = contract
                     .procedures()
                     .iter()
                     .map(|p| p.name.as_str())
                     .collect();
-                format!("unknown method {name:?}; methods are: {}", names.join(", "))
+                let hint = contract.method_hint(name);
+                format!(
+                    "unknown method {name:?}{hint}; methods are: {}",
+                    names.join(", ")
+                )
             })?;
             schema_of(procedure)
         }

@@ -5,8 +5,6 @@ use crate::app::App;
 use crate::error::RpcError;
 use crate::journal::Entry;
 use crate::scenario::runtime_contains;
-use crate::session::Sessions;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -31,34 +29,68 @@ pub fn sessions(app: &App) -> Value {
 
 /// A filter on journal entries: every given field must match.
 #[derive(Default)]
-struct Filter {
-    method: Option<String>,
-    code: Option<String>,
-    status: Option<u16>,
-    scenario: Option<String>,
-    body: Option<Value>,
-    headers: BTreeMap<String, String>,
+pub(super) struct Filter {
+    pub method: Option<String>,
+    pub code: Option<String>,
+    pub status: Option<u16>,
+    pub scenario: Option<String>,
+    pub body: Option<Value>,
+    pub headers: BTreeMap<String, String>,
 }
 
 impl Filter {
     fn matches(&self, e: &Entry) -> bool {
+        self.mismatches(e).is_empty()
+    }
+
+    /// The parts of the filter `e` fails, each saying what was wanted and what the call had.
+    pub fn mismatches(&self, e: &Entry) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut differs = |part: &str, wanted: &str, got: Option<&str>| {
+            let got = got.map_or("none".to_string(), |g| format!("{g:?}"));
+            out.push(format!("{part}: wanted {wanted:?}, got {got}"));
+        };
+        if let Some(m) = self
+            .method
+            .as_ref()
+            .filter(|m| !crate::scenario::glob(m, &e.method))
+        {
+            differs("method", m, Some(&e.method));
+        }
+        if let Some(c) = self.code.as_ref().filter(|c| **c != e.code) {
+            differs("code", c, Some(&e.code));
+        }
+        if let Some(s) = self.status.filter(|s| *s != e.status) {
+            differs("status", &s.to_string(), Some(&e.status.to_string()));
+        }
+        if let Some(s) = self
+            .scenario
+            .as_ref()
+            .filter(|s| e.scenario.as_ref() != Some(*s))
+        {
+            differs("scenario", s, e.scenario.as_deref());
+        }
+        for (k, v) in &self.headers {
+            let got = e.headers.get(k.to_ascii_lowercase().as_str());
+            if got != Some(v) {
+                differs(&format!("header {k}"), v, got.map(String::as_str));
+            }
+        }
+        if self
+            .body
+            .as_ref()
+            .is_some_and(|b| !runtime_contains(&e.request, b))
+        {
+            out.push("body: the request does not contain the given subset".into());
+        }
+        out
+    }
+
+    /// Whether the call was of another method than the filter names.
+    pub fn other_method(&self, e: &Entry) -> bool {
         self.method
             .as_ref()
-            .is_none_or(|m| crate::scenario::glob(m, &e.method))
-            && self.code.as_ref().is_none_or(|c| *c == e.code)
-            && self.status.is_none_or(|s| s == e.status)
-            && self
-                .scenario
-                .as_ref()
-                .is_none_or(|s| e.scenario.as_ref() == Some(s))
-            && self
-                .body
-                .as_ref()
-                .is_none_or(|b| runtime_contains(&e.request, b))
-            && self
-                .headers
-                .iter()
-                .all(|(k, v)| e.headers.get(k.to_ascii_lowercase().as_str()) == Some(v))
+            .is_some_and(|m| !crate::scenario::glob(m, &e.method))
     }
 }
 
@@ -103,71 +135,30 @@ pub fn journal(
     ))
 }
 
-/// What `POST /__mock/verify` may ask. Unknown keys and wrong types are refused: a misspelt
-/// `"mehtod"` would otherwise count every call and let a client test pass by accident.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Predicate {
-    #[serde(default)]
-    session: Option<String>,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    status: Option<u16>,
-    #[serde(default)]
-    scenario: Option<String>,
-    #[serde(default)]
-    body: Option<Value>,
-    /// Header values may be given as numbers, e.g. `{"x-stainless-retry-count": 1}`.
-    #[serde(default)]
-    headers: BTreeMap<String, Value>,
-}
-
-/// `POST /__mock/verify`: how many journal entries match a predicate
-/// `{session, method, code, status, scenario, body (subset), headers}`.
-pub fn verify(app: &App, predicate: &Value, session: &str) -> Result<(u16, Value), RpcError> {
-    let p = Predicate::deserialize(predicate)
-        .map_err(|e| RpcError::invalid_argument(format!("verify: {e}")))?;
-    let headers = p
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let v = v
-                .as_str()
-                .map(String::from)
-                .unwrap_or_else(|| v.to_string());
-            (k.to_ascii_lowercase(), v)
-        })
-        .collect();
-    let filter = Filter {
-        method: p.method,
-        code: p.code,
-        status: p.status,
-        scenario: p.scenario,
-        body: p.body,
-        headers,
-    };
-    let session = match p.session {
-        Some(id) => Sessions::normalize_id(&id)?,
-        None => session.to_string(),
-    };
-    let s = app.sessions.peek(&session);
-    let s = s.lock();
-    let seqs: Vec<u64> = s
-        .journal
-        .entries()
-        .filter(|e| filter.matches(e))
-        .map(|e| e.seq)
-        .collect();
-    Ok((
-        200,
-        json!({ "session": session, "count": seqs.len(), "seqs": seqs, "dropped": s.journal.dropped() }),
-    ))
-}
-
-pub fn coverage(app: &App, session: &str) -> Value {
+/// `GET /__mock/coverage`: what a session exercised. With `?require=methods` it fails (412)
+/// while a documented method was never called, so `curl --fail` can fail a CI job.
+pub fn coverage(
+    app: &App,
+    session: &str,
+    query: &[(String, String)],
+) -> Result<(u16, Value), RpcError> {
+    let mut require_methods = false;
+    for (k, v) in query {
+        match (k.as_str(), v.as_str()) {
+            ("session", _) => {}
+            ("require", "methods") => require_methods = true,
+            ("require", other) => {
+                return Err(RpcError::invalid_argument(format!(
+                    "unknown coverage requirement {other:?}: use require=methods (every documented method was called)"
+                )))
+            }
+            (other, _) => {
+                return Err(RpcError::invalid_argument(format!(
+                    "unknown coverage parameter {other:?}: use session or require"
+                )))
+            }
+        }
+    }
     let s = app.sessions.peek(session);
     let s = s.lock();
     let not_called: Vec<&str> = crate::service::HANDLERS
@@ -175,13 +166,24 @@ pub fn coverage(app: &App, session: &str) -> Value {
         .map(|(name, _)| *name)
         .filter(|name| !s.coverage.methods.contains_key(*name))
         .collect();
-    json!({
+    let mut body = json!({
         "session": session,
         "methods": s.coverage.methods,
         "methodsNotCalled": not_called,
         "codes": s.coverage.codes,
         "scenarios": s.coverage.scenarios,
-    })
+    });
+    if !require_methods || not_called.is_empty() {
+        return Ok((200, body));
+    }
+    body["code"] = json!("failed_precondition");
+    body["message"] = json!(format!(
+        "{} of {} documented methods were never called in session {session:?}: {}",
+        not_called.len(),
+        crate::service::HANDLERS.len(),
+        not_called.join(", ")
+    ));
+    Ok((super::UNMET, body))
 }
 
 pub fn scenarios(app: &App, session: &str) -> Value {

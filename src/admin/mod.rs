@@ -1,7 +1,12 @@
 //! The control plane under `/__mock/`: health, sessions and resets, state export and import,
-//! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl.
+//! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
+//! loopback every route but the probes wants the control token (`access`).
 
+mod access;
 mod inspect;
+mod verify;
+
+pub use access::ControlAccess;
 
 use crate::app::App;
 use crate::error::{Code, RpcError};
@@ -9,6 +14,11 @@ use crate::scenario::Scenario;
 use crate::session::Sessions;
 use http::{HeaderMap, Method};
 use serde_json::{json, Value};
+
+/// The status of an unmet expectation (`verify`, `coverage?require=`): 412 Precondition Failed
+/// tells "the calls you asked about did not happen" apart from 400, "your question is malformed",
+/// and like any 4xx it makes `curl --fail` exit non-zero.
+const UNMET: u16 = 412;
 
 /// The reserved path prefix of the control plane.
 pub const PREFIX: &str = "/__mock/";
@@ -23,32 +33,116 @@ pub struct AdminCall<'a> {
     pub body: &'a [u8],
 }
 
+/// A control-plane route, parsed from the path alone so a wrong method can be told from an
+/// unknown path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Route<'a> {
+    Health,
+    Ready,
+    ResetAll,
+    Sessions,
+    SessionReset(&'a str),
+    Session(&'a str),
+    State,
+    Journal,
+    Verify,
+    Coverage,
+    Scenarios,
+    Switch(&'a str, bool),
+}
+
+impl<'a> Route<'a> {
+    fn parse(path: &'a str) -> Option<Route<'a>> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        Some(match segments.as_slice() {
+            ["health"] => Route::Health,
+            ["ready"] => Route::Ready,
+            ["reset"] => Route::ResetAll,
+            ["sessions"] => Route::Sessions,
+            ["sessions", id, "reset"] => Route::SessionReset(id),
+            ["sessions", id] => Route::Session(id),
+            ["state"] => Route::State,
+            ["journal"] => Route::Journal,
+            ["verify"] => Route::Verify,
+            ["coverage"] => Route::Coverage,
+            ["scenarios"] => Route::Scenarios,
+            ["scenarios", name, "activate"] => Route::Switch(name, true),
+            ["scenarios", name, "deactivate"] => Route::Switch(name, false),
+            _ => return None,
+        })
+    }
+
+    /// The HTTP methods the route answers; HEAD goes with every GET.
+    fn allowed(self) -> &'static [Method] {
+        const GET: &[Method] = &[Method::GET, Method::HEAD];
+        const POST: &[Method] = &[Method::POST];
+        match self {
+            Route::Health | Route::Ready | Route::Sessions | Route::Journal | Route::Coverage => {
+                GET
+            }
+            Route::ResetAll | Route::SessionReset(_) | Route::Verify | Route::Switch(..) => POST,
+            Route::Session(_) => &[Method::DELETE],
+            Route::State => &[Method::GET, Method::HEAD, Method::PUT, Method::POST],
+            Route::Scenarios => &[Method::GET, Method::HEAD, Method::POST, Method::PUT],
+        }
+    }
+
+    /// Liveness and readiness answer without the control token: orchestrators probe them
+    /// without credentials, and they say only that the server is up and how many sessions exist.
+    fn is_probe(self) -> bool {
+        matches!(self, Route::Health | Route::Ready)
+    }
+}
+
 /// Serves a control-plane request: a status and a JSON body, or an error.
 pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError> {
-    let segments: Vec<&str> = call.path.trim_matches('/').split('/').collect();
-    let m = call.method;
-    match (m, segments.as_slice()) {
-        (&Method::GET, ["health"]) => Ok((200, json!({ "status": "ok" }))),
-        (&Method::GET, ["ready"]) => Ok((
+    let route = Route::parse(call.path).ok_or_else(|| {
+        RpcError::new(
+            Code::NotFound,
+            format!(
+                "no control-plane route {PREFIX}{}; see the README's control plane section",
+                call.path
+            ),
+        )
+        .with_status(404)
+    })?;
+    if !route.is_probe() {
+        app.settings.control.check(call.headers)?;
+    }
+    let allowed = route.allowed();
+    if !allowed.contains(call.method) {
+        let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+        return Err(RpcError::new(
+            Code::Unknown,
+            format!(
+                "HTTP method {} is not allowed on {PREFIX}{}: use {}",
+                call.method,
+                call.path.trim_matches('/'),
+                names.join(" or ")
+            ),
+        )
+        .with_status(405)
+        .with_header("allow", names.join(", ")));
+    }
+    let writes = !matches!(*call.method, Method::GET | Method::HEAD);
+    match route {
+        Route::Health => Ok((200, json!({ "status": "ok" }))),
+        Route::Ready => Ok((
             200,
             json!({ "ready": true, "sessions": app.sessions.existing().len() }),
         )),
-        (&Method::POST, ["reset"]) => {
+        Route::ResetAll => {
             app.sessions.reset_all();
             Ok((200, json!({ "reset": "all" })))
         }
-        (&Method::GET, ["sessions"]) => Ok((200, inspect::sessions(app))),
-        (&Method::POST, ["sessions", id, "reset"]) | (&Method::DELETE, ["sessions", id]) => {
+        Route::Sessions => Ok((200, inspect::sessions(app))),
+        Route::SessionReset(id) | Route::Session(id) => {
             // A path keeps `+` as it is; only a query turns it into a space.
             let id = Sessions::normalize_id(&decoded(&id.replace('+', "%2B")))?;
             let existed = app.sessions.drop_session(&id);
             Ok((200, json!({ "session": id, "existed": existed })))
         }
-        (&Method::GET, ["state"]) => Ok((
-            200,
-            app.sessions.peek(&session(call)?).lock().state.export(),
-        )),
-        (&Method::PUT | &Method::POST, ["state"]) => {
+        Route::State if writes => {
             let value = json_body(call)?;
             let id = session(call)?;
             app.sessions
@@ -58,24 +152,16 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
                 .map_err(RpcError::invalid_argument)?;
             Ok((200, json!({ "session": id, "imported": true })))
         }
-        (&Method::GET, ["journal"]) => {
-            inspect::journal(app, &session(call)?, &query_pairs(call.query))
-        }
-        (&Method::POST, ["verify"]) => inspect::verify(app, &json_body(call)?, &session(call)?),
-        (&Method::GET, ["coverage"]) => Ok((200, inspect::coverage(app, &session(call)?))),
-        (&Method::GET, ["scenarios"]) => Ok((200, inspect::scenarios(app, &session(call)?))),
-        (&Method::POST | &Method::PUT, ["scenarios"]) => load_scenario(app, call),
-        (&Method::POST, ["scenarios", name, verb @ ("activate" | "deactivate")]) => {
-            switch(app, call, name, *verb == "activate")
-        }
-        _ => Err(RpcError::new(
-            Code::NotFound,
-            format!(
-                "no control-plane route {m} {PREFIX}{}; see the README's control plane section",
-                call.path
-            ),
-        )
-        .with_status(404)),
+        Route::State => Ok((
+            200,
+            app.sessions.peek(&session(call)?).lock().state.export(),
+        )),
+        Route::Journal => inspect::journal(app, &session(call)?, &query_pairs(call.query)),
+        Route::Verify => verify::verify(app, &json_body(call)?, &session(call)?),
+        Route::Coverage => inspect::coverage(app, &session(call)?, &query_pairs(call.query)),
+        Route::Scenarios if writes => load_scenario(app, call),
+        Route::Scenarios => Ok((200, inspect::scenarios(app, &session(call)?))),
+        Route::Switch(name, on) => switch(app, call, name, on),
     }
 }
 
@@ -114,17 +200,35 @@ fn json_body(call: &AdminCall<'_>) -> Result<Value, RpcError> {
         .map_err(|e| RpcError::invalid_argument(format!("the body must be JSON: {e}")))
 }
 
-/// Loads (or replaces) a scenario from a YAML or JSON body; `?name=` names it when the file does not.
+/// Loads (or replaces) a scenario from a YAML or JSON body, named by `?name=` or else by the
+/// file's own `name:`. A name is required: a default would let two posts replace each other.
 fn load_scenario(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError> {
     let text = std::str::from_utf8(call.body)
         .map_err(|_| RpcError::invalid_argument("the scenario must be UTF-8 YAML or JSON"))?;
-    let name = query_pairs(call.query)
+    let from_query = query_pairs(call.query)
         .into_iter()
         .find(|(k, _)| k == "name")
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| "posted".into());
-    let scenario = Scenario::parse(&app.contract, &format!("{name}.yaml"), text)
+        .map(|(_, v)| v);
+    let name = from_query
+        .filter(|n| !n.is_empty())
+        .or_else(|| Scenario::declared_name(text))
+        .ok_or_else(|| {
+            RpcError::invalid_argument(
+                "name the scenario: add ?name=NAME to the URL or a name: line to the file",
+            )
+        })?;
+    let usable = name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !usable {
+        return Err(RpcError::invalid_argument(format!(
+            "scenario name {name:?}: use letters, digits, '-', '_' and '.'"
+        )));
+    }
+    let mut scenario = Scenario::parse(&app.contract, &format!("{name}.yaml"), text)
         .map_err(RpcError::invalid_argument)?;
+    scenario.name = name;
     let loaded = scenario.name.clone();
     app.scenarios.write().insert(scenario);
     // A replaced scenario starts counting afresh in every session.

@@ -108,6 +108,39 @@ impl Contract {
         self.procedures.iter().find(|p| p.name == name)
     }
 
+    /// A procedure named by a person: exactly, or in any case, snake_case included
+    /// (`getscmintegration`, `get_scm_integration`).
+    pub fn procedure_named(&self, name: &str) -> Option<&Procedure> {
+        let folded = |n: &str| n.replace(['_', '-'], "").to_ascii_lowercase();
+        self.procedure(name).or_else(|| {
+            let wanted = folded(name);
+            let mut same = self.procedures.iter().filter(|p| folded(&p.name) == wanted);
+            same.next().filter(|_| same.next().is_none())
+        })
+    }
+
+    /// ` (did you mean "GetSCMIntegration"?)` for a name a few letters off a method's, in
+    /// any case; empty when no method is that close.
+    pub fn method_hint(&self, name: &str) -> String {
+        let wanted = name.to_ascii_lowercase();
+        let nearest = self
+            .procedures
+            .iter()
+            .map(|p| {
+                (
+                    strsim::levenshtein(&wanted, &p.name.to_ascii_lowercase()),
+                    &p.name,
+                )
+            })
+            .min();
+        match nearest {
+            Some((distance, method)) if distance <= (wanted.len() / 4).max(2) => {
+                format!(" (did you mean {method:?}?)")
+            }
+            _ => String::new(),
+        }
+    }
+
     pub fn message(&self, full_name: &str) -> Option<MessageDescriptor> {
         self.pool.get_message_by_name(full_name)
     }

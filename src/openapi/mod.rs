@@ -276,7 +276,7 @@ pub fn serve(
         Some(_) => return None,
         None => (path, false),
     };
-    Some(match contract.procedure(method) {
+    Some(match contract.procedure_named(method) {
         Some(p) if response => Ok(contract.response_schema(&p.output)),
         Some(p) => Ok(contract.request_schema(&p.input)),
         None => {
@@ -286,8 +286,9 @@ pub fn serve(
                 .map(|p| p.name.as_str())
                 .collect();
             Err(RpcError::not_found(format!(
-                "no schema for {method:?}: it is not a method of {}; methods are {}",
+                "no schema for {method:?}: it is not a method of {}{}; methods are {}",
                 crate::contract::SERVICE,
+                contract.method_hint(method),
                 names.join(", ")
             )))
         }

@@ -2,9 +2,10 @@
 //! contract, codes parsed, regexes compiled, respond bodies checked against the response types,
 //! and exactly one action per rule.
 
+use super::checks::{check_delay, check_when, field_test};
 use super::spec::{
-    ConnectionFault, DelaySpec, DribbleSpec, ErrorSpec, MatchSpec, Predicate, RawSpec, RuleSpec,
-    ScenarioSpec, WhenSpec,
+    ConnectionFault, DelaySpec, DribbleSpec, ErrorSpec, MatchSpec, RawSpec, RuleSpec, ScenarioSpec,
+    WhenSpec,
 };
 use crate::contract::Contract;
 use crate::error::{Code, DebugJson, ErrorDetail, RpcError};
@@ -64,14 +65,19 @@ pub enum FieldTest {
 }
 
 impl Scenario {
-    /// Parses and checks a scenario file. The error names the file, the rule and the reason.
+    /// Parses and checks a scenario file. Every problem is listed, one a line, each naming
+    /// the file, the rule and the key, and the reason.
     pub fn parse(contract: &Contract, file: &str, text: &str) -> Result<Scenario, String> {
-        // YAML 1.2 booleans only: under YAML 1.1 rules `runnerId: y` or `host: on` would be
-        // read as `true` and silently match (or respond) something else.
-        let mut options = serde_saphyr::Options::default();
-        options.strict_booleans = true;
-        let spec: ScenarioSpec = serde_saphyr::from_str_with_options(text, options)
-            .map_err(|e| format!("{file}: {e}"))?;
+        let spec: ScenarioSpec = match serde_saphyr::from_str_with_options(text, yaml_options()) {
+            Ok(spec) => spec,
+            Err(e) => {
+                let all = super::diagnose::problems(contract, file, text);
+                return Err(all
+                    .filter(|all| !all.is_empty())
+                    .unwrap_or_else(|| vec![format!("{file}: {e}")])
+                    .join("\n"));
+            }
+        };
         let stem = std::path::Path::new(file)
             .file_stem()
             .and_then(|s| s.to_str())
@@ -80,15 +86,19 @@ impl Scenario {
         if spec.rules.is_empty() {
             return Err(format!("{file}: a scenario needs at least one rule"));
         }
-        let rules = spec
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, rule)| {
-                compile_rule(contract, rule)
-                    .map_err(|reason| format!("{file}: rule {}: {reason}", i + 1))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut rules = Vec::new();
+        let mut problems = Vec::new();
+        for (i, rule) in spec.rules.iter().enumerate() {
+            match compile_rule(contract, rule) {
+                Ok(rule) => rules.push(rule),
+                Err(all) => {
+                    problems.extend(all.iter().map(|p| format!("{file}: rule {}: {p}", i + 1)))
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
         Ok(Scenario {
             name,
             description: spec.description,
@@ -98,40 +108,71 @@ impl Scenario {
     }
 }
 
-fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
+impl Scenario {
+    /// The `name:` a scenario file gives itself, if it reads that far; None otherwise.
+    pub fn declared_name(text: &str) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            #[serde(default)]
+            name: Option<String>,
+        }
+        let named: Named = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
+        named.name.filter(|n| !n.is_empty())
+    }
+}
+
+/// Checks one rule; every problem is returned, each starting with the key it is about.
+pub(super) fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, Vec<String>> {
     let MatchSpec {
         method,
         body,
         fields,
         headers,
     } = &rule.matcher;
+    let mut problems = Vec::new();
     let methods: Vec<String> = method.items().iter().map(|m| m.to_string()).collect();
     for pattern in &methods {
         if !contract.procedures().iter().any(|p| glob(pattern, &p.name)) {
-            return Err(format!(
-                "method {pattern:?} matches no method of the service"
+            problems.push(format!(
+                "match.method: {pattern:?} matches no method of the service"
             ));
         }
     }
-    let fields = fields
-        .iter()
-        .map(|(path, p)| Ok((path.clone(), field_test(p)?)))
-        .collect::<Result<_, String>>()?;
-    check_when(&rule.when)?;
-    if let Some(delay) = &rule.delay {
-        check_delay(delay)?;
+    let mut tests = Vec::new();
+    for (path, predicate) in fields {
+        match field_test(predicate) {
+            Ok(test) => tests.push((path.clone(), test)),
+            Err(e) => problems.push(format!("match.fields.{path}: {e}")),
+        }
     }
-    if rule.dribble.as_ref().is_some_and(|d| d.chunk_bytes == 0) {
-        return Err("dribble.chunk_bytes must be at least 1".into());
+    let checks = [
+        check_when(&rule.when),
+        rule.delay
+            .as_ref()
+            .map_or(Ok(()), check_delay)
+            .map_err(|e| format!("delay: {e}")),
+        match &rule.dribble {
+            Some(d) if d.chunk_bytes == 0 => Err("dribble.chunk_bytes: must be at least 1".into()),
+            _ => Ok(()),
+        },
+    ];
+    problems.extend(checks.into_iter().filter_map(Result::err));
+    let action = action(rule).map_err(|e| problems.push(e)).ok();
+    if let Some(Action::Respond(body)) = &action {
+        // A bad method list already failed above; the body is judged against good ones only.
+        if problems.is_empty() {
+            if let Err(e) = super::respond::check(contract, &methods, body) {
+                problems.push(e);
+            }
+        }
     }
-    let action = action(rule)?;
-    if let Action::Respond(body) = &action {
-        super::respond::check(contract, &methods, body)?;
-    }
+    let Some(action) = action.filter(|_| problems.is_empty()) else {
+        return Err(problems);
+    };
     Ok(Rule {
         methods,
         body: body.clone(),
-        fields,
+        fields: tests,
         headers: headers
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
@@ -151,11 +192,13 @@ fn compile_rule(contract: &Contract, rule: &RuleSpec) -> Result<Rule, String> {
 fn action(rule: &RuleSpec) -> Result<Action, String> {
     let mut actions = Vec::new();
     if let Some(error) = &rule.error {
-        actions.push(Action::Error(rpc_error(error)?));
+        actions.push(Action::Error(
+            rpc_error(error).map_err(|e| format!("error: {e}"))?,
+        ));
     }
     if let Some(raw) = &rule.raw {
         if !(100..=599).contains(&raw.status) {
-            return Err(format!("raw.status {} is not an HTTP status", raw.status));
+            return Err(format!("raw.status: {} is not an HTTP status", raw.status));
         }
         actions.push(Action::Raw(raw.clone()));
     }
@@ -167,7 +210,7 @@ fn action(rule: &RuleSpec) -> Result<Action, String> {
     }
     if let Some(limit) = &rule.rate_limit {
         if limit.capacity == 0 || limit.per_second.is_nan() || limit.per_second <= 0.0 {
-            return Err("rate_limit needs capacity >= 1 and per_second > 0".into());
+            return Err("rate_limit: needs capacity >= 1 and per_second > 0".into());
         }
         actions.push(Action::RateLimit {
             capacity: limit.capacity,
@@ -226,65 +269,12 @@ fn rpc_error(spec: &ErrorSpec) -> Result<RpcError, String> {
     Ok(error)
 }
 
-fn field_test(predicate: &Predicate) -> Result<FieldTest, String> {
-    let test = match predicate {
-        Predicate::Equals(v) => return Ok(FieldTest::Equals(v.clone())),
-        Predicate::Test(t) => t,
-    };
-    let mut tests = Vec::new();
-    if let Some(v) = &test.equals {
-        tests.push(FieldTest::Equals(v.clone()));
-    }
-    if let Some(v) = &test.one_of {
-        tests.push(FieldTest::OneOf(v.clone()));
-    }
-    if let Some(re) = &test.matches {
-        tests.push(FieldTest::Matches(
-            regex::Regex::new(re).map_err(|e| format!("bad regex {re:?}: {e}"))?,
-        ));
-    }
-    if let Some(v) = &test.contains {
-        tests.push(FieldTest::Contains(v.clone()));
-    }
-    if let Some(b) = test.exists {
-        tests.push(FieldTest::Exists(b));
-    }
-    match tests.len() {
-        1 => Ok(tests.remove(0)),
-        _ => {
-            Err("a field predicate has exactly one of equals, in, matches, contains, exists".into())
-        }
-    }
-}
-
-fn check_when(when: &WhenSpec) -> Result<(), String> {
-    if when.nth == Some(0) || when.every == Some(0) {
-        return Err("when.nth and when.every count from 1".into());
-    }
-    if when.probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
-        return Err("when.probability must be between 0 and 1".into());
-    }
-    Ok(())
-}
-
-fn check_delay(d: &DelaySpec) -> Result<(), String> {
-    let kinds = [d.ms.is_some(), d.min_ms.is_some(), d.median_ms.is_some()]
-        .iter()
-        .filter(|k| **k)
-        .count();
-    if kinds != 1 {
-        return Err(
-            "a delay is one of: ms, min_ms with max_ms (uniform), median_ms with sigma (lognormal)"
-                .into(),
-        );
-    }
-    if d.min_ms.is_some() && d.max_ms.is_none_or(|max| max < d.min_ms.unwrap_or(0)) {
-        return Err("a uniform delay needs max_ms >= min_ms".into());
-    }
-    if d.median_ms.is_some() && d.sigma.is_none_or(|s| s.is_nan() || s < 0.0) {
-        return Err("a lognormal delay needs sigma >= 0".into());
-    }
-    Ok(())
+/// How scenario files are read. YAML 1.2 booleans only: under YAML 1.1 rules `runnerId: y`
+/// or `host: on` would be read as `true` and silently match (or respond) something else.
+pub(super) fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options
 }
 
 /// Whether `name` matches `pattern`, where `*` stands for any run of characters.
@@ -317,14 +307,14 @@ mod tests {
     fn load_errors_name_the_file_the_rule_and_the_reason() {
         let contract = Contract::load();
         let cases = [
-            ("rules:\n  - match: {method: GetNothing}\n    error: unavailable\n", "rule 1: method \"GetNothing\" matches no method"),
-            ("rules:\n  - error: {code: teapot}\n", "rule 1: unknown error code \"teapot\""),
-            ("rules:\n  - pass: true\n  - match: {fields: {id: {matches: \"(\"}}}\n    error: internal\n", "rule 2: bad regex"),
+            ("rules:\n  - match: {method: GetNothing}\n    error: unavailable\n", "rule 1: match.method: \"GetNothing\" matches no method"),
+            ("rules:\n  - error: {code: teapot}\n", "rule 1: error: unknown error code \"teapot\""),
+            ("rules:\n  - pass: true\n  - match: {fields: {id: {matches: \"(\"}}}\n    error: internal\n", "rule 2: match.fields.id: bad regex"),
             ("rules:\n  - match: {method: \"*\"}\n", "rule 1: a rule needs an action"),
             ("rules:\n  - error: internal\n    raw: {status: 502}\n", "rule 1: a rule has exactly one action"),
-            ("rules:\n  - erorr: internal\n", "x.yaml: "),
-            ("rules:\n  - error: {code: internal, mesage: hi}\n", "unknown field `mesage`"),
-            ("rules:\n  - match: {fields: {id: {equalz: 1}}}\n    error: internal\n", "unknown field `equalz`"),
+            ("rules:\n  - erorr: internal\n", "x.yaml: rule 1: erorr: unknown field `erorr`"),
+            ("rules:\n  - error: {code: internal, mesage: hi}\n", "rule 1: error: unknown field `mesage`"),
+            ("rules:\n  - match: {fields: {id: {equalz: 1}}}\n    error: internal\n", "rule 1: match: unknown field `equalz`"),
         ];
         for (text, expected) in cases {
             let err = Scenario::parse(&contract, "x.yaml", text).unwrap_err();

@@ -1,7 +1,9 @@
 //! Scripted failure scenarios: loading and checking scenario files, and deciding, per call,
 //! which rule fires and what the mock does instead of (or before) its normal answer.
 
+mod checks;
 mod compile;
+mod diagnose;
 mod respond;
 mod runtime;
 pub(crate) mod seed;
@@ -34,7 +36,16 @@ impl Library {
             .iter()
             .map(|(n, t)| (format!("scenarios/{n}"), t.to_string()))
             .collect();
+        let mut errors = Vec::new();
         if let Some(dir) = dir {
+            if !dir.is_dir() {
+                let reason = if dir.exists() {
+                    "not a directory"
+                } else {
+                    "directory not found"
+                };
+                return Err(format!("{}: {reason}", dir.display()));
+            }
             let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let mut paths: Vec<_> = entries
                 .flatten()
@@ -43,13 +54,13 @@ impl Library {
                 .collect();
             paths.sort();
             for path in paths {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                files.push((path.display().to_string(), text));
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => files.push((path.display().to_string(), text)),
+                    Err(e) => errors.push(format!("{}: cannot read: {e}", path.display())),
+                }
             }
         }
         let mut library = Library::default();
-        let mut errors = Vec::new();
         for (file, text) in files {
             match Scenario::parse(contract, &file, &text) {
                 Ok(scenario) => {

@@ -2,6 +2,7 @@
 //! contract's response schemas and the references between files, and reports every problem
 //! with its file, field and reason.
 
+use super::fixture_fields;
 use super::records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
 use super::runner_schema::RunnerSchema;
 use crate::codec;
@@ -31,6 +32,15 @@ pub struct FixtureError {
     pub file: String,
     pub field: String,
     pub reason: String,
+}
+
+impl FixtureError {
+    /// The index of the record the problem is in (2 for `environmentClasses[2].id`); None
+    /// for a problem of the whole file.
+    pub fn record(&self) -> Option<usize> {
+        let (_, rest) = self.field.split_once('[')?;
+        rest.split_once(']')?.0.parse().ok()
+    }
 }
 
 impl fmt::Display for FixtureError {
@@ -91,6 +101,11 @@ pub(super) struct Loader<'a> {
     contract: &'a Contract,
     pub(super) source: Source<'a>,
     pub(super) errors: Vec<FixtureError>,
+    /// Files that could not be read or parsed at all: nothing in them can be referred to.
+    pub(super) unreadable: HashSet<String>,
+    /// The records (by index in their list) with problems of their own, by file: checks
+    /// across files skip them, so one mistake is not reported again as its consequences.
+    pub(super) broken: BTreeMap<String, HashSet<usize>>,
 }
 
 impl Loader<'_> {
@@ -104,33 +119,36 @@ impl Loader<'_> {
     }
 
     /// Reads `rel` as a `message` in proto3 JSON, checks it against the message's response
-    /// schema, and returns its canonical JSON.
-    fn message(&mut self, rel: &str, message: &str) -> Option<Value> {
+    /// schema, and returns its canonical JSON. Every field that does not decode or fit the
+    /// schema is reported and left out; the records of `list` holding one are marked broken,
+    /// so one bad record neither hides the others nor drops the whole file.
+    fn message(&mut self, rel: &str, message: &str, list: Option<&str>) -> Option<Value> {
         let text = match self.source.read(rel) {
             Ok(text) => text,
-            Err(e) => {
-                self.error(rel, "", format!("cannot read: {e}"));
-                return None;
-            }
+            Err(e) => return self.unreadable(rel, format!("cannot read: {e}")),
         };
         let raw: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => {
-                self.error(rel, "", format!("invalid JSON: {e}"));
-                return None;
-            }
+            Err(e) => return self.unreadable(rel, format!("invalid JSON: {e}")),
         };
         let desc = self
             .contract
             .message(message)
             .expect("fixture messages are in the contract");
-        let decoded = match prost_reflect::DynamicMessage::deserialize(desc.clone(), raw.clone()) {
-            Ok(m) => m,
-            Err(e) => {
-                let field = locate(&desc, &raw).unwrap_or_default();
-                self.error(rel, field, format!("not a valid {message}: {e}"));
-                return None;
-            }
+        let decoded = fixture_fields::decode_all(&desc, &raw);
+        let mut bad_paths: Vec<String> = Vec::new();
+        for (path, reason) in &decoded.problems {
+            let field = fixture_fields::shown(path);
+            self.error(
+                rel,
+                field.clone(),
+                format!("not a valid {message}: {reason}"),
+            );
+            bad_paths.push(field);
+        }
+        let Some(decoded) = decoded.message else {
+            self.unreadable.insert(rel.to_string());
+            return None;
         };
         let value = serde_json::to_value(&decoded).expect("a message serializes");
         let schema = self.contract.response_schema(&desc);
@@ -138,42 +156,124 @@ impl Loader<'_> {
             .should_validate_formats(true)
             .build(&schema)
             .expect("derived schemas compile");
-        let failures: Vec<(String, String)> = validator
-            .iter_errors(&value)
-            .map(|e| {
-                (
-                    e.instance_path()
-                        .as_str()
-                        .trim_start_matches('/')
-                        .replace('/', "."),
-                    e.masked().to_string(),
-                )
-            })
-            .collect();
-        for (field, reason) in &failures {
-            self.error(rel, field.clone(), reason.clone());
+        for e in validator.iter_errors(&value) {
+            let mut field = schema_path(e.instance_path().as_str());
+            if let jsonschema::error::ValidationErrorKind::Required { property } = e.kind() {
+                let property = property.as_str().unwrap_or_default();
+                field = if field.is_empty() {
+                    property.to_string()
+                } else {
+                    format!("{field}.{property}")
+                };
+            }
+            // A field set aside for not decoding is not reported again as missing.
+            if !bad_paths.iter().any(|bad| within(&field, bad)) {
+                self.error(rel, field.clone(), e.masked().to_string());
+                bad_paths.push(field);
+            }
         }
-        failures.is_empty().then(|| codec::canonical(&decoded))
+        if let Some(list) = list {
+            let broken: HashSet<usize> = bad_paths
+                .iter()
+                .filter_map(|bad| record_index(bad, list))
+                .collect();
+            self.broken
+                .entry(rel.to_string())
+                .or_default()
+                .extend(broken);
+        }
+        Some(codec::canonical(&decoded))
     }
 
-    fn rows<T: DeserializeOwned>(&mut self, rel: &str, message: &str, list: &str) -> Vec<T> {
-        let Some(value) = self.message(rel, message) else {
+    /// Whether record `i` of `rel` has problems of its own.
+    pub(super) fn is_broken(&self, rel: &str, i: usize) -> bool {
+        self.broken.get(rel).is_some_and(|rows| rows.contains(&i))
+    }
+
+    /// Records a file-level problem: the file yields nothing.
+    fn unreadable<T>(&mut self, rel: &str, reason: String) -> Option<T> {
+        self.error(rel, "", reason);
+        self.unreadable.insert(rel.to_string());
+        None
+    }
+
+    /// The records of `list` in `rel`, one per element and in file order (a broken one as
+    /// far as it decoded), so record `i` is element `i` in every later message.
+    fn rows<T: DeserializeOwned + Default>(
+        &mut self,
+        rel: &str,
+        message: &str,
+        list: &str,
+    ) -> Vec<T> {
+        let Some(value) = self.message(rel, message, Some(list)) else {
             return Vec::new();
         };
-        let rows = value.get(list).cloned().unwrap_or(Value::Array(Vec::new()));
-        serde_json::from_value(rows).unwrap_or_else(|e| {
-            self.error(rel, list, e.to_string());
-            Vec::new()
-        })
+        let rows = value
+            .get(list)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, row) in rows.into_iter().enumerate() {
+            out.push(serde_json::from_value(row).unwrap_or_else(|e| {
+                self.error(rel, format!("{list}[{i}]"), e.to_string());
+                self.broken.entry(rel.to_string()).or_default().insert(i);
+                T::default()
+            }));
+        }
+        out
     }
+}
+
+/// The index of the record of `list` that `field` lies in: 2 for `environmentClasses[2].id`.
+fn record_index(field: &str, list: &str) -> Option<usize> {
+    let rest = field.strip_prefix(list)?.strip_prefix('[')?;
+    rest.split_once(']')?.0.parse().ok()
+}
+
+/// Whether `field` is `within` a path or is it: `a[1].b` is within `a[1]`.
+fn within(field: &str, path: &str) -> bool {
+    field
+        .strip_prefix(path)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// A JSON Schema instance path (`/environmentClasses/1/id`) as a field path
+/// (`environmentClasses[1].id`).
+fn schema_path(pointer: &str) -> String {
+    let steps = pointer
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<usize>() {
+            Ok(i) => fixture_fields::Step::Index(i),
+            Err(_) => fixture_fields::Step::Key(s.replace("~1", "/").replace("~0", "~")),
+        })
+        .collect::<Vec<_>>();
+    fixture_fields::shown(&steps)
 }
 
 /// Loads and checks a fixture set. Every problem is reported, not only the first.
 pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, FixtureErrors> {
+    if let Source::Dir(dir) = source {
+        if !dir.is_dir() {
+            let reason = if dir.exists() {
+                "not a directory"
+            } else {
+                "directory not found"
+            };
+            return Err(FixtureErrors(vec![FixtureError {
+                file: dir.display().to_string(),
+                field: String::new(),
+                reason: reason.into(),
+            }]));
+        }
+    }
     let mut loader = Loader {
         contract,
         source,
         errors: Vec::new(),
+        unreadable: HashSet::new(),
+        broken: BTreeMap::new(),
     };
     let mut fixtures = Fixtures {
         runners: loader.rows("runners.json", "gitpod_mock.v1.RunnerList", "runners"),
@@ -194,10 +294,16 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
         ),
         schemas: BTreeMap::new(),
     };
-    let names: HashSet<String> = fixtures.runners.iter().map(|r| r.schema.clone()).collect();
+    let names: HashSet<String> = fixtures
+        .runners
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !loader.is_broken("runners.json", *i))
+        .map(|(_, r)| r.schema.clone())
+        .collect();
     for name in names {
         let rel = format!("schemas/{name}.json");
-        if let Some(json) = loader.message(&rel, "gitpod.v1.RunnerConfigurationSchema") {
+        if let Some(json) = loader.message(&rel, "gitpod.v1.RunnerConfigurationSchema", None) {
             let mut schema: RunnerSchema = serde_json::from_value(json.clone()).unwrap_or_default();
             for (field, reason) in schema.pattern_problems() {
                 loader.error(&rel, field, reason);
@@ -207,45 +313,15 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
         }
     }
     super::references::check(&mut loader, &fixtures);
+    // File by file, and within a file record by record, whichever check found the problem.
+    loader
+        .errors
+        .sort_by(|a, b| (&a.file, a.record()).cmp(&(&b.file, b.record())));
     if loader.errors.is_empty() {
         Ok(fixtures)
     } else {
         Err(FixtureErrors(loader.errors))
     }
-}
-
-/// The path of the field that keeps `value` from decoding as a `desc` message, such as
-/// `environmentClasses[2].enabled`: the decoder's own errors name no field. Each field is tried
-/// alone, then the element or nested field inside it that fails.
-fn locate(desc: &prost_reflect::MessageDescriptor, value: &Value) -> Option<String> {
-    use prost_reflect::{DynamicMessage, Kind};
-    let decodes = |key: &str, item: Value| {
-        let alone = Value::Object(std::iter::once((key.to_string(), item)).collect());
-        DynamicMessage::deserialize(desc.clone(), alone).is_ok()
-    };
-    let (key, item) = value
-        .as_object()?
-        .iter()
-        .find(|(key, item)| !decodes(key, (*item).clone()))?;
-    let Some(field) = desc
-        .get_field_by_json_name(key)
-        .or_else(|| desc.get_field_by_name(key))
-    else {
-        return Some(key.clone()); // an unknown field
-    };
-    let inner = |item: &Value| match field.kind() {
-        Kind::Message(m) if !field.is_map() => locate(&m, item).map(|p| format!(".{p}")),
-        _ => None,
-    };
-    let rest = match item {
-        Value::Array(items) if field.is_list() => items
-            .iter()
-            .enumerate()
-            .find(|(_, element)| !decodes(key, Value::Array(vec![(*element).clone()])))
-            .map(|(i, element)| format!("[{i}]{}", inner(element).unwrap_or_default())),
-        item => inner(item),
-    };
-    Some(format!("{key}{}", rest.unwrap_or_default()))
 }
 
 /// Whether `s` is a UUID in its canonical hyphenated form.
@@ -258,41 +334,4 @@ pub fn is_uuid(s: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_field_of_the_wrong_type_is_named_by_its_path() {
-        let contract = Contract::load();
-        let desc = contract
-            .message("gitpod.v1.ListEnvironmentClassesResponse")
-            .unwrap();
-        let class = json!({"id": "a", "enabled": true, "configuration": [{"key": "k"}]});
-        let mut bad = class.clone();
-        bad["configuration"] = json!([{"key": "k"}, {"key": "k", "value": 5}]);
-        let cases = [
-            (
-                json!({"environmentClasses": [class.clone(), {"enabled": "no"}]}),
-                "environmentClasses[1].enabled",
-            ),
-            (
-                json!({"environmentClasses": [class.clone(), bad]}),
-                "environmentClasses[1].configuration[1].value",
-            ),
-            (
-                json!({"environmentClasses": [class.clone(), 7]}),
-                "environmentClasses[1]",
-            ),
-            (json!({"environmentClasses": {}}), "environmentClasses"),
-            (json!({"environmentClasses": [], "extra": 1}), "extra"),
-        ];
-        for (value, path) in cases {
-            assert_eq!(locate(&desc, &value).as_deref(), Some(path), "{value}");
-        }
-        assert_eq!(locate(&desc, &json!({"environmentClasses": [class]})), None);
-    }
 }

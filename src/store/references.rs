@@ -9,14 +9,18 @@ use std::collections::HashSet;
 /// runner exists, tokens name integrations of their own runner, and class configurations
 /// fit their runner's schema.
 pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
-    // A file that failed to load has no rows: references into it are not reported again.
-    let integrations_file = loader.source.display("scm_integrations.json");
-    let integrations_loaded = !loader.errors.iter().any(|e| e.file == integrations_file);
+    // A record with problems of its own is checked no further, and a file that did not load
+    // at all is not reported again as the references into it.
+    let runners_loaded = !loader.unreadable.contains("runners.json");
+    let integrations_loaded = !loader.unreadable.contains("scm_integrations.json");
     let runners: HashSet<&str> = f.runners.iter().map(|r| r.id.as_str()).collect();
     let check_ids =
         |loader: &mut Loader<'_>, rel: &str, list: &str, ids: Vec<(&str, Option<&str>)>| {
             let mut seen = HashSet::new();
             for (i, (id, runner)) in ids.into_iter().enumerate() {
+                if loader.is_broken(rel, i) {
+                    continue;
+                }
                 if !is_uuid(id) {
                     loader.error(
                         rel,
@@ -31,7 +35,7 @@ pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
                         format!("duplicate id {}", shown_id(id)),
                     );
                 }
-                if let Some(runner) = runner.filter(|r| !runners.contains(r)) {
+                if let Some(runner) = runner.filter(|r| runners_loaded && !runners.contains(r)) {
                     loader.error(
                         rel,
                         format!("{list}[{i}].runnerId"),
@@ -75,6 +79,9 @@ pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
     );
     let mut hosts = HashSet::new();
     for (i, s) in f.scm_integrations.iter().enumerate() {
+        if loader.is_broken("scm_integrations.json", i) {
+            continue;
+        }
         if !hosts.insert((s.runner_id.as_str(), s.host.as_str())) {
             loader.error(
                 "scm_integrations.json",
@@ -118,25 +125,28 @@ pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
             );
         }
     }
-    for (i, t) in f
-        .host_tokens
-        .iter()
-        .enumerate()
-        .filter(|_| integrations_loaded)
-    {
-        let integration = f.scm_integrations.iter().find(|s| s.id == t.integration_id);
+    for (i, t) in f.host_tokens.iter().enumerate() {
+        if loader.is_broken("host_authentication_tokens.json", i) || !integrations_loaded {
+            continue;
+        }
+        let integration = f
+            .scm_integrations
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.id == t.integration_id);
         let problem = match integration {
             _ if t.integration_id.is_empty() => None,
-            None => Some(format!(
-                "unknown SCM integration {}: not in scm_integrations.json",
-                t.integration_id
-            )),
-            Some(s) if (s.runner_id.as_str(), s.host.as_str()) != (&t.runner_id, &t.host) => {
+            Some((at, _)) if loader.is_broken("scm_integrations.json", at) => None,
+            Some((_, s)) if (s.runner_id.as_str(), s.host.as_str()) != (&t.runner_id, &t.host) => {
                 Some(format!(
                     "SCM integration {} is for runner {} and host {}, not this token's",
                     s.id, s.runner_id, s.host
                 ))
             }
+            None => Some(format!(
+                "unknown SCM integration {}: not in scm_integrations.json",
+                t.integration_id
+            )),
             Some(_) => None,
         };
         if let Some(problem) = problem {
@@ -145,6 +155,9 @@ pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
         }
     }
     for (i, class) in f.environment_classes.iter().enumerate() {
+        if loader.is_broken("environment_classes.json", i) {
+            continue;
+        }
         let runner = f.runners.iter().find(|r| r.id == class.runner_id);
         let Some(schema) = runner.and_then(|r| f.schemas.get(&r.schema)) else {
             continue;

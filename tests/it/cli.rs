@@ -240,6 +240,31 @@ fn schemas_of_an_unknown_method_names_the_valid_ones() {
 }
 
 #[test]
+fn schemas_takes_any_case_and_suggests_the_nearest_method() {
+    let (_, exact, _) = run(&["schemas", "GetSCMIntegration"]);
+    for any_case in ["getscmintegration", "get_scm_integration"] {
+        let (output, schema, stderr) = run(&["schemas", any_case]);
+        assert!(output.status.success(), "{stderr}");
+        assert_eq!(schema, exact, "{any_case}");
+    }
+    for (typo, nearest) in [
+        ("GetScmIntegratoin", "GetSCMIntegration"),
+        ("ListEnvironmentClass", "ListEnvironmentClasses"),
+        (
+            "create_host_authentication_tokn",
+            "CreateHostAuthenticationToken",
+        ),
+    ] {
+        let (output, _, stderr) = run(&["schemas", typo]);
+        assert!(!output.status.success());
+        let start = format!(
+            "gitpod-mock: unknown method {typo:?} (did you mean {nearest:?}?); methods are: "
+        );
+        assert!(stderr.starts_with(&start), "{stderr}");
+    }
+}
+
+#[test]
 fn help_and_version_texts_exist() {
     #[rustfmt::skip]
     let cases: [(&[&str], &[&str]); 4] = [

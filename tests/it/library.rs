@@ -261,19 +261,19 @@ async fn chaos_is_a_seeded_mix_that_repeats_across_servers() {
 #[rustfmt::skip]
 const BROKEN: &[(&str, &str, &str)] = &[
     ("unknown-method.yaml", "rules:\n  - error: internal\n  - match: {method: GetNothing}\n    error: unavailable\n",
-        "rule 2: method \"GetNothing\" matches no method of the service"),
+        "rule 2: match.method: \"GetNothing\" matches no method of the service"),
     ("bad-code.yaml", "rules:\n  - error: {code: teapot, message: hi}\n",
-        "rule 1: unknown error code \"teapot\"; codes are: canceled, unknown, invalid_argument,"),
+        "rule 1: error: unknown error code \"teapot\"; codes are: canceled, unknown, invalid_argument,"),
     ("bad-regex.yaml", "rules:\n  - match: {fields: {host: {matches: \"(\"}}}\n    error: internal\n",
-        "rule 1: bad regex \"(\""),
+        "rule 1: match.fields.host: bad regex \"(\": unclosed group"),
     ("two-actions.yaml", "rules:\n  - error: internal\n    connection: reset\n",
         "rule 1: a rule has exactly one action (delay, dribble and headers may go with it)"),
     ("bad-when.yaml", "rules:\n  - when: {probability: 1.5}\n    error: internal\n",
-        "rule 1: when.probability must be between 0 and 1"),
+        "rule 1: when.probability: must be between 0 and 1"),
     ("misspelt.yaml", "rules:\n  - error: {code: internal, mesage: hi}\n",
-        "unknown field `mesage`, expected one of `code`, `message`, `details`"),
+        "rule 1: error: unknown field `mesage`, expected one of `code`, `message`, `details`"),
     ("misspelt-test.yaml", "rules:\n  - match: {fields: {host: {contain: x}}}\n    error: internal\n",
-        "unknown field `contain`, expected one of `equals`, `in`, `matches`, `contains`, `exists`"),
+        "rule 1: match: unknown field `contain`, expected one of `equals`, `in`, `matches`, `contains`, `exists`"),
     ("bad-respond.yaml", "rules:\n  - pass: true\n  - match: {method: GetEnvironmentClass}\n    respond: {nonsense: 1}\n",
         "rule 2: respond is not a valid gitpod.v1.GetEnvironmentClassResponse for GetEnvironmentClass: unrecognized field name 'nonsense'"),
 ];
@@ -313,7 +313,7 @@ fn scenario_dir(name: &str, files: &[(&str, &str, &str)]) -> std::path::PathBuf 
 }
 
 /// Runs the built binary until it exits (a minute at most): its status, stdout and stderr.
-fn run_binary(args: &[&str]) -> (bool, String, String) {
+pub fn run_binary(args: &[&str]) -> (bool, String, String) {
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
         .args(args)

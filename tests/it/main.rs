@@ -3,9 +3,11 @@
 mod calls;
 mod cli;
 mod closed_stdout;
+mod control_plane;
 mod crud;
 mod duplicate_fields;
 mod examples;
+mod expectations;
 mod id_case;
 mod journal;
 mod library;

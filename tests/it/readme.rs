@@ -1,8 +1,12 @@
-//! The README's examples stay true: every scenario it shows loads, and its curl example works.
+//! The README's examples stay true: every scenario it shows loads, its curl examples answer
+//! as shown, set-up is two commands, every SDK snippet names its install line, and the
+//! behaviours it documents hold. (`tests/readme/` runs the SDK snippets themselves.)
 
-use crate::support::{TestServer, EXAMPLE_ID};
+use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
+use bytes::Bytes;
 use gitpod_mock::contract::Contract;
 use gitpod_mock::scenario::Scenario;
+use http_body_util::Full;
 use serde_json::json;
 
 const README: &str = include_str!("../../README.md");
@@ -51,5 +55,180 @@ async fn the_readme_curl_examples_answer_as_shown() {
     assert!(
         README.contains(shown),
         "the README shows the message the server gives"
+    );
+}
+
+/// The README's section that starts with `heading`, up to the next heading of its level.
+fn section(heading: &str) -> &'static str {
+    let start = README
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"));
+    let rest = &README[start + heading.len()..];
+    let level = heading.split(' ').next().unwrap_or("##");
+    let end = rest.find(&format!("\n{level} ")).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn set_up_is_two_commands_with_the_install_line_beside_them() {
+    let set_up = section("## Set up");
+    assert_eq!(set_up.matches("```sh").count(), 2, "{set_up}");
+    assert!(set_up.contains("`cargo install --path .`"), "{set_up}");
+    assert!(set_up.contains("~/.cargo/bin"), "{set_up}");
+}
+
+#[test]
+fn every_sdk_snippet_opens_with_its_install_line() {
+    let firsts: Vec<String> = ["python", "js", "go"]
+        .iter()
+        .flat_map(|language| blocks(language))
+        .map(|b| b.lines().next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "# pip install gitpod-sdk==1.2.0",
+            "# pip install gitpod-sdk==0.11.0",
+            "// npm install @gitpod/sdk@0.6.0",
+            "// go get github.com/gitpod-io/gitpod-sdk-go",
+        ]
+    );
+    let go = &blocks("go")[0];
+    assert!(
+        go.contains("option.WithBaseURL(\"http://127.0.0.1:4010\")"),
+        "{go}"
+    );
+}
+
+#[tokio::test]
+async fn the_readme_ci_examples_fail_until_their_calls_happen() {
+    let server = TestServer::start().await;
+    let control = section("### Control plane");
+    let verify = control
+        .lines()
+        .find(|l| l.starts_with("curl -sf -X POST localhost:4010/__mock/verify -d '"))
+        .expect("a verify example");
+    let body = verify
+        .split("-d '")
+        .nth(1)
+        .and_then(|b| b.strip_suffix('\''));
+    let body = body.expect("the example's body");
+    let unmet = server.post("/__mock/verify", &[], body.to_string()).await;
+    assert_eq!(unmet.status, 412, "{}", unmet.text());
+    let retried = json!({"id": EXAMPLE_ID});
+    let flaky = [("x-mock-session", "ci-42"), ("x-mock-scenario", "flaky")];
+    let mut request = http::Request::post(server.url(&format!("{SERVICE}/GetSCMIntegration")))
+        .header("content-type", "application/json");
+    for (name, value) in flaky {
+        request = request.header(name, value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(retried.to_string())))
+        .unwrap();
+    assert_eq!(
+        server.send(request).await.status,
+        503,
+        "flaky fails the first call"
+    );
+    let met = server.post("/__mock/verify", &[], body.to_string()).await;
+    assert_eq!(met.status, 200, "{}", met.text());
+    assert!(
+        control.contains("curl -sf 'localhost:4010/__mock/coverage?session=ci-42&require=methods'")
+    );
+    let coverage = server
+        .send(
+            http::Request::get(server.url("/__mock/coverage?session=ci-42&require=methods"))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        coverage.status, 412,
+        "15 documented methods were never called"
+    );
+}
+
+#[test]
+fn exceed_deadline_waits_one_second_when_the_client_sends_no_deadline() {
+    use gitpod_mock::scenario::{CallInfo, Runtime};
+    let said = "a client that sends no deadline waits `fallback_ms` (1000, so\n1 s)";
+    assert!(README.contains(said));
+    let contract = Contract::load();
+    let scenario =
+        Scenario::parse(&contract, "d.yaml", "rules:\n  - exceed_deadline: {}\n").unwrap();
+    let (headers, body) = (http::HeaderMap::new(), json!({}));
+    let call = CallInfo {
+        method: "GetSCMIntegration",
+        body: &body,
+        headers: &headers,
+        timeout: None,
+    };
+    let decision = Runtime::new(1).decide(&[&scenario], &call, std::time::Instant::now());
+    assert_eq!(decision.delay, std::time::Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn put_state_replaces_the_sessions_data_as_the_readme_says() {
+    assert!(README
+        .contains("replace a session's data with an export: records not in the body are gone"));
+    let server = TestServer::start().await;
+    let created = server
+        .ok(
+            "CreateSCMIntegration",
+            json!({"runnerId": EXAMPLE_ID, "scmId": "github", "host": "gone.example.com"}),
+        )
+        .await;
+    let put = http::Request::put(server.url("/__mock/state"))
+        .body(Full::new(Bytes::from("{}")))
+        .unwrap();
+    assert_eq!(server.send(put).await.status, 200);
+    let gone = server
+        .call("GetSCMIntegration", json!({"id": created["id"]}))
+        .await;
+    assert_eq!(gone.status, 404, "{}", gone.text());
+}
+
+/// What the Go SDK (Stainless, JSON) sends: no Connect headers at all.
+const GO_SDK_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "application/json"),
+    ("accept", "application/json"),
+    ("authorization", "Bearer anything"),
+    ("user-agent", "Gitpod/Go 0.7.0"),
+    ("x-stainless-lang", "go"),
+    ("x-stainless-retry-count", "0"),
+];
+
+#[tokio::test]
+async fn the_go_sdks_json_without_connect_protocol_version_is_served() {
+    let server = TestServer::start().await;
+    let list = format!("{SERVICE}/ListEnvironmentClasses");
+    let reply = server.post(&list, GO_SDK_HEADERS, "{}").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.headers["content-type"], "application/json");
+    let classes = reply.json()["environmentClasses"].clone();
+    assert!(classes
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["id"] == EXAMPLE_ID)));
+    let get = format!("{SERVICE}/GetEnvironmentClass");
+    let bad = server
+        .post(&get, GO_SDK_HEADERS, r#"{"environmentClassId": "nope"}"#)
+        .await;
+    bad.assert_error(
+        400,
+        "invalid_argument",
+        "validation error: environment_class_id: value must be a valid UUID",
+    );
+    // The ListAutoPaging form: the page token in the query, the rest in the body.
+    let page = format!("{list}?pageSize=2");
+    let first = server.post(&page, GO_SDK_HEADERS, "{}").await.json();
+    let token = first["pagination"]["nextToken"]
+        .as_str()
+        .expect("a next page");
+    let next = format!("{list}?token={token}&pageSize=2");
+    let second = server.post(&next, GO_SDK_HEADERS, "{}").await;
+    assert_eq!(second.status, 200, "{}", second.text());
+    assert_ne!(
+        second.json()["environmentClasses"],
+        first["environmentClasses"]
     );
 }

@@ -2,6 +2,7 @@
 //! `serve --state FILE` set them up: in process, and through the built binary across a restart.
 
 use crate::calls::{get_says, rpc, said, GCP};
+use crate::library::run_binary;
 use crate::support::TestServer;
 use gitpod_mock::app::App;
 use gitpod_mock::auth::Auth;
@@ -46,11 +47,12 @@ async fn auth_wants_a_bearer_token_and_read_only_tokens_cannot_write() {
     }
 }
 
-/// `gitpod-mock serve --port 0 ARGS`, stopped with SIGTERM (by its pid) when dropped.
-struct Serving(std::process::Child, SocketAddr);
+/// `gitpod-mock serve --port 0 ARGS`, killed when dropped; `.2` is the rest of its ready line
+/// after the address.
+pub struct Serving(pub std::process::Child, pub SocketAddr, pub String);
 
 impl Serving {
-    fn start(args: &[&str]) -> Serving {
+    pub fn start(args: &[&str]) -> Serving {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let mut child = Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
@@ -65,13 +67,14 @@ impl Serving {
         std::io::BufReader::new(stdout)
             .read_line(&mut line)
             .unwrap();
-        let addr = line.trim().strip_prefix("gitpod-mock listening on http://");
-        let addr = addr.unwrap_or_else(|| panic!("not a ready line: {line:?}"));
-        Serving(child, addr.parse().unwrap())
+        let rest = line.trim().strip_prefix("gitpod-mock listening on http://");
+        let rest = rest.unwrap_or_else(|| panic!("not a ready line: {line:?}"));
+        let (addr, more) = rest.split_once(' ').unwrap_or((rest, ""));
+        Serving(child, addr.parse().unwrap(), more.to_string())
     }
 
     /// SIGTERM, then the exit status and stderr.
-    fn stop(mut self) -> (bool, String) {
+    pub fn stop(mut self) -> (bool, String) {
         use std::io::Read;
         let pid = self.0.id().to_string();
         let killed = std::process::Command::new("kill")
@@ -136,4 +139,33 @@ async fn require_auth_on_the_binary_with_and_without_an_auth_file() {
     let denied = "403 permission_denied: the bearer token is read-only and CreateSCMIntegration changes state";
     assert_eq!(said(&reply), denied);
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_state_file_that_could_not_be_saved_fails_at_start() {
+    let missing = std::env::temp_dir().join(format!("gitpod-mock-{}-no-dir", std::process::id()));
+    let file = missing.join("state.json");
+    let dir = std::env::temp_dir();
+    let cases = [
+        (
+            file.clone(),
+            format!(
+                "--state {}: directory {} not found",
+                file.display(),
+                missing.display()
+            ),
+        ),
+        (
+            dir.clone(),
+            format!("--state {}: is a directory, not a file", dir.display()),
+        ),
+    ];
+    for (path, message) in cases {
+        // run_binary gives up (and fails) on a server that starts instead of refusing.
+        let state = path.to_str().unwrap();
+        let (ok, stdout, stderr) = run_binary(&["serve", "--port", "0", "--state", state]);
+        assert!(!ok && stdout.is_empty(), "{path:?} served: {stdout}");
+        assert_eq!(stderr, format!("gitpod-mock: {message}\n"));
+    }
+    assert!(!missing.exists(), "nothing was created");
 }

@@ -111,6 +111,34 @@ const BROKEN: &[Breakage] = &[
         "environment_classes.json: environmentClasses[5].displayName: display name must be between 3 and 127 characters long, got 2",
         "environment_classes.json: environmentClasses[6].configuration: private_registry_token: secret fields are never set in fixtures",
     ]),
+    // Several mistakes in one file, of every kind, all reported in one run.
+    ("many-in-one-file", |c| {
+        c.set("environment_classes.json", "/environmentClasses/0/enabled", json!("no"));
+        c.set("environment_classes.json", "/environmentClasses/1/id", json!("not-a-uuid"));
+        c.set("environment_classes.json", "/environmentClasses/2/displayName", json!("ab"));
+        c.set("environment_classes.json", "/environmentClasses/3/runnerId", json!("11111111-1111-4111-8111-111111111111"));
+        c.set("environment_classes.json", "/environmentClasses/4/configuration", json!("cpu=4"));
+        c.set("environment_classes.json", "/extra", json!(1));
+        c.set("schemas/gcp.json", "/environmentClasses/0/required", json!("yes"));
+        c.set("schemas/gcp.json", "/runnerConfig/1/name", json!(7));
+    }, &[
+        "environment_classes.json: extra: not a valid gitpod.v1.ListEnvironmentClassesResponse: unrecognized field name 'extra'",
+        "environment_classes.json: environmentClasses[0].enabled: not a valid gitpod.v1.ListEnvironmentClassesResponse: invalid type: string \"no\", expected a boolean",
+        "environment_classes.json: environmentClasses[1].id: \"not-a-uuid\" is not a UUID",
+        "environment_classes.json: environmentClasses[2].displayName: display name must be between 3 and 127 characters long, got 2",
+        "environment_classes.json: environmentClasses[3].runnerId: unknown runner 11111111-1111-4111-8111-111111111111: not in runners.json",
+        "environment_classes.json: environmentClasses[4].configuration: not a valid gitpod.v1.ListEnvironmentClassesResponse: invalid type: string \"cpu=4\", expected a list",
+        "schemas/gcp.json: environmentClasses[0].required: not a valid gitpod.v1.RunnerConfigurationSchema: invalid type: string \"yes\", expected a boolean",
+        "schemas/gcp.json: runnerConfig[1].name: not a valid gitpod.v1.RunnerConfigurationSchema: invalid type: integer `7`, expected a string",
+    ]),
+    // A broken record is not reported again through the records that refer to it.
+    ("no-echoes", |c| {
+        c.set("scm_integrations.json", "/integrations/1/runnerId", json!(5));
+        c.set("runners.json", "/runners/0/online", json!("yes"));
+    }, &[
+        "runners.json: runners[0].online: not a valid gitpod_mock.v1.RunnerList: invalid type: string \"yes\", expected a boolean",
+        "scm_integrations.json: integrations[1].runnerId: not a valid gitpod.v1.ListSCMIntegrationsResponse: invalid type: integer `5`, expected a string",
+    ]),
     ("two-files", |c| {
         c.set("environment_classes.json", "/environmentClasses/0/runnerId", json!("22222222-2222-4222-8222-222222222222"));
         c.set("scm_integrations.json", "/integrations/3/id", json!("15ec0cc1-0e17-439c-afa9-05f309ce5983"));
@@ -143,4 +171,66 @@ fn broken_fixtures_are_reported_by_file_field_and_reason() {
         );
         assert_eq!(report(&stderr), expected, "{name}: serve");
     }
+}
+
+#[test]
+fn a_missing_directory_is_one_problem() {
+    let dir = std::env::temp_dir().join(format!("gitpod-mock-it-{}-none", std::process::id()));
+    let dir = dir.to_str().unwrap();
+    let expected = format!("gitpod-mock: invalid fixtures:\n{dir}: directory not found\n");
+    for args in [
+        vec!["check", dir],
+        vec!["serve", "--port", "0", "--fixtures", dir],
+    ] {
+        let (output, stdout, stderr) = run(&args);
+        assert!(
+            !output.status.success() && stdout.is_empty(),
+            "{args:?}: {stdout}"
+        );
+        assert_eq!(stderr, expected, "{args:?}");
+    }
+    let (output, _, stderr) = run(&["check", "fixtures", "--scenario-dir", dir]);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr,
+        format!("gitpod-mock: invalid scenarios:\n{dir}: directory not found\n")
+    );
+}
+
+#[test]
+fn every_problem_of_every_scenario_file_is_listed_in_one_run() {
+    let dir = std::env::temp_dir().join(format!("gitpod-mock-it-{}-scenarios", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    #[rustfmt::skip]
+    let files = [
+        ("a.yaml", "rules:\n  - match: {method: GetNothing}\n    error: unavailable\n  - erorr: internal\n  - error: {code: teapot}\n  - when: {probability: 2}\n    error: internal\n"),
+        ("b.yaml", "descripton: typo\nrules:\n  - match: {fields: {id: {matches: \"(\"}}}\n    error: internal\n  - error: internal\n    raw: {status: 502}\n"),
+        ("c.yaml", "rules:\n  - error: unavailable\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let d = dir.to_str().unwrap();
+    #[rustfmt::skip]
+    let expected = [
+        format!("{d}/a.yaml: rule 1: match.method: \"GetNothing\" matches no method of the service"),
+        format!("{d}/a.yaml: rule 2: erorr: unknown field `erorr`, expected one of match, when, error, raw, connection, respond, rate_limit, exceed_deadline, delay, dribble, headers, pass"),
+        format!("{d}/a.yaml: rule 3: error: unknown error code \"teapot\"; codes are: canceled, unknown, invalid_argument, deadline_exceeded, not_found, already_exists, permission_denied, resource_exhausted, failed_precondition, aborted, out_of_range, unimplemented, internal, unavailable, data_loss, unauthenticated"),
+        format!("{d}/a.yaml: rule 4: when.probability: must be between 0 and 1"),
+        format!("{d}/b.yaml: descripton: unknown field `descripton`, expected one of name, description, rules"),
+        format!("{d}/b.yaml: rule 1: match.fields.id: bad regex \"(\": unclosed group"),
+        format!("{d}/b.yaml: rule 2: a rule has exactly one action (delay, dribble and headers may go with it)"),
+    ];
+    let report = |stderr: &str| {
+        let rest = stderr.strip_prefix("gitpod-mock: invalid scenarios:\n");
+        let rest = rest.unwrap_or_else(|| panic!("{stderr}"));
+        rest.lines().map(String::from).collect::<Vec<_>>()
+    };
+    let (output, _, stderr) = run(&["check", "fixtures", "--scenario-dir", d]);
+    assert!(!output.status.success());
+    assert_eq!(report(&stderr), expected, "check");
+    let (output, stdout, stderr) = run(&["serve", "--port", "0", "--scenario-dir", d]);
+    assert!(!output.status.success() && stdout.is_empty(), "{stdout}");
+    assert_eq!(report(&stderr), expected, "serve");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
