@@ -194,8 +194,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         max_new_records: args.session_max_records,
         journal_size: args.journal_size,
     };
+    // Without --seed, sessions still draw different ids (and faults), just not the same
+    // ones on every run.
+    let session_seed = args.seed.unwrap_or_else(rand::random);
     let mut app = App::new(contract, state, settings)
-        .with_sessions(args.seed.unwrap_or(0), limits)
+        .with_sessions(session_seed, limits)
         .with_scenarios(library, args.scenarios.clone())?;
     if args.require_auth {
         app = app.with_auth(match &args.auth_file {
