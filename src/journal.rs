@@ -1,5 +1,10 @@
-//! The journal: a bounded ring buffer of what each call asked and got, with secrets redacted,
-//! plus per-session coverage counters that outlive the ring buffer.
+//! The journal: a ring buffer per session of what each call asked and got, with secrets
+//! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
+//! the ring buffer.
+
+mod body;
+
+pub use body::BODY_CAP;
 
 use crate::pipeline::{Answer, Outcome};
 use crate::session::Session;
@@ -23,14 +28,9 @@ const KEPT_HEADERS: &[&str] = &[
     "x-mock-scenario",
 ];
 
-/// Body fields whose values are secrets; the journal shows them as `[REDACTED]`.
-const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "refreshToken",
-    "oauthPlaintextClientSecret",
-    "oauthEncryptedClientSecret",
-    "apiKey",
-];
+/// What an entry costs besides its body and headers (its other strings, the map and deque
+/// nodes), counted against the session's byte budget.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// One call as the journal records it.
 #[derive(Debug, Clone, Serialize)]
@@ -55,39 +55,55 @@ pub struct Entry {
     /// Request headers worth seeing in tests (retry counts, user agent), secrets left out.
     pub headers: BTreeMap<&'static str, String>,
     /// The request body in canonical JSON with secrets redacted; null if it could not be read.
+    /// At most [`BODY_CAP`] bytes of it are kept.
     pub request: Value,
+    /// Whether `request` was cut to [`BODY_CAP`] bytes.
+    pub truncated: bool,
+    /// About how many bytes the entry holds, for the session's journal budget.
+    #[serde(skip)]
+    pub bytes: usize,
 }
 
-/// A ring buffer of entries; the oldest go when it is full.
+/// A ring buffer of entries, bounded in count and in (approximate) bytes; the oldest go first.
 #[derive(Debug, Clone)]
 pub struct Journal {
     entries: VecDeque<Entry>,
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     next_seq: u64,
     dropped: u64,
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
+    pub fn new(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
             entries: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
+            max_bytes,
+            bytes: 0,
             next_seq: 1,
             dropped: 0,
         }
     }
 
+    /// Adds an entry, dropping the oldest ones to stay within both bounds. An entry bigger
+    /// than the whole byte budget is counted as dropped at once.
     pub fn push(&mut self, mut entry: Entry) {
-        if self.capacity == 0 {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        if self.capacity == 0 || entry.bytes > self.max_bytes {
             self.dropped += 1;
             return;
         }
-        entry.seq = self.next_seq;
-        self.next_seq += 1;
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+        while self.entries.len() == self.capacity || self.bytes + entry.bytes > self.max_bytes {
+            let Some(oldest) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.bytes;
             self.dropped += 1;
         }
+        self.bytes += entry.bytes;
         self.entries.push_back(entry);
     }
 
@@ -106,6 +122,11 @@ impl Journal {
     /// How many entries fell out of the buffer.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// About how many bytes the kept entries hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -138,7 +159,7 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
 }
 
 /// Journals a finished RPC in its session, and counts it in the session's coverage. The
-/// request is moved in and redacted in place.
+/// request is moved in, redacted and trimmed.
 pub fn record(
     session: &Mutex<Session>,
     parts: &http::request::Parts,
@@ -156,14 +177,16 @@ pub fn record(
     // One pass over the few headers a request has, rather than a lookup (which parses the
     // name) for each kept header; the first value of a repeated header is kept.
     let mut headers = BTreeMap::new();
+    let mut bytes = ENTRY_OVERHEAD + 2 * path.len();
     for (name, value) in &parts.headers {
         if let Some(kept) = KEPT_HEADERS.iter().find(|k| **k == name.as_str()) {
-            headers
-                .entry(*kept)
-                .or_insert_with(|| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            headers.entry(*kept).or_insert_with(|| {
+                bytes += value.len();
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            });
         }
     }
-    redact_in_place(&mut request);
+    let kept = body::keep(&mut request);
     let at = SystemTime::now();
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     let mut session = session.lock();
@@ -180,6 +203,8 @@ pub fn record(
         rule: outcome.fired.as_ref().map(|(_, index)| index + 1),
         headers,
         request,
+        truncated: kept.truncated,
+        bytes: bytes + kept.bytes + session.id.len(),
     };
     session.coverage.record(&entry);
     session.journal.push(entry);
@@ -195,29 +220,9 @@ fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, out: S) -> Result<S::Ok
     ))
 }
 
-/// Replaces the value of every secret field in `body`, at any depth.
-pub fn redact_in_place(body: &mut Value) {
-    match body {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                let secret = SECRET_FIELDS.contains(&k.as_str())
-                    && !matches!(v, Value::Null | Value::Object(_));
-                if secret {
-                    *v = Value::String("[REDACTED]".into());
-                } else {
-                    redact_in_place(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_in_place),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn entry(method: &str) -> Entry {
         Entry {
@@ -233,12 +238,14 @@ mod tests {
             rule: None,
             headers: BTreeMap::new(),
             request: Value::Null,
+            truncated: false,
+            bytes: 100,
         }
     }
 
     #[test]
     fn the_ring_keeps_the_newest_entries() {
-        let mut journal = Journal::new(3);
+        let mut journal = Journal::new(3, usize::MAX);
         for i in 0..5 {
             journal.push(entry(&format!("M{i}")));
         }
@@ -251,15 +258,28 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let body = json!({"token": "gho_x", "host": "h", "scmIntegration": {"oauthPlaintextClientSecret": "s"}, "list": [{"apiKey": "k"}]});
-        let mut body = body;
-        redact_in_place(&mut body);
-        let out = body.to_string();
-        assert!(
-            !out.contains("gho_x") && !out.contains("\"s\"") && !out.contains("\"k\""),
-            "{out}"
+    fn the_byte_budget_drops_the_oldest_entries_too() {
+        let mut journal = Journal::new(100, 350);
+        for i in 0..5 {
+            journal.push(entry(&format!("M{i}")));
+        }
+        let kept: Vec<_> = journal.entries().map(|e| e.seq).collect();
+        assert_eq!(kept, [3, 4, 5], "three entries of 100 bytes fit in 350");
+        assert_eq!((journal.bytes(), journal.dropped()), (300, 2));
+        let mut big = entry("Big");
+        big.bytes = 351;
+        journal.push(big);
+        assert_eq!(
+            journal.len(),
+            3,
+            "an entry over the whole budget is not kept"
         );
-        assert!(out.contains("\"host\":\"h\""));
+        assert_eq!(journal.dropped(), 3);
+        let mut large = entry("Large");
+        large.bytes = 250;
+        journal.push(large);
+        let kept: Vec<_> = journal.entries().map(|e| e.method.as_str()).collect();
+        assert_eq!(kept, ["M4", "Large"]);
+        assert_eq!(journal.bytes(), 350);
     }
 }

@@ -119,6 +119,10 @@ struct ServeArgs {
     /// Journal entries kept per session (a ring buffer; the oldest go first).
     #[arg(long, env = "GITPOD_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     journal_size: usize,
+    /// About how many bytes each session's journal may hold; the oldest entries go first. An
+    /// entry keeps at most 64 KiB of its request body, marked `truncated`.
+    #[arg(long, env = "GITPOD_MOCK_JOURNAL_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
+    journal_max_bytes: usize,
     /// Sessions kept at once; beyond it the least recently used one is dropped.
     #[arg(long, env = "GITPOD_MOCK_MAX_SESSIONS", default_value_t = 256)]
     max_sessions: usize,
@@ -193,6 +197,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         idle_ttl: Duration::from_secs(args.session_ttl_secs),
         max_new_records: args.session_max_records,
         journal_size: args.journal_size,
+        journal_max_bytes: args.journal_max_bytes,
     };
     // Without --seed, sessions still draw different ids (and faults), just not the same
     // ones on every run.

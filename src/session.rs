@@ -24,6 +24,8 @@ pub struct Limits {
     /// Records a session may add beyond its starting state.
     pub max_new_records: usize,
     pub journal_size: usize,
+    /// About how many bytes a session's journal may hold; the oldest entries go first.
+    pub journal_max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +35,7 @@ impl Default for Limits {
             idle_ttl: Duration::from_secs(15 * 60),
             max_new_records: 10_000,
             journal_size: 1000,
+            journal_max_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -66,7 +69,7 @@ impl Session {
             state,
             scenarios: Runtime::new(seed),
             active: Vec::new(),
-            journal: Journal::new(limits.journal_size),
+            journal: Journal::new(limits.journal_size, limits.journal_max_bytes),
             coverage: Coverage::default(),
             last_used: Instant::now(),
             start_records,

@@ -3,6 +3,9 @@
 //! name the file, the field and the reason of every problem in a fixtures directory (`check`).
 
 mod check;
+#[cfg(target_os = "linux")]
+mod memory;
+mod wire;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
