@@ -24,9 +24,10 @@ const SECRET_FIELDS: &[&str] = &[
     "apiKey",
 ];
 
-/// Whether `field` of an object held under `parent` is a secret.
-fn is_secret(_parent: Option<&str>, field: &str) -> bool {
-    SECRET_FIELDS.contains(&field)
+/// Whether `field` of an object held under `parent` is a secret. A page token
+/// (`pagination.token`) is not: it only says which page the client asked for.
+fn is_secret(parent: Option<&str>, field: &str) -> bool {
+    SECRET_FIELDS.contains(&field) && !(parent == Some("pagination") && field == "token")
 }
 
 /// Redacts the secrets in `body`, at any depth, and trims it to [`BODY_CAP`] bytes. Bodies
@@ -142,6 +143,16 @@ mod tests {
         );
         assert!(out.contains("\"host\":\"h\""));
         assert!(!kept.truncated);
+    }
+
+    #[test]
+    fn page_tokens_stay_visible_and_real_tokens_do_not() {
+        let mut body = json!({"pagination": {"token": "page-2", "pageSize": 5}, "token": "secret"});
+        keep(&mut body);
+        assert_eq!(
+            body,
+            json!({"pagination": {"token": "page-2", "pageSize": 5}, "token": "[REDACTED]"})
+        );
     }
 
     #[test]
