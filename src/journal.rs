@@ -1,12 +1,12 @@
 //! The journal: a ring buffer per session of what each call asked and got, with secrets
 //! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
-//! the ring buffer.
+//! the ring buffer. Every call that reached the mock is recorded here.
 
 mod body;
 
 pub use body::BODY_CAP;
 
-use crate::pipeline::{Answer, Outcome};
+use crate::pipeline::Answer;
 use crate::session::Session;
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -44,6 +44,8 @@ pub struct Entry {
     pub session: String,
     pub method: String,
     pub path: String,
+    /// How the call was made: `connect+json`, `connect+proto`, `connect-get+json`, …
+    pub protocol: &'static str,
     pub status: u16,
     /// The Connect code, or "ok".
     pub code: Cow<'static, str>,
@@ -158,21 +160,42 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
-/// Journals a finished RPC in its session, and counts it in the session's coverage. The
-/// request is moved in, redacted and trimmed.
-pub fn record(
-    session: &Mutex<Session>,
-    parts: &http::request::Parts,
-    outcome: &Outcome,
-    mut request: Value,
-    started: Instant,
-) {
-    let (status, code): (u16, Cow<'static, str>) = match &outcome.answer {
+/// A call that reached the mock, finished or abandoned by its client, as the journal and the
+/// request log tell it.
+pub struct Call<'a> {
+    pub parts: &'a http::request::Parts,
+    pub protocol: &'static str,
+    pub status: u16,
+    /// The Connect code, "ok", "raw" for a scripted non-Connect answer, or the connection fault.
+    pub code: Cow<'static, str>,
+    /// The scenario and rule (0-based) that fired, if any.
+    pub fired: Option<(String, usize)>,
+    /// The canonical request; it is redacted and trimmed here.
+    pub request: Value,
+    pub started: Instant,
+}
+
+/// The status and code the journal shows for an answer.
+pub fn ending(answer: &Answer) -> (u16, Cow<'static, str>) {
+    match answer {
         Answer::Reply(_) => (200, Cow::Borrowed("ok")),
         Answer::Error(e) => (e.status(), Cow::Borrowed(e.code.as_str())),
         Answer::Raw { status, .. } => (*status, Cow::Borrowed("raw")),
         Answer::Connection(fault) => (0, Cow::Owned(format!("{fault:?}").to_lowercase())),
-    };
+    }
+}
+
+/// Journals a call in its session, and counts it in the session's coverage.
+pub fn record(session: &Mutex<Session>, call: Call<'_>) {
+    let Call {
+        parts,
+        protocol,
+        status,
+        code,
+        fired,
+        mut request,
+        started,
+    } = call;
     let path = parts.uri.path();
     // One pass over the few headers a request has, rather than a lookup (which parses the
     // name) for each kept header; the first value of a repeated header is kept.
@@ -196,11 +219,12 @@ pub fn record(
         session: session.id.clone(),
         method: path.rsplit('/').next().unwrap_or_default().to_string(),
         path: path.to_string(),
+        protocol,
         status,
         code,
         latency_ms,
-        scenario: outcome.fired.as_ref().map(|(name, _)| name.clone()),
-        rule: outcome.fired.as_ref().map(|(_, index)| index + 1),
+        rule: fired.as_ref().map(|(_, index)| index + 1),
+        scenario: fired.map(|(name, _)| name),
         headers,
         request,
         truncated: kept.truncated,
@@ -231,6 +255,7 @@ mod tests {
             session: "s".into(),
             method: method.into(),
             path: String::new(),
+            protocol: "connect+json",
             status: 200,
             code: "ok".into(),
             latency_ms: 0.0,
