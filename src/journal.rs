@@ -1,11 +1,12 @@
 //! The journal: a ring buffer per session of what each call asked and got, with secrets
 //! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
-//! the ring buffer. Every call that reached the mock is recorded here.
+//! the ring buffer. Every call that reached the mock is recorded here, and logged.
 
 mod body;
 
 pub use body::BODY_CAP;
 
+use crate::log::Log;
 use crate::pipeline::Answer;
 use crate::session::Session;
 use parking_lot::Mutex;
@@ -13,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 /// Request headers the journal keeps (lowercase). Authorization is never kept.
 const KEPT_HEADERS: &[&str] = &[
@@ -185,8 +186,8 @@ pub fn ending(answer: &Answer) -> (u16, Cow<'static, str>) {
     }
 }
 
-/// Journals a call in its session, and counts it in the session's coverage.
-pub fn record(session: &Mutex<Session>, call: Call<'_>) {
+/// Journals a call in its session, counts it in the session's coverage, and logs it.
+pub fn record(session: &Mutex<Session>, log: &Log, call: Call<'_>) {
     let Call {
         parts,
         protocol,
@@ -230,23 +231,19 @@ pub fn record(session: &Mutex<Session>, call: Call<'_>) {
         truncated: kept.truncated,
         bytes: bytes + kept.bytes + session.id.len(),
     };
+    log.call(&entry);
     session.coverage.record(&entry);
     session.journal.push(entry);
 }
 
 fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, out: S) -> Result<S::Ok, S::Error> {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = crate::store::rfc3339(since.as_secs() as i64);
-    out.collect_str(&format_args!(
-        "{}.{:03}Z",
-        seconds.trim_end_matches('Z'),
-        since.subsec_millis()
-    ))
+    out.collect_str(&crate::log::Millis(*at))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn entry(method: &str) -> Entry {
         Entry {

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::auth::Auth;
 use gitpod_mock::contract::Contract;
+use gitpod_mock::log::Log;
 use gitpod_mock::scenario::Library;
 use gitpod_mock::session::{Limits, DEFAULT_SESSION};
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
@@ -123,6 +124,12 @@ struct ServeArgs {
     /// entry keeps at most 64 KiB of its request body, marked `truncated`.
     #[arg(long, env = "GITPOD_MOCK_JOURNAL_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
     journal_max_bytes: usize,
+    /// Print nothing per call (by default each call prints one line on stderr).
+    #[arg(long, short, env = "GITPOD_MOCK_QUIET")]
+    quiet: bool,
+    /// How each call's line is written on stderr.
+    #[arg(long, env = "GITPOD_MOCK_LOG_FORMAT", value_enum, default_value_t)]
+    log_format: gitpod_mock::log::Format,
     /// Sessions kept at once; beyond it the least recently used one is dropped.
     #[arg(long, env = "GITPOD_MOCK_MAX_SESSIONS", default_value_t = 256)]
     max_sessions: usize,
@@ -211,6 +218,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             None => Auth::any_token(),
         });
     }
+    // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
+    // free of anything else.
+    if !args.quiet {
+        app = app.with_log(Log::to(std::io::stderr(), args.log_format));
+    }
     let app = Arc::new(app);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -237,6 +249,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             path.display()
         );
     }
+    // Lines still queued get a moment to reach stderr, but a stuck stderr cannot hold up exit.
+    app.log.flush(Duration::from_secs(1));
     Ok(())
 }
 

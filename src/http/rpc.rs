@@ -26,7 +26,7 @@ pub(super) async fn rpc<B: RequestBody>(
     body: B,
     session: &Mutex<Session>,
 ) -> Result<Response<Body>, ConnectionFault> {
-    let mut flight = InFlight::new(session, parts);
+    let mut flight = InFlight::new(app, session, parts);
     let call = Call {
         method: &parts.method,
         path: parts.uri.path(),
@@ -126,6 +126,7 @@ async fn within_deadline<B: RequestBody>(
 /// drops the call's future; this guard then still records the call: `deadline_exceeded` if
 /// the client's `Connect-Timeout-Ms` had passed, `canceled` otherwise.
 struct InFlight<'a> {
+    app: &'a App,
     session: &'a Mutex<Session>,
     parts: &'a Parts,
     started: Instant,
@@ -138,8 +139,9 @@ struct InFlight<'a> {
 }
 
 impl<'a> InFlight<'a> {
-    fn new(session: &'a Mutex<Session>, parts: &'a Parts) -> InFlight<'a> {
+    fn new(app: &'a App, session: &'a Mutex<Session>, parts: &'a Parts) -> InFlight<'a> {
         InFlight {
+            app,
             session,
             parts,
             started: Instant::now(),
@@ -178,7 +180,7 @@ impl<'a> InFlight<'a> {
             request: std::mem::take(&mut self.request),
             started: self.started,
         };
-        crate::journal::record(self.session, call);
+        crate::journal::record(self.session, &self.app.log, call);
     }
 
     /// Whether the client's deadline has passed. Its clock started before the request

@@ -3,6 +3,7 @@
 //! name the file, the field and the reason of every problem in a fixtures directory (`check`).
 
 mod check;
+mod log;
 #[cfg(target_os = "linux")]
 mod memory;
 mod wire;
