@@ -234,8 +234,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // Before the ready line: a signal sent the moment it appears must find its handler.
+        let shutdown = shutdown_signal().map_err(|e| format!("cannot watch for signals: {e}"))?;
         say(format_args!("gitpod-mock listening on http://{addr}"))?;
-        gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
+        gitpod_mock::server::run(listener, app.clone(), shutdown).await;
         Ok::<(), String>(())
     })?;
     if let Some(path) = &args.state {
@@ -254,26 +256,28 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Installs the SIGINT and SIGTERM handlers, and returns a future that resolves on the first
+/// of them. Installing happens here, not on first poll, so the caller can do it before it
+/// announces the server.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    })
+}
+
+/// Ctrl-C elsewhere; its handler is installed on first poll.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {

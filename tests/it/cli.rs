@@ -6,6 +6,8 @@ mod check;
 mod log;
 #[cfg(target_os = "linux")]
 mod memory;
+#[cfg(unix)]
+mod signals;
 mod wire;
 
 use serde_json::{json, Value};
