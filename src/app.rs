@@ -55,6 +55,8 @@ pub struct App {
     pub active: RwLock<Vec<String>>,
     /// Some when `--require-auth` is on.
     pub auth: Option<Auth>,
+    /// The request log; off unless `with_log` turns it on.
+    pub log: crate::log::Log,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
             scenarios: RwLock::new(scenarios),
             active: RwLock::new(Vec::new()),
             auth: None,
+            log: crate::log::Log::off(),
         }
     }
 
@@ -116,6 +119,12 @@ impl App {
         self.scenarios = RwLock::new(library);
         self.active = RwLock::new(active);
         Ok(self)
+    }
+
+    /// Logs every call to `log`.
+    pub fn with_log(mut self, log: crate::log::Log) -> App {
+        self.log = log;
+        self
     }
 
     pub fn with_auth(mut self, auth: Auth) -> App {

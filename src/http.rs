@@ -1,24 +1,22 @@
-//! hyper glue: answers CORS preflights, routes `/`, the control prefix and RPCs, reads a
-//! request within the body limit and its deadline, runs the pipeline, waits out scripted
-//! delays, writes the outcome (gzip-compressed when asked) and journals it. This is the one
-//! place an `RpcError` becomes an HTTP response.
+//! hyper glue: answers CORS preflights, routes `/`, the control prefix and RPCs (the RPC path
+//! itself is in `rpc`), reads a request within the body limit, writes the outcome
+//! (gzip-compressed when asked). This is the one place an `RpcError` becomes an HTTP response.
+
+mod rpc;
 
 use crate::app::App;
+use crate::body::full;
 pub use crate::body::Body;
-use crate::body::{dribble, full};
 use crate::codec::compression::Compression;
 use crate::error::{Code, RpcError};
-use crate::pipeline::{self, Accepted, Answer, Call, Context, Outcome, Reply, Source};
+use crate::pipeline::{self, Reply};
 use crate::scenario::spec::ConnectionFault;
-use crate::session::Session;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
-use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Returned instead of a response when a scenario drops the connection; hyper then closes it
 /// without answering.
@@ -88,7 +86,7 @@ async fn route<B: RequestBody>(
         Ok(session) => session,
         Err(e) => return Ok(error_response(&e)),
     };
-    rpc(app, parts, body, &session).await
+    rpc::rpc(app, parts, body, &session).await
 }
 
 fn preflight(app: &App, parts: &Parts) -> Response<Body> {
@@ -104,138 +102,6 @@ fn preflight(app: &App, parts: &Parts) -> Response<Body> {
         }
         Err(e) => error_response(&e),
     }
-}
-
-/// A Connect call: accept, then read, decompress and execute within the client's deadline,
-/// then wait out any scripted delay (still within it), answer, and journal the call.
-async fn rpc<B: RequestBody>(
-    app: &App,
-    parts: &Parts,
-    body: B,
-    session: &Mutex<Session>,
-) -> Result<Response<Body>, ConnectionFault> {
-    let started = Instant::now();
-    let call = Call {
-        method: &parts.method,
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
-    };
-    let (mut outcome, compression) = match pipeline::accept(app, &call) {
-        Err(e) => (Outcome::error(e), Compression::Identity),
-        Ok(accepted) => (
-            within_deadline(app, &accepted, parts, body, session, started).await,
-            accepted.response_compression,
-        ),
-    };
-    let request = std::mem::take(&mut outcome.request);
-    crate::journal::record(session, parts, &outcome, request, started);
-    let Outcome {
-        answer,
-        dribble: pace,
-        headers,
-        ..
-    } = outcome;
-    let mut response = match answer {
-        Answer::Reply(reply) => reply_response(reply, compression),
-        Answer::Error(e) => error_response(&e),
-        Answer::Raw {
-            status,
-            content_type,
-            body,
-        } => raw_response(status, content_type.as_deref(), body),
-        Answer::Connection(fault) => return Err(fault),
-    };
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    if let Some((chunk, interval)) = pace {
-        let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        response = Response::from_parts(parts, dribble(bytes, chunk, interval));
-    }
-    Ok(response)
-}
-
-/// Reads and runs the call, then sleeps its scripted delay; past the client's deadline the
-/// answer becomes deadline_exceeded, keeping what the journal needs to know.
-async fn within_deadline<B: RequestBody>(
-    app: &App,
-    accepted: &Accepted<'_>,
-    parts: &Parts,
-    body: B,
-    session: &Mutex<Session>,
-    started: Instant,
-) -> Outcome {
-    let work = answer(app, accepted, parts, body, session);
-    let Some(limit) = accepted.timeout else {
-        let outcome = work.await;
-        pause(outcome.delay).await;
-        return outcome;
-    };
-    let mut outcome = match tokio::time::timeout(limit, work).await {
-        Ok(outcome) => outcome,
-        Err(_) => return Outcome::error(crate::codec::headers::deadline_exceeded(limit)),
-    };
-    let left = limit.saturating_sub(started.elapsed());
-    if outcome.delay >= left {
-        tokio::time::sleep(left).await;
-        outcome.answer = Answer::Error(crate::codec::headers::deadline_exceeded(limit));
-    } else {
-        pause(outcome.delay).await;
-    }
-    outcome
-}
-
-/// Waits out a scripted delay. Most calls have none, and even a zero-length tokio sleep waits
-/// for the timer driver's next tick (about a millisecond), so that case returns at once.
-async fn pause(delay: std::time::Duration) {
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-}
-
-async fn answer<B: RequestBody>(
-    app: &App,
-    accepted: &Accepted<'_>,
-    parts: &Parts,
-    body: B,
-    session: &Mutex<Session>,
-) -> Outcome {
-    let limit = app.settings.max_body_bytes;
-    let (raw, query) = match &accepted.source {
-        Source::Body => match read_body(body, limit, &parts.headers).await {
-            Ok(raw) => (raw, parts.uri.query()),
-            Err(e) => return Outcome::error(e),
-        },
-        Source::Query(message) => (message.clone(), None),
-    };
-    let message = match accepted.compression.decompress(raw, limit) {
-        Ok(message) => message,
-        Err(e) => return Outcome::error(e),
-    };
-    let cx = Context {
-        headers: &parts.headers,
-        timeout: accepted.timeout,
-    };
-    pipeline::execute(
-        app,
-        accepted.endpoint,
-        accepted.encoding,
-        query,
-        &message,
-        &cx,
-        session,
-    )
 }
 
 /// A scenario's non-Connect answer, such as a proxy's HTML error page.

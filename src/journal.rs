@@ -1,14 +1,20 @@
-//! The journal: a bounded ring buffer of what each call asked and got, with secrets redacted,
-//! plus per-session coverage counters that outlive the ring buffer.
+//! The journal: a ring buffer per session of what each call asked and got, with secrets
+//! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
+//! the ring buffer. Every call that reached the mock is recorded here, and logged.
 
-use crate::pipeline::{Answer, Outcome};
+mod body;
+
+pub use body::BODY_CAP;
+
+use crate::log::Log;
+use crate::pipeline::Answer;
 use crate::session::Session;
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 /// Request headers the journal keeps (lowercase). Authorization is never kept.
 const KEPT_HEADERS: &[&str] = &[
@@ -23,14 +29,9 @@ const KEPT_HEADERS: &[&str] = &[
     "x-mock-scenario",
 ];
 
-/// Body fields whose values are secrets; the journal shows them as `[REDACTED]`.
-const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "refreshToken",
-    "oauthPlaintextClientSecret",
-    "oauthEncryptedClientSecret",
-    "apiKey",
-];
+/// What an entry costs besides its body and headers (its other strings, the map and deque
+/// nodes), counted against the session's byte budget.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// One call as the journal records it.
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +45,8 @@ pub struct Entry {
     pub session: String,
     pub method: String,
     pub path: String,
+    /// How the call was made: `connect+json`, `connect+proto`, `connect-get+json`, …
+    pub protocol: &'static str,
     pub status: u16,
     /// The Connect code, or "ok".
     pub code: Cow<'static, str>,
@@ -55,39 +58,55 @@ pub struct Entry {
     /// Request headers worth seeing in tests (retry counts, user agent), secrets left out.
     pub headers: BTreeMap<&'static str, String>,
     /// The request body in canonical JSON with secrets redacted; null if it could not be read.
+    /// At most [`BODY_CAP`] bytes of it are kept.
     pub request: Value,
+    /// Whether `request` was cut to [`BODY_CAP`] bytes.
+    pub truncated: bool,
+    /// About how many bytes the entry holds, for the session's journal budget.
+    #[serde(skip)]
+    pub bytes: usize,
 }
 
-/// A ring buffer of entries; the oldest go when it is full.
+/// A ring buffer of entries, bounded in count and in (approximate) bytes; the oldest go first.
 #[derive(Debug, Clone)]
 pub struct Journal {
     entries: VecDeque<Entry>,
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     next_seq: u64,
     dropped: u64,
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
+    pub fn new(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
             entries: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
+            max_bytes,
+            bytes: 0,
             next_seq: 1,
             dropped: 0,
         }
     }
 
+    /// Adds an entry, dropping the oldest ones to stay within both bounds. An entry bigger
+    /// than the whole byte budget is counted as dropped at once.
     pub fn push(&mut self, mut entry: Entry) {
-        if self.capacity == 0 {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        if self.capacity == 0 || entry.bytes > self.max_bytes {
             self.dropped += 1;
             return;
         }
-        entry.seq = self.next_seq;
-        self.next_seq += 1;
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+        while self.entries.len() == self.capacity || self.bytes + entry.bytes > self.max_bytes {
+            let Some(oldest) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.bytes;
             self.dropped += 1;
         }
+        self.bytes += entry.bytes;
         self.entries.push_back(entry);
     }
 
@@ -106,6 +125,11 @@ impl Journal {
     /// How many entries fell out of the buffer.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// About how many bytes the kept entries hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -137,33 +161,56 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
-/// Journals a finished RPC in its session, and counts it in the session's coverage. The
-/// request is moved in and redacted in place.
-pub fn record(
-    session: &Mutex<Session>,
-    parts: &http::request::Parts,
-    outcome: &Outcome,
-    mut request: Value,
-    started: Instant,
-) {
-    let (status, code): (u16, Cow<'static, str>) = match &outcome.answer {
+/// A call that reached the mock, finished or abandoned by its client, as the journal and the
+/// request log tell it.
+pub struct Call<'a> {
+    pub parts: &'a http::request::Parts,
+    pub protocol: &'static str,
+    pub status: u16,
+    /// The Connect code, "ok", "raw" for a scripted non-Connect answer, or the connection fault.
+    pub code: Cow<'static, str>,
+    /// The scenario and rule (0-based) that fired, if any.
+    pub fired: Option<(String, usize)>,
+    /// The canonical request; it is redacted and trimmed here.
+    pub request: Value,
+    pub started: Instant,
+}
+
+/// The status and code the journal shows for an answer.
+pub fn ending(answer: &Answer) -> (u16, Cow<'static, str>) {
+    match answer {
         Answer::Reply(_) => (200, Cow::Borrowed("ok")),
         Answer::Error(e) => (e.status(), Cow::Borrowed(e.code.as_str())),
         Answer::Raw { status, .. } => (*status, Cow::Borrowed("raw")),
         Answer::Connection(fault) => (0, Cow::Owned(format!("{fault:?}").to_lowercase())),
-    };
+    }
+}
+
+/// Journals a call in its session, counts it in the session's coverage, and logs it.
+pub fn record(session: &Mutex<Session>, log: &Log, call: Call<'_>) {
+    let Call {
+        parts,
+        protocol,
+        status,
+        code,
+        fired,
+        mut request,
+        started,
+    } = call;
     let path = parts.uri.path();
     // One pass over the few headers a request has, rather than a lookup (which parses the
     // name) for each kept header; the first value of a repeated header is kept.
     let mut headers = BTreeMap::new();
+    let mut bytes = ENTRY_OVERHEAD + 2 * path.len();
     for (name, value) in &parts.headers {
         if let Some(kept) = KEPT_HEADERS.iter().find(|k| **k == name.as_str()) {
-            headers
-                .entry(*kept)
-                .or_insert_with(|| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            headers.entry(*kept).or_insert_with(|| {
+                bytes += value.len();
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            });
         }
     }
-    redact_in_place(&mut request);
+    let kept = body::keep(&mut request);
     let at = SystemTime::now();
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     let mut session = session.lock();
@@ -173,51 +220,30 @@ pub fn record(
         session: session.id.clone(),
         method: path.rsplit('/').next().unwrap_or_default().to_string(),
         path: path.to_string(),
+        protocol,
         status,
         code,
         latency_ms,
-        scenario: outcome.fired.as_ref().map(|(name, _)| name.clone()),
-        rule: outcome.fired.as_ref().map(|(_, index)| index + 1),
+        rule: fired.as_ref().map(|(_, index)| index + 1),
+        scenario: fired.map(|(name, _)| name),
         headers,
         request,
+        truncated: kept.truncated,
+        bytes: bytes + kept.bytes + session.id.len(),
     };
+    log.call(&entry);
     session.coverage.record(&entry);
     session.journal.push(entry);
 }
 
 fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, out: S) -> Result<S::Ok, S::Error> {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = crate::store::rfc3339(since.as_secs() as i64);
-    out.collect_str(&format_args!(
-        "{}.{:03}Z",
-        seconds.trim_end_matches('Z'),
-        since.subsec_millis()
-    ))
-}
-
-/// Replaces the value of every secret field in `body`, at any depth.
-pub fn redact_in_place(body: &mut Value) {
-    match body {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                let secret = SECRET_FIELDS.contains(&k.as_str())
-                    && !matches!(v, Value::Null | Value::Object(_));
-                if secret {
-                    *v = Value::String("[REDACTED]".into());
-                } else {
-                    redact_in_place(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_in_place),
-        _ => {}
-    }
+    out.collect_str(&crate::log::Millis(*at))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use std::time::UNIX_EPOCH;
 
     fn entry(method: &str) -> Entry {
         Entry {
@@ -226,6 +252,7 @@ mod tests {
             session: "s".into(),
             method: method.into(),
             path: String::new(),
+            protocol: "connect+json",
             status: 200,
             code: "ok".into(),
             latency_ms: 0.0,
@@ -233,12 +260,14 @@ mod tests {
             rule: None,
             headers: BTreeMap::new(),
             request: Value::Null,
+            truncated: false,
+            bytes: 100,
         }
     }
 
     #[test]
     fn the_ring_keeps_the_newest_entries() {
-        let mut journal = Journal::new(3);
+        let mut journal = Journal::new(3, usize::MAX);
         for i in 0..5 {
             journal.push(entry(&format!("M{i}")));
         }
@@ -251,15 +280,28 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let body = json!({"token": "gho_x", "host": "h", "scmIntegration": {"oauthPlaintextClientSecret": "s"}, "list": [{"apiKey": "k"}]});
-        let mut body = body;
-        redact_in_place(&mut body);
-        let out = body.to_string();
-        assert!(
-            !out.contains("gho_x") && !out.contains("\"s\"") && !out.contains("\"k\""),
-            "{out}"
+    fn the_byte_budget_drops_the_oldest_entries_too() {
+        let mut journal = Journal::new(100, 350);
+        for i in 0..5 {
+            journal.push(entry(&format!("M{i}")));
+        }
+        let kept: Vec<_> = journal.entries().map(|e| e.seq).collect();
+        assert_eq!(kept, [3, 4, 5], "three entries of 100 bytes fit in 350");
+        assert_eq!((journal.bytes(), journal.dropped()), (300, 2));
+        let mut big = entry("Big");
+        big.bytes = 351;
+        journal.push(big);
+        assert_eq!(
+            journal.len(),
+            3,
+            "an entry over the whole budget is not kept"
         );
-        assert!(out.contains("\"host\":\"h\""));
+        assert_eq!(journal.dropped(), 3);
+        let mut large = entry("Large");
+        large.bytes = 250;
+        journal.push(large);
+        let kept: Vec<_> = journal.entries().map(|e| e.method.as_str()).collect();
+        assert_eq!(kept, ["M4", "Large"]);
+        assert_eq!(journal.bytes(), 350);
     }
 }

@@ -14,6 +14,7 @@
 //! - [`pipeline`]: the steps every call runs through; [`http`] the hyper glue around them.
 //! - [`app`]: the shared application; [`server`]: the accept loop with graceful shutdown.
 //! - [`cors`]: allowed origins and preflights; [`openapi`]: the contract as OpenAPI 3.1.
+//! - [`journal`]: what each call asked and got, per session; [`log`]: one line per call.
 //!
 //! Embedding it in a test: bind `127.0.0.1:0`, build an [`app::App`], and spawn
 //! [`server::run`] with the listener and a shutdown future.
@@ -28,6 +29,7 @@ pub mod cors;
 pub mod error;
 pub mod http;
 pub mod journal;
+pub mod log;
 pub mod openapi;
 pub mod pipeline;
 pub mod scenario;

@@ -5,6 +5,7 @@ use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::auth::Auth;
 use gitpod_mock::contract::Contract;
+use gitpod_mock::log::Log;
 use gitpod_mock::scenario::Library;
 use gitpod_mock::session::{Limits, DEFAULT_SESSION};
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
@@ -131,6 +132,16 @@ struct ServeArgs {
     /// Journal entries kept per session (a ring buffer; the oldest go first).
     #[arg(long, env = "GITPOD_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     journal_size: usize,
+    /// About how many bytes each session's journal may hold; the oldest entries go first. An
+    /// entry keeps at most 64 KiB of its request body, marked `truncated`.
+    #[arg(long, env = "GITPOD_MOCK_JOURNAL_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
+    journal_max_bytes: usize,
+    /// Print nothing per call (by default each call prints one line on stderr).
+    #[arg(long, short, env = "GITPOD_MOCK_QUIET")]
+    quiet: bool,
+    /// How each call's line is written on stderr.
+    #[arg(long, env = "GITPOD_MOCK_LOG_FORMAT", value_enum, default_value_t)]
+    log_format: gitpod_mock::log::Format,
     /// Sessions kept at once; beyond it the least recently used one is dropped.
     #[arg(long, env = "GITPOD_MOCK_MAX_SESSIONS", default_value_t = 256)]
     max_sessions: usize,
@@ -218,15 +229,24 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         idle_ttl: Duration::from_secs(args.session_ttl_secs),
         max_new_records: args.session_max_records,
         journal_size: args.journal_size,
+        journal_max_bytes: args.journal_max_bytes,
     };
+    // Without --seed, sessions still draw different ids (and faults), just not the same
+    // ones on every run.
+    let session_seed = args.seed.unwrap_or_else(rand::random);
     let mut app = App::new(contract, state, settings)
-        .with_sessions(args.seed.unwrap_or(0), limits)
+        .with_sessions(session_seed, limits)
         .with_scenarios(library, args.scenarios.clone())?;
     if args.require_auth {
         app = app.with_auth(match &args.auth_file {
             Some(path) => Auth::load(path)?,
             None => Auth::any_token(),
         });
+    }
+    // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
+    // free of anything else.
+    if !args.quiet {
+        app = app.with_log(Log::to(std::io::stderr(), args.log_format));
     }
     let app = Arc::new(app);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -239,10 +259,12 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // Before the ready line: a signal sent the moment it appears must find its handler.
+        let shutdown = shutdown_signal().map_err(|e| format!("cannot watch for signals: {e}"))?;
         say(format_args!(
             "gitpod-mock listening on http://{addr}{shown_token}"
         ))?;
-        gitpod_mock::server::run(listener, app.clone(), shutdown_signal()).await;
+        gitpod_mock::server::run(listener, app.clone(), shutdown).await;
         Ok::<(), String>(())
     })?;
     if let Some(path) = &args.state {
@@ -256,6 +278,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             path.display()
         );
     }
+    // Lines still queued get a moment to reach stderr, but a stuck stderr cannot hold up exit.
+    app.log.flush(Duration::from_secs(1));
     Ok(())
 }
 
@@ -292,26 +316,28 @@ fn check_state_file(path: &Path) -> Result<(), String> {
     std::fs::remove_file(&probe).map_err(cannot)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Installs the SIGINT and SIGTERM handlers, and returns a future that resolves on the first
+/// of them. Installing happens here, not on first poll, so the caller can do it before it
+/// announces the server.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    })
+}
+
+/// Ctrl-C elsewhere; its handler is installed on first poll.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {

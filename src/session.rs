@@ -4,6 +4,7 @@
 
 use crate::error::{Code, RpcError};
 use crate::journal::{Coverage, Journal};
+use crate::scenario::seed::{fnv1a64, splitmix64};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;
@@ -23,6 +24,8 @@ pub struct Limits {
     /// Records a session may add beyond its starting state.
     pub max_new_records: usize,
     pub journal_size: usize,
+    /// About how many bytes a session's journal may hold; the oldest entries go first.
+    pub journal_max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +35,7 @@ impl Default for Limits {
             idle_ttl: Duration::from_secs(15 * 60),
             max_new_records: 10_000,
             journal_size: 1000,
+            journal_max_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -52,14 +56,20 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(id: &str, state: State, seed: u64, limits: &Limits) -> Session {
+    /// A session with its own copy of `state`. Its ids, sealed-secret salts and scenario
+    /// choices are all drawn from generators seeded by the server's seed and the session id,
+    /// so sessions draw different ids and a session replays the same ones on every run.
+    fn new(id: &str, mut state: State, seed: u64, limits: &Limits) -> Session {
         let start_records = records(&state);
+        let seed = session_seed(seed, id);
+        // Its own stream for the state, so ids do not repeat the scenario generator's draws.
+        state.reseed(splitmix64(seed ^ fnv1a64(b"state")));
         Session {
             id: id.to_string(),
             state,
-            scenarios: Runtime::new(session_seed(seed, id)),
+            scenarios: Runtime::new(seed),
             active: Vec::new(),
-            journal: Journal::new(limits.journal_size),
+            journal: Journal::new(limits.journal_size, limits.journal_max_bytes),
             coverage: Coverage::default(),
             last_used: Instant::now(),
             start_records,

@@ -130,6 +130,12 @@ impl State {
         &mut self.rng
     }
 
+    /// Restarts the generator ids and salts are drawn from; each session does, with a seed of
+    /// its own (see `Session`), so sessions made from one template do not draw the same ids.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = Rng64::seed_from_u64(seed);
+    }
+
     /// Stands in for encrypting an OAuth client secret with the runner's public key: a salted,
     /// one-way digest, base64-encoded. It is never empty and never contains the plaintext.
     pub fn seal_secret(&mut self, runner_id: &str, plaintext: &str) -> String {

@@ -3,6 +3,12 @@
 //! name the file, the field and the reason of every problem in a fixtures directory (`check`).
 
 mod check;
+mod log;
+#[cfg(target_os = "linux")]
+mod memory;
+#[cfg(unix)]
+mod signals;
+mod wire;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -175,3 +175,57 @@ async fn coverage_shows_what_each_session_exercised() {
     assert_eq!(quiet["methods"], json!({}));
     assert_eq!(quiet["methodsNotCalled"].as_array().unwrap().len(), 16);
 }
+
+#[tokio::test]
+async fn page_tokens_stay_visible_while_secrets_stay_redacted() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    let first = json!({"pagination": {"pageSize": 1}});
+    let page = rpc(addr, "ListSCMIntegrations", &[], first).await.json();
+    let next = page["pagination"]["nextToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!next.is_empty(), "{page}");
+    let second = json!({"pagination": {"pageSize": 1, "token": next}});
+    rpc(addr, "ListSCMIntegrations", &[], second).await;
+    let token = json!({"runnerId": EXAMPLE_ID, "userId": EXAMPLE_USER, "host": "p.example.com", "token": "secret-token", "refreshToken": "secret-refresh"});
+    rpc(addr, "CreateHostAuthenticationToken", &[], token).await;
+    let requests = entries(&journal(addr, "").await, "request");
+    assert_eq!(
+        requests[1]["pagination"]["token"],
+        json!(next),
+        "which page was asked for"
+    );
+    let redacted = [&requests[2]["token"], &requests[2]["refreshToken"]];
+    assert_eq!(redacted, [&json!("[REDACTED]"), &json!("[REDACTED]")]);
+}
+
+#[tokio::test]
+async fn an_entry_keeps_at_most_64_kib_of_a_body_and_says_so() {
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    let big =
+        json!({"runnerId": EXAMPLE_ID, "displayName": "n".repeat(1_000_000), "description": "big"});
+    let reply = rpc(addr, "CreateEnvironmentClass", &[], big).await;
+    assert_eq!(
+        reply.code(),
+        "invalid_argument",
+        "refused, and journalled all the same"
+    );
+    get_says(addr, &[]).await;
+    let journal = journal(addr, "").await;
+    assert_eq!(entries(&journal, "truncated"), [json!(true), json!(false)]);
+    let kept = &journal["entries"][0]["request"];
+    assert_eq!(
+        (&kept["runnerId"], &kept["description"]),
+        (&json!(EXAMPLE_ID), &json!("big"))
+    );
+    let name = kept["displayName"].as_str().unwrap();
+    assert!(
+        name.len() < 64 * 1024 && name.starts_with("nnnn"),
+        "{}",
+        name.len()
+    );
+    assert!(kept.to_string().len() <= gitpod_mock::journal::BODY_CAP);
+}

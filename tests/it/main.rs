@@ -1,5 +1,6 @@
 //! Integration tests: the real server on an ephemeral port, driven over HTTP.
 
+mod abandoned;
 mod calls;
 mod cli;
 mod closed_stdout;

@@ -1,6 +1,6 @@
 //! Sessions over real HTTP: isolation under concurrent sessions, resets and drops, session
 //! ids and their one normal form, state export and import, control-plane reads that make no
-//! session, and the record budget, also after an import.
+//! session, the record budget, also after an import, and ids seeded per session.
 
 use crate::calls::{
     admin, create_scm, entries, get_says, journal, rpc, said, session, try_send, with_limits, GCP,
@@ -231,8 +231,7 @@ async fn an_import_restarts_the_record_budget_from_the_imported_records() {
     };
     let server = TestServer::with(with_limits(limits)).await;
     let addr = server.addr;
-    // The fixtures and two more integrations, with ids made up here: every session draws ids
-    // from the same seeded sequence, so ids another session generated would come again in b.
+    // The fixtures and two more integrations, with ids made up here.
     let mut two_more = state(addr, "fixtures").await;
     let integrations = two_more["scmIntegrations"].as_array_mut().unwrap();
     for (n, id) in ["1", "2"].iter().enumerate() {
@@ -258,4 +257,32 @@ async fn an_import_restarts_the_record_budget_from_the_imported_records() {
         assert_eq!(create_scm(addr, "c", host).await, "200", "{host}");
     }
     assert_eq!(create_scm(addr, "c", "three.example.com").await, full("c"));
+}
+
+/// What a session's first CreateSCMIntegration draws: the new id and the sealed secret.
+async fn first_draws(addr: SocketAddr, id: &str) -> (Value, Value) {
+    let body = json!({"runnerId": GCP, "scmId": "github", "host": "seeded.example.com", "oauthClientId": "c", "oauthPlaintextClientSecret": "s"});
+    let created = rpc(addr, "CreateSCMIntegration", &session(id), body)
+        .await
+        .json();
+    let get = json!({ "id": created["id"] });
+    let read = rpc(addr, "GetSCMIntegration", &session(id), get)
+        .await
+        .json();
+    let sealed = read["integration"]["oauth"]["encryptedClientSecret"].clone();
+    assert!(sealed.is_string(), "{read}");
+    (created["id"].clone(), sealed)
+}
+
+#[tokio::test]
+async fn each_session_draws_its_own_ids_and_the_same_ones_on_every_run() {
+    let server = TestServer::start().await;
+    let a = first_draws(server.addr, "a").await;
+    let b = first_draws(server.addr, "b").await;
+    assert_ne!(a.0, b.0, "two sessions, one seed: different ids");
+    assert_ne!(a.1, b.1, "and different salts");
+    drop(server);
+    let restarted = TestServer::start().await;
+    let again = first_draws(restarted.addr, "a").await;
+    assert_eq!(again, a, "the same seed and session draw the same id again");
 }

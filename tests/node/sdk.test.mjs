@@ -1,8 +1,9 @@
 // The npm @gitpod/sdk (0.6.0: Stainless, JSON over POST) against gitpod-mock: create, get, list
-// and delete round trips through the SDK's resource API, asserting what comes back.
+// and delete round trips through the SDK's resource API, asserting what comes back, and a call
+// abandoned at the SDK's timeout that the journal still records.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Gitpod, { BadRequestError, ConflictError, NotFoundError } from '@gitpod/sdk';
+import Gitpod, { APIConnectionTimeoutError, BadRequestError, ConflictError, NotFoundError } from '@gitpod/sdk';
 import { startMock } from './mock-server.mjs';
 
 const RUNNER = 'd2c94c27-3b76-4a42-b88c-95a85e392c68'; // fixture runner; also a class, integration and token id
@@ -138,5 +139,24 @@ describe('@gitpod/sdk against gitpod-mock', () => {
       return true;
     });
     await assert.rejects(configurations.schema.retrieve({ runnerId: UNKNOWN }), NotFoundError);
+  });
+
+  test('a call the SDK gives up on at its timeout is still in the journal', async () => {
+    const hold = await fetch(`${mock.url}/__mock/scenarios?name=hold`, { method: 'POST', body: 'rules:\n  - delay: {ms: 10000}\n' });
+    assert.equal(hold.status, 200, await hold.text());
+    const headers = { 'x-mock-scenario': 'hold', 'x-mock-session': 'node-timeout' };
+    await assert.rejects(
+      configurations.scmIntegrations.retrieve({ id: RUNNER }, { timeout: 300, maxRetries: 0, headers }),
+      APIConnectionTimeoutError,
+    );
+    // The SDK sends no Connect-Timeout-Ms, so to the mock the client just went away.
+    let entries = [];
+    for (let i = 0; i < 500 && entries.length === 0; i++) {
+      const journal = await (await fetch(`${mock.url}/__mock/journal?session=node-timeout`)).json();
+      entries = journal.entries;
+      if (entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(entries.length, 1, 'the abandoned call reached the journal');
+    assert.deepEqual([entries[0].method, entries[0].code, entries[0].scenario], ['GetSCMIntegration', 'canceled', 'hold']);
   });
 });
