@@ -18,6 +18,11 @@ pub struct SchemaBuilder<'a> {
     pub openapi_ext: Option<&'a ExtensionDescriptor>,
     /// Request schemas carry the validation rules; response schemas do not.
     pub with_rules: bool,
+    /// Whether objects say `additionalProperties: false`: true of responses (the server writes
+    /// only declared fields) and of requests to a `--strict` server, which rejects unknown ones.
+    pub closed: bool,
+    /// Whether request schemas also carry the rules only handlers enforce (`handler_rules`).
+    pub handler_rules: bool,
 }
 
 impl SchemaBuilder<'_> {
@@ -71,8 +76,10 @@ impl SchemaBuilder<'_> {
             "type": "object",
             "title": message.name(),
             "properties": properties,
-            "additionalProperties": false,
         });
+        if self.closed {
+            schema["additionalProperties"] = json!(false);
+        }
         if !required.is_empty() {
             schema["required"] = Value::Array(required);
         }
@@ -81,9 +88,14 @@ impl SchemaBuilder<'_> {
                 .fields()
                 .map(|f| json!({ "required": [f.json_name()] }))
                 .collect();
-            schema.as_object_mut().unwrap().entry("allOf").or_insert_with(|| json!([])).as_array_mut().unwrap().push(
+            all_of(&mut schema).push(
                 json!({ "not": { "anyOf": pairs(&members) }, "$comment": format!("oneof {}: at most one member is set", oneof.name()) }),
             );
+        }
+        if self.handler_rules {
+            for rule in super::handler_rules::of(message.full_name()) {
+                all_of(&mut schema).push(rule);
+            }
         }
         defs.insert(message.full_name().to_string(), schema);
     }
@@ -195,6 +207,16 @@ impl SchemaBuilder<'_> {
         }
         schema
     }
+}
+
+/// The `allOf` list of an object schema, made when missing.
+fn all_of(schema: &mut Value) -> &mut Vec<Value> {
+    let entry = schema
+        .as_object_mut()
+        .expect("message schemas are objects")
+        .entry("allOf")
+        .or_insert_with(|| json!([]));
+    entry.as_array_mut().expect("allOf is a list")
 }
 
 fn def_ref(message: &MessageDescriptor) -> String {
