@@ -3,9 +3,13 @@
 //! `invalid_argument`. The published schemas (the OpenAPI export, `GET /__mock/schemas/…`) carry
 //! them as JSON Schema, so that a request valid by its schema is one the handlers accept.
 //!
+//! Each states its field's type too: a published schema lets any unset field be `null`, and a
+//! `null` does not meet a handler's rule.
+//!
 //! Handler checks that depend on stored data (an unknown runner, an `scm_id` the runner's schema
 //! lacks, an integration without OAuth) are not rules of the request alone and stay out.
 
+use super::schema::is_set;
 use serde_json::{json, Value};
 
 /// One rule a handler enforces on a request message.
@@ -29,7 +33,7 @@ pub const HANDLER_RULES: &[HandlerRule] = &[
             json!({
                 "$comment": "host is required (enforced by the handler)",
                 "required": ["host"],
-                "properties": { "host": { "minLength": 1 } },
+                "properties": { "host": { "type": "string", "minLength": 1 } },
             })
         },
         method: "CreateSCMIntegration",
@@ -43,11 +47,11 @@ pub const HANDLER_RULES: &[HandlerRule] = &[
                 "$comment": "an OAuth client id needs its secret (enforced by the handler)",
                 "if": {
                     "required": ["oauthClientId"],
-                    "properties": { "oauthClientId": { "minLength": 1 } },
+                    "properties": { "oauthClientId": { "type": "string", "minLength": 1 } },
                 },
                 "then": {
                     "required": ["oauthPlaintextClientSecret"],
-                    "properties": { "oauthPlaintextClientSecret": { "minLength": 1 } },
+                    "properties": { "oauthPlaintextClientSecret": { "type": "string", "minLength": 1 } },
                 },
             })
         },
@@ -60,10 +64,7 @@ pub const HANDLER_RULES: &[HandlerRule] = &[
         schema: || {
             json!({
                 "$comment": "oneof config is required: exactly one member is set (enforced by the handler)",
-                "anyOf": [
-                    { "required": ["environmentClass"] },
-                    { "required": ["scmIntegration"] },
-                ],
+                "anyOf": [is_set("environmentClass"), is_set("scmIntegration")],
             })
         },
         method: "ValidateRunnerConfiguration",

@@ -123,8 +123,8 @@ impl Contract {
             message_ext: &self.message_ext,
             openapi_ext: None,
             with_rules,
-            closed: true,
-            handler_rules: false,
+            strict: true,
+            published: false,
         }
     }
 
@@ -135,13 +135,13 @@ impl Contract {
     }
 
     /// The JSON Schema of a request message as published to clients: the validation rules, the
-    /// rules only handlers enforce, and unknown fields allowed unless the server is `strict`
-    /// (connect-go ignores them by default). A request valid by it is one the server accepts,
-    /// stored data permitting.
+    /// rules only handlers enforce, `null` for unset fields, and unknown fields and enum names
+    /// allowed unless the server is `strict` (connect-go drops both by default). A request valid by it is one
+    /// the server accepts, stored data permitting.
     pub fn published_request_schema(&self, message: &MessageDescriptor, strict: bool) -> Value {
         let mut builder = self.builder(true);
-        builder.closed = strict;
-        builder.handler_rules = true;
+        builder.strict = strict;
+        builder.published = true;
         builder.document(message)
     }
 

@@ -92,7 +92,8 @@ pub fn parameters() -> Value {
     json!({
         "ConnectProtocolVersion": header("Connect-Protocol-Version", "The Connect protocol version; optional for unary calls, and 1 when sent.", json!({ "type": "string", "enum": ["1"] })),
         "ConnectTimeoutMs": header("Connect-Timeout-Ms", "The call's deadline in milliseconds, a positive integer of at most 10 digits; past it the answer is deadline_exceeded.", json!({ "type": "string", "pattern": "^0*[1-9][0-9]*$", "maxLength": 10 })),
-        "ContentEncoding": header("Content-Encoding", "How the request body is compressed (gzip: the body must be gzip data).", json!({ "type": "string", "enum": ["gzip", "identity"] })),
+        // A generated body is never compressed, so only identity is described.
+        "ContentEncoding": header("Content-Encoding", "How the request body is compressed. The server also takes gzip, with a gzip-compressed body, which OpenAPI has no way to describe; any other encoding is unimplemented.", json!({ "type": "string", "enum": ["identity", ""] })),
         "AcceptEncoding": header("Accept-Encoding", "Compressions the client accepts for the response (gzip is used when listed).", json!({ "type": "string" })),
         "ConnectQuery": query("connect", "The Connect protocol version of a GET call.", json!({ "type": "string", "enum": ["v1"] })),
         "EncodingQuery": query("encoding", "The codec of the message parameter. This document describes the JSON form; the server also takes encoding=proto with base64=1 and a base64 protobuf message, optionally compressed (compression=gzip).", json!({ "type": "string", "enum": ["json"] })),
