@@ -288,3 +288,12 @@ fn handler_only_rules_are_in_the_published_schemas() {
         }
     }
 }
+
+#[test]
+fn content_encoding_offers_only_what_a_generated_body_can_be() {
+    // A tool generating a body never gzips it, so gzip is described in words only.
+    let doc = document(&Contract::load(), "http://x", false);
+    let header = &doc["components"]["parameters"]["ContentEncoding"];
+    assert_eq!(header["schema"]["enum"], json!(["identity", ""]));
+    assert!(header["description"].as_str().unwrap().contains("gzip"));
+}

@@ -221,3 +221,121 @@ async fn a_get_built_from_the_document_reaches_the_handler() {
         crate::support::EXAMPLE_ID
     );
 }
+
+/// Requests Schemathesis sent whose verdict the published schema and the server once disagreed
+/// on: (method, body, whether a `--strict` server, whether both must accept it).
+const VERDICTS: &[(&str, &str, bool, bool)] = &[
+    // proto3 JSON null is "unset"; unset is valid here…
+    (
+        "CreateEnvironmentClass",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","displayName":"Large","description":"8 CPU","configuration":null}"#,
+        false,
+        true,
+    ),
+    (
+        "UpdateEnvironmentClass",
+        r#"{"environmentClassId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","enabled":null}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","userId":null}"#,
+        false,
+        true,
+    ),
+    (
+        "ValidateRunnerConfiguration",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","environmentClass":null,"scmIntegration":{"scmId":"github","host":"github.com","virtualDirectory":null}}"#,
+        false,
+        true,
+    ),
+    // …but not where a rule needs a value.
+    (
+        "CreateEnvironmentClass",
+        r#"{"runnerId":null,"displayName":"Large","description":"8 CPU"}"#,
+        false,
+        false,
+    ),
+    // An empty uuid: format is only an annotation to some tools, so a pattern says it too.
+    (
+        "ListHostAuthenticationTokens",
+        r#"{"filter":{"runnerId":""}}"#,
+        false,
+        false,
+    ),
+    // Integers are bounded by their field's type.
+    (
+        "ListEnvironmentClasses",
+        r#"{"pagination":{"pageSize":1892962085690500200000000}}"#,
+        false,
+        false,
+    ),
+    // Bytes are base64 (protojson's alphabets), whatever a tool makes of contentEncoding.
+    (
+        "ValidateRunnerConfiguration",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","scmIntegration":{"scmId":"github","host":"github.com","oauthEncryptedClientSecret":"*ó"}}"#,
+        false,
+        false,
+    ),
+    // Enum values by number; unknown names are dropped, unless --strict refuses them.
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":1}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":"NO_SUCH_SOURCE"}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":"NO_SUCH_SOURCE"}"#,
+        true,
+        false,
+    ),
+];
+
+#[tokio::test]
+async fn the_published_schemas_and_the_server_give_one_verdict() {
+    let servers = [
+        TestServer::with(app(false)).await,
+        TestServer::with(app(true)).await,
+    ];
+    for (method, body, strict, accepted) in VERDICTS {
+        let server = &servers[usize::from(*strict)];
+        let schema = bare(server, "GET", &format!("/__mock/schemas/{method}"), &[])
+            .await
+            .json();
+        let request: Value = serde_json::from_str(body).unwrap();
+        // OpenAPI 3.1 leaves format assertion to the tool: the verdict must not depend on it.
+        for formats in [true, false] {
+            let validator = jsonschema::options()
+                .should_validate_formats(formats)
+                .build(&schema)
+                .unwrap();
+            assert_eq!(
+                validator.is_valid(&request),
+                *accepted,
+                "schema, formats {formats}: {method} {body}"
+            );
+        }
+        let reply = post(
+            server,
+            method,
+            "application/json",
+            &[],
+            body.as_bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(
+            reply.status != 400,
+            *accepted,
+            "server: {method} {body}: {}",
+            body_text(&reply)
+        );
+    }
+}
