@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Schemathesis, an independent judge of whether the OpenAPI export tells the truth: it starts
 # the mock on a free port and runs Schemathesis (installed from PyPI into target/) against the
-# document that server serves, with schema-valid and schema-invalid requests. Settings, seed
-# included, are in tests/schemathesis/schemathesis.toml.
+# document that server serves, with schema-valid and schema-invalid requests: no 5xx but 501
+# and 504, every status, content type, body and header as documented, and every
+# schema-invalid request refused. Settings (deterministic) are in
+# tests/schemathesis/schemathesis.toml.
 #
 #   scripts/schemathesis.sh [SERVE-FLAG...]    e.g. scripts/schemathesis.sh --strict
 #
@@ -35,6 +37,6 @@ fi
 
 # shellcheck disable=SC2086 # SCHEMATHESIS_ARGS is a list of words
 "$venv/bin/schemathesis" --config-file tests/schemathesis/schemathesis.toml run \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance \
     ${SCHEMATHESIS_ARGS:-} \
     "http://127.0.0.1:$port/__mock/openapi.json"
