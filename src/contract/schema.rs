@@ -4,7 +4,9 @@
 //! The schemas describe the canonical proto3 JSON form: camelCase names, enums by name,
 //! timestamps as RFC 3339, and every field without presence written out. The server brings each
 //! request into that form (accepting snake_case names, enum numbers, int64 as numbers) before
-//! it validates, so one schema serves both codecs.
+//! it validates, so one schema serves both codecs. Published request schemas (the export)
+//! describe instead what a client may send: `null` for unset fields, enum numbers, unknown
+//! fields and enum names unless the server is `--strict`, and the handler-only rules.
 
 use super::rules::{message_disabled, FieldRules, Rule};
 use prost_reflect::{ExtensionDescriptor, FieldDescriptor, Kind, MessageDescriptor};
@@ -241,6 +243,17 @@ impl SchemaBuilder<'_> {
         }
         schema
     }
+
+    /// An enum field's values; without `strict` any other name is taken too, and dropped (the
+    /// field reads as unset), as connect-go's protojson (`DiscardUnknown`) does.
+    fn enum_schema(&self, values: Value) -> Value {
+        if self.strict {
+            return values;
+        }
+        let dropped =
+            json!({ "type": "string", "description": "an unknown name: dropped, as if unset" });
+        json!({ "anyOf": [values, dropped] })
+    }
 }
 
 /// `schema`, or `null`: proto3 JSON reads a `null` field as unset.
@@ -269,19 +282,6 @@ fn all_of(schema: &mut Value) -> &mut Vec<Value> {
         .entry("allOf")
         .or_insert_with(|| json!([]));
     entry.as_array_mut().expect("allOf is a list")
-}
-
-impl SchemaBuilder<'_> {
-    /// An enum field's values; without `strict` any other name is taken too, and dropped (the
-    /// field reads as unset), as connect-go's protojson (`DiscardUnknown`) does.
-    fn enum_schema(&self, values: Value) -> Value {
-        if self.strict {
-            return values;
-        }
-        let dropped =
-            json!({ "type": "string", "description": "an unknown name: dropped, as if unset" });
-        json!({ "anyOf": [values, dropped] })
-    }
 }
 
 fn def_ref(message: &MessageDescriptor) -> String {
