@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): formatting, lints, the Rust tests, and the real-client
-# tests, which install the official SDKs into venvs under target/.
+# The one test command (README, CI): formatting, lints, the Rust tests, the real-client tests,
+# Schemathesis against the OpenAPI export, and a smoke run of the benchmark.
+#
+# It needs network access to the package registries, and root for apt-get. It installs:
+# - from PyPI, into venvs under target/: the official Python SDKs (gitpod-sdk 0.11.0 and
+#   1.2.0) with pytest, openapi-spec-validator and Schemathesis;
+# - from npm: @gitpod/sdk under tests/node/node_modules, Prism under bench/.prism;
+# - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
+#   wrk, unless on PATH.
+# The project compiles twice: once for clippy (a check build) and once for `cargo test`, whose
+# binaries the SDK tests, Schemathesis and the benchmark smoke run all use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +21,10 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
 
+# --workspace also builds bench/floor's binary, with the same features as the mock's, so that
+# `bench/run --smoke` below compiles nothing.
 step "cargo test"
-cargo test
+cargo test --workspace
 
 step "Python SDK gitpod-sdk==0.11.0 (JSON)"
 scripts/python-venv.sh target/py-sdk-0.11 gitpod-sdk==0.11.0 pytest
@@ -27,6 +38,12 @@ step "OpenAPI export checked by an independent validator (openapi-spec-validator
 scripts/python-venv.sh target/py-openapi openapi-spec-validator==0.9.0
 target/debug/gitpod-mock openapi > target/openapi.json
 target/py-openapi/bin/openapi-spec-validator target/openapi.json
+target/debug/gitpod-mock openapi --strict > target/openapi-strict.json
+target/py-openapi/bin/openapi-spec-validator target/openapi-strict.json
+
+step "Schemathesis against the served OpenAPI document: the default server, then --strict"
+scripts/schemathesis.sh
+scripts/schemathesis.sh --strict
 
 step "Node @gitpod/sdk 0.6.0 (JSON): round trips through the SDK's resource API"
 (cd tests/node && npm ci --no-audit --no-fund --loglevel=error && GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test)
@@ -35,10 +52,12 @@ step "README: the SDK snippets run exactly as written (both Python venvs above, 
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/readme
 
 step "Browser: headless Chromium calls the mock from another origin (connect-web style, CORS)"
-if ! command -v chromium >/dev/null; then
+chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -z "$chromium" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    chromium=$(command -v chromium)
 fi
-GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test tests/browser/
+CHROMIUM=$chromium GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test tests/browser/
 
 step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"
 bench/run --smoke

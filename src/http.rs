@@ -155,7 +155,7 @@ async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) 
         if let Err(e) = only_get(&parts.method, parts.uri.path()) {
             return error_response(&e);
         }
-        match crate::openapi::serve(&app.contract, rest, host) {
+        match crate::openapi::serve(&app.contract, rest, host, app.settings.strict) {
             Some(Ok(document)) => {
                 return json_response(
                     StatusCode::OK,

@@ -43,12 +43,18 @@ enum Command {
         /// Print the response schema instead of the request schema.
         #[arg(long)]
         response: bool,
+        /// Describe a server run with --strict: request schemas forbid unknown fields.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the contract as an OpenAPI 3.1 document (JSON): paths, schemas, errors, examples.
     Openapi {
         /// The server URL the document names.
         #[arg(long, default_value = "http://127.0.0.1:4010")]
         server: String,
+        /// Describe a server run with --strict: request schemas forbid unknown fields.
+        #[arg(long)]
+        strict: bool,
     },
     /// Check a fixtures directory (and scenario files) and list every problem; exits non-zero if there are any.
     Check {
@@ -161,9 +167,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
-        Command::Schemas { method, response } => schemas(method.as_deref(), response),
-        Command::Openapi { server } => {
-            let document = gitpod_mock::openapi::document(&Contract::load(), &server);
+        Command::Schemas {
+            method,
+            response,
+            strict,
+        } => schemas(method.as_deref(), response, strict),
+        Command::Openapi { server, strict } => {
+            let document = gitpod_mock::openapi::document(&Contract::load(), &server, strict);
             say(serde_json::to_string_pretty(&document).expect("serializable"))
         }
         Command::Check { dir, scenario_dir } => check(&dir, scenario_dir.as_deref()),
@@ -340,13 +350,13 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-fn schemas(method: Option<&str>, response: bool) -> Result<(), String> {
+fn schemas(method: Option<&str>, response: bool, strict: bool) -> Result<(), String> {
     let contract = Contract::load();
     let schema_of = |p: &gitpod_mock::contract::Procedure| {
         if response {
             contract.response_schema(&p.output)
         } else {
-            contract.request_schema(&p.input)
+            contract.published_request_schema(&p.input, strict)
         }
     };
     let out: Value = match method {

@@ -10,6 +10,11 @@ use std::io::{Read, Write};
 /// The names clients may use, as listed in `unimplemented` errors.
 pub const SUPPORTED: &str = "gzip, identity";
 
+/// The `Accept-Encoding` an unsupported-compression error carries: the compressions the server
+/// has, as connect-go lists its registered ones (identity needs no registration, so it is not
+/// named).
+pub const ACCEPTED: &str = "gzip";
+
 /// A body encoding the mock understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -27,7 +32,8 @@ impl Compression {
             _ => Err(RpcError::new(
                 Code::Unimplemented,
                 format!("{what} {name:?} is not supported: supported encodings are {SUPPORTED}"),
-            )),
+            )
+            .with_header("accept-encoding", ACCEPTED)),
         }
     }
 
@@ -125,6 +131,7 @@ mod tests {
         );
         let err = Compression::from_name("br", "content encoding").unwrap_err();
         assert_eq!(err.code, Code::Unimplemented);
+        assert_eq!(err.headers, vec![("accept-encoding", "gzip".to_string())]);
         assert_eq!(
             err.message,
             "content encoding \"br\" is not supported: supported encodings are gzip, identity"

@@ -2,6 +2,7 @@
 //! `contract/*.proto`: the service's procedures, their messages, derived JSON Schemas and the
 //! compiled request validators.
 
+pub mod handler_rules;
 pub mod rules;
 pub mod schema;
 mod validate;
@@ -155,12 +156,26 @@ impl Contract {
             message_ext: &self.message_ext,
             openapi_ext: None,
             with_rules,
+            strict: true,
+            published: false,
         }
     }
 
-    /// The JSON Schema of a request message, with the service's validation rules.
+    /// The JSON Schema of a request message with the service's validation rules: what the
+    /// validator checks a canonical request against.
     pub fn request_schema(&self, message: &MessageDescriptor) -> Value {
         self.builder(true).document(message)
+    }
+
+    /// The JSON Schema of a request message as published to clients: the validation rules, the
+    /// rules only handlers enforce, `null` for unset fields, and unknown fields and enum names
+    /// allowed unless the server is `strict` (connect-go drops both by default). A request valid by it is one
+    /// the server accepts, stored data permitting.
+    pub fn published_request_schema(&self, message: &MessageDescriptor, strict: bool) -> Value {
+        let mut builder = self.builder(true);
+        builder.strict = strict;
+        builder.published = true;
+        builder.document(message)
     }
 
     /// The JSON Schema of a response (or fixture) message: shape and required ids, no rules.

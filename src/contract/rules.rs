@@ -191,7 +191,10 @@ impl Rule {
 
     /// Whether the rule rejects a field's zero value, which makes the field required in the schema.
     pub fn rejects_empty(&self) -> bool {
-        matches!(self, Rule::Uuid | Rule::MinLen(1..) | Rule::Required)
+        matches!(
+            self,
+            Rule::Uuid | Rule::MinLen(1..) | Rule::MinItems(1..) | Rule::Required
+        )
     }
 
     /// The JSON Schema keywords that express this rule.

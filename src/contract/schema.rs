@@ -4,12 +4,25 @@
 //! The schemas describe the canonical proto3 JSON form: camelCase names, enums by name,
 //! timestamps as RFC 3339, and every field without presence written out. The server brings each
 //! request into that form (accepting snake_case names, enum numbers, int64 as numbers) before
-//! it validates, so one schema serves both codecs.
+//! it validates, so one schema serves both codecs. Published request schemas (the export)
+//! describe instead what a client may send: `null` for unset fields, enum numbers, unknown
+//! fields and enum names unless the server is `--strict`, and the handler-only rules.
 
-use super::rules::{message_disabled, FieldRules};
+use super::rules::{message_disabled, FieldRules, Rule};
 use prost_reflect::{ExtensionDescriptor, FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// What protovalidate's `string.uuid` accepts: the hyphenated hex form, either case.
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Base64 as both protojson and the server decode it: the standard or the URL-safe alphabet,
+/// padded or not, with the unused bits of a last partial group zero.
+const BASE64_PATTERN: &str = concat!(
+    "^(?:(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw](?:==)?|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=?)?",
+    "|(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw](?:==)?|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]=?)?)$"
+);
 
 /// Everything schema derivation needs from the contract: the rule extensions and whether rules apply.
 pub struct SchemaBuilder<'a> {
@@ -18,6 +31,14 @@ pub struct SchemaBuilder<'a> {
     pub openapi_ext: Option<&'a ExtensionDescriptor>,
     /// Request schemas carry the validation rules; response schemas do not.
     pub with_rules: bool,
+    /// Whether unknown fields (`additionalProperties: false`) and unknown enum names are
+    /// refused: true of responses and canonical requests, which hold neither, and of what a
+    /// client may send a `--strict` server. Without it, as in connect-go, both are dropped.
+    pub strict: bool,
+    /// A published request schema describes what a client may send, not the canonical form
+    /// the validator sees: `null` (proto3 JSON for "unset") wherever unset is valid, and the
+    /// rules only handlers enforce (`handler_rules`).
+    pub published: bool,
 }
 
 impl SchemaBuilder<'_> {
@@ -53,12 +74,14 @@ impl SchemaBuilder<'_> {
             } else {
                 FieldRules::default()
             };
-            let schema = self.field_schema(&field, &rules, rules_on, defs);
+            let mut schema = self.field_schema(&field, &rules, rules_on, defs);
             if !field.supports_presence()
                 && !rules.ignore_if_unpopulated
                 && rules.rules.iter().any(|r| r.rejects_empty())
             {
                 required.push(json!(field.json_name()));
+            } else if self.published {
+                schema = or_null(schema);
             }
             properties.insert(field.json_name().to_string(), schema);
         }
@@ -71,19 +94,23 @@ impl SchemaBuilder<'_> {
             "type": "object",
             "title": message.name(),
             "properties": properties,
-            "additionalProperties": false,
         });
+        if self.strict {
+            schema["additionalProperties"] = json!(false);
+        }
         if !required.is_empty() {
             schema["required"] = Value::Array(required);
         }
         for oneof in message.oneofs().filter(|o| !o.is_synthetic()) {
-            let members: Vec<Value> = oneof
-                .fields()
-                .map(|f| json!({ "required": [f.json_name()] }))
-                .collect();
-            schema.as_object_mut().unwrap().entry("allOf").or_insert_with(|| json!([])).as_array_mut().unwrap().push(
+            let members: Vec<Value> = oneof.fields().map(|f| is_set(f.json_name())).collect();
+            all_of(&mut schema).push(
                 json!({ "not": { "anyOf": pairs(&members) }, "$comment": format!("oneof {}: at most one member is set", oneof.name()) }),
             );
+        }
+        if self.published {
+            for rule in super::handler_rules::of(message.full_name()) {
+                all_of(&mut schema).push(rule);
+            }
         }
         defs.insert(message.full_name().to_string(), schema);
     }
@@ -155,20 +182,37 @@ impl SchemaBuilder<'_> {
         let mut schema = match kind {
             Kind::String => json!({ "type": "string" }),
             Kind::Bool => json!({ "type": "boolean" }),
-            Kind::Bytes => json!({ "type": "string", "contentEncoding": "base64" }),
-            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => {
-                json!({ "type": "integer" })
+            Kind::Bytes if self.published => {
+                json!({ "type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN })
             }
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
-                json!({ "type": ["string", "integer"], "pattern": "^-?[0-9]+$" })
+            Kind::Bytes => json!({ "type": "string", "contentEncoding": "base64" }),
+            // Bounded by the field's type: a larger number is not a value of it.
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+                json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX })
+            }
+            Kind::Uint32 | Kind::Fixed32 => {
+                json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })
+            }
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+                json!({ "type": ["string", "integer"], "pattern": "^-?[0-9]+$", "minimum": i64::MIN, "maximum": i64::MAX })
+            }
+            Kind::Uint64 | Kind::Fixed64 => {
+                json!({ "type": ["string", "integer"], "pattern": "^[0-9]+$", "minimum": 0, "maximum": u64::MAX })
             }
             Kind::Float | Kind::Double => json!({ "type": ["number", "string"] }),
             Kind::Enum(e) => {
                 let names: Vec<String> = e.values().map(|v| v.name().to_string()).collect();
-                if rules.rules.contains(&super::rules::Rule::DefinedOnly) {
-                    json!({ "enum": names })
+                if rules.rules.contains(&Rule::DefinedOnly) {
+                    // Clients may send a defined value by number as well as by name.
+                    let numbers = e.values().map(|v| json!(v.number()));
+                    let defined: Vec<Value> =
+                        names.iter().map(|n| json!(n)).chain(numbers).collect();
+                    self.enum_schema(json!({ "enum": defined }))
                 } else {
-                    json!({ "anyOf": [{ "enum": names }, { "type": "integer" }] })
+                    // Proto3 enums are open: an unnamed int32 is a value too.
+                    let number =
+                        json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX });
+                    self.enum_schema(json!({ "anyOf": [{ "enum": names }, number] }))
                 }
             }
             Kind::Message(m) if m.full_name() == "google.protobuf.Timestamp" => {
@@ -183,6 +227,10 @@ impl SchemaBuilder<'_> {
         for rule in &rules.rules {
             rule.schema_keywords(&mut keywords);
         }
+        if self.published && rules.rules.contains(&Rule::Uuid) {
+            // OpenAPI 3.1 tools may take `format` as a mere annotation; a pattern binds them all.
+            keywords.insert("pattern".into(), json!(UUID_PATTERN));
+        }
         if keywords.is_empty() {
             return schema;
         }
@@ -195,6 +243,45 @@ impl SchemaBuilder<'_> {
         }
         schema
     }
+
+    /// An enum field's values; without `strict` any other name is taken too, and dropped (the
+    /// field reads as unset), as connect-go's protojson (`DiscardUnknown`) does.
+    fn enum_schema(&self, values: Value) -> Value {
+        if self.strict {
+            return values;
+        }
+        let dropped =
+            json!({ "type": "string", "description": "an unknown name: dropped, as if unset" });
+        json!({ "anyOf": [values, dropped] })
+    }
+}
+
+/// `schema`, or `null`: proto3 JSON reads a `null` field as unset.
+fn or_null(mut schema: Value) -> Value {
+    match schema.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            schema["type"] = json!([t, "null"]);
+        }
+        Some(Value::Array(types)) => types.push(json!("null")),
+        _ => return json!({ "anyOf": [schema, { "type": "null" }] }),
+    }
+    schema
+}
+
+/// "Field `name` is set": present and, as `null` means unset, not `null`.
+pub fn is_set(name: &str) -> Value {
+    json!({ "required": [name], "properties": { name: { "not": { "type": "null" } } } })
+}
+
+/// The `allOf` list of an object schema, made when missing.
+fn all_of(schema: &mut Value) -> &mut Vec<Value> {
+    let entry = schema
+        .as_object_mut()
+        .expect("message schemas are objects")
+        .entry("allOf")
+        .or_insert_with(|| json!([]));
+    entry.as_array_mut().expect("allOf is a list")
 }
 
 fn def_ref(message: &MessageDescriptor) -> String {

@@ -10,35 +10,26 @@
 
 mod components;
 mod examples;
+mod protocol;
 
 use crate::contract::{Contract, Procedure};
-use crate::error::{Code, RpcError};
+use crate::error::RpcError;
 use components::Components;
 pub use examples::Example;
 use examples::EXAMPLES;
+use protocol::ERROR_RESPONSES;
 use serde_json::{json, Map, Value};
+
+const DESCRIPTION: &str = "Every method is a Connect unary call: POST /gitpod.v1.RunnerConfigurationService/<Method> with a JSON (application/json) or binary protobuf (application/proto) body. Methods without side effects may also be called with Connect GET, the request message in the message query parameter. Errors are Connect JSON errors whatever the request's encoding. Schemas describe the proto3 JSON form (camelCase names, enums by name, int64 as strings, RFC 3339 timestamps); the server also accepts snake_case names, enum numbers and int64 numbers. Request schemas carry the buf.validate rules and the rules the service checks itself; what depends on stored data (an unknown id, an scm_id the runner does not support, a duplicate host) is answered by the error statuses.";
 
 /// The documented methods, with the API reference's examples.
 pub fn examples() -> &'static [Example] {
     EXAMPLES
 }
 
-/// Error responses every operation may give: (HTTP status, component name, what it means).
-const ERROR_RESPONSES: &[(u16, &str, &str)] = &[
-    (400, "InvalidArgument", "invalid_argument (the request breaks the contract's rules; details carry buf.validate.Violations), failed_precondition or out_of_range"),
-    (401, "Unauthenticated", "unauthenticated: no valid bearer token"),
-    (403, "PermissionDenied", "permission_denied: the token may not do this"),
-    (404, "NotFound", "not_found: no record has this id"),
-    (409, "Conflict", "already_exists or aborted"),
-    (429, "ResourceExhausted", "resource_exhausted: rate limited or a limit reached"),
-    (500, "Internal", "internal, unknown or data_loss"),
-    (501, "Unimplemented", "unimplemented: the method or an encoding is not supported"),
-    (503, "Unavailable", "unavailable: try again later"),
-    (504, "DeadlineExceeded", "deadline_exceeded: the call ran past its Connect-Timeout-Ms"),
-];
-
-/// The OpenAPI 3.1 document of the documented methods, naming `server` as the base URL.
-pub fn document(contract: &Contract, server: &str) -> Value {
+/// The OpenAPI 3.1 document of the documented methods, naming `server` as the base URL, for a
+/// server that is `strict` about unknown JSON fields or not.
+pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
     let procedures: Vec<(&Example, &Procedure)> = EXAMPLES
         .iter()
         .map(|e| {
@@ -56,7 +47,10 @@ pub fn document(contract: &Contract, server: &str) -> Value {
         .collect();
     let inputs: Vec<String> = procedures
         .iter()
-        .map(|(_, p)| components.add(&contract.request_schema(&p.input), "-input"))
+        .map(|(_, p)| {
+            let schema = contract.published_request_schema(&p.input, strict);
+            components.add(&schema, "-input")
+        })
         .collect();
     let mut paths = Map::new();
     for (((example, procedure), input), output) in procedures.iter().zip(&inputs).zip(&outputs) {
@@ -76,15 +70,23 @@ pub fn document(contract: &Contract, server: &str) -> Value {
     let mut tags: Vec<&str> = EXAMPLES.iter().map(|e| e.tag).collect();
     tags.dedup();
     let mut schemas = components.into_schemas();
-    schemas.insert("ConnectError".into(), connect_error_schema());
-    schemas.insert("ConnectErrorDetail".into(), connect_error_detail_schema());
+    schemas.insert("ConnectError".into(), protocol::connect_error_schema());
+    schemas.insert(
+        "ConnectErrorDetail".into(),
+        protocol::connect_error_detail_schema(),
+    );
+    let unknown_fields = if strict {
+        "Unknown JSON fields are rejected with invalid_argument (the server runs with --strict), so request schemas forbid them."
+    } else {
+        "Unknown JSON fields are ignored, as connect-go does (a server run with --strict rejects them; its document says so)."
+    };
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": crate::contract::SERVICE,
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Gitpod's runner configuration API over the Connect protocol, as served by gitpod-mock.",
-            "description": "Every method is a Connect unary call: POST /gitpod.v1.RunnerConfigurationService/<Method> with a JSON (application/json) or binary protobuf (application/proto) body. Methods without side effects may also be called with Connect GET. Errors are Connect JSON errors whatever the request's encoding. Schemas describe the proto3 JSON form (camelCase names, enums by name, int64 as strings, RFC 3339 timestamps); the server also accepts snake_case names, enum numbers and int64 numbers.",
+            "description": format!("{DESCRIPTION} {unknown_fields}"),
         },
         "servers": [{ "url": server }],
         "tags": tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
@@ -92,13 +94,8 @@ pub fn document(contract: &Contract, server: &str) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": ERROR_RESPONSES.iter().map(|(_, name, description)| {
-                (name.to_string(), json!({
-                    "description": description,
-                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ConnectError" } } },
-                }))
-            }).collect::<Map<String, Value>>(),
-            "parameters": parameters(),
+            "responses": protocol::responses(),
+            "parameters": protocol::parameters(),
             "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer" } },
         },
     })
@@ -112,6 +109,7 @@ fn operation(
     get: bool,
 ) -> Value {
     let schema_ref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let param_ref = |name: &str| json!({ "$ref": format!("#/components/parameters/{name}") });
     let binary = |message: &str| json!({ "schema": { "type": "string", "format": "binary", "description": format!("{message} in the protobuf binary encoding") } });
     let request_examples: Map<String, Value> = example
         .requests
@@ -126,27 +124,32 @@ fn operation(
         .collect();
     let response_example: Value =
         serde_json::from_str(example.response).expect("examples are JSON");
+    let mut success = Map::new();
+    success.insert(
+        "application/json".into(),
+        json!({ "schema": schema_ref(output), "example": response_example }),
+    );
+    if !get {
+        // A GET described here is encoding=json, so only a POST can get a binary answer.
+        success.insert(
+            "application/proto".into(),
+            binary(procedure.output.full_name()),
+        );
+    }
     let mut responses = Map::new();
     responses.insert(
         "200".into(),
         json!({
             "description": format!("{} in the request's encoding", procedure.output.full_name()),
-            "content": {
-                "application/json": { "schema": schema_ref(output), "example": response_example },
-                "application/proto": binary(procedure.output.full_name()),
-            },
+            "content": success,
         }),
     );
-    for (status, name, _) in ERROR_RESPONSES {
+    for e in ERROR_RESPONSES.iter().filter(|e| !(get && e.post_only)) {
         responses.insert(
-            status.to_string(),
-            json!({ "$ref": format!("#/components/responses/{name}") }),
+            e.status.to_string(),
+            json!({ "$ref": format!("#/components/responses/{}", e.name) }),
         );
     }
-    let header_params = [
-        json!({ "$ref": "#/components/parameters/ConnectTimeoutMs" }),
-        json!({ "$ref": "#/components/parameters/AcceptEncoding" }),
-    ];
     let mut op = json!({
         "operationId": if get { format!("{}ViaGet", example.method) } else { example.method.to_string() },
         "tags": [example.tag],
@@ -154,26 +157,28 @@ fn operation(
         "description": example.description,
         "responses": responses,
     });
-    if get {
-        let mut params: Vec<Value> = [
-            "ConnectQuery",
-            "EncodingQuery",
-            "MessageQuery",
-            "Base64Query",
-            "CompressionQuery",
+    let mut params = if get {
+        vec![
+            param_ref("ConnectQuery"),
+            param_ref("EncodingQuery"),
+            // The message is JSON text of the request, so generated calls reach the handler.
+            json!({
+                "name": "message",
+                "in": "query",
+                "required": true,
+                "description": format!("The {} as JSON (URL-encoded in the query).", procedure.input.full_name()),
+                "content": { "application/json": { "schema": schema_ref(input) } },
+            }),
         ]
-        .iter()
-        .map(|p| json!({ "$ref": format!("#/components/parameters/{p}") }))
-        .collect();
-        params.extend(header_params);
-        op["parameters"] = json!(params);
     } else {
-        let mut params = vec![
-            json!({ "$ref": "#/components/parameters/ConnectProtocolVersion" }),
-            json!({ "$ref": "#/components/parameters/ContentEncoding" }),
-        ];
-        params.extend(header_params);
-        op["parameters"] = json!(params);
+        vec![
+            param_ref("ConnectProtocolVersion"),
+            param_ref("ContentEncoding"),
+        ]
+    };
+    params.extend([param_ref("ConnectTimeoutMs"), param_ref("AcceptEncoding")]);
+    op["parameters"] = json!(params);
+    if !get {
         op["requestBody"] = json!({
             "required": true,
             "content": {
@@ -183,51 +188,6 @@ fn operation(
         });
     }
     op
-}
-
-fn parameters() -> Value {
-    let header = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "header", "required": false, "description": description, "schema": schema });
-    let query = |name: &str, required: bool, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": required, "description": description, "schema": schema });
-    let encodings = json!({ "type": "string", "enum": ["gzip", "identity"] });
-    json!({
-        "ConnectProtocolVersion": header("Connect-Protocol-Version", "The Connect protocol version; optional for unary calls, and 1 when sent.", json!({ "type": "string", "enum": ["1"] })),
-        "ConnectTimeoutMs": header("Connect-Timeout-Ms", "The call's deadline in milliseconds; past it the answer is deadline_exceeded.", json!({ "type": "string", "pattern": "^[0-9]{1,10}$" })),
-        "ContentEncoding": header("Content-Encoding", "How the request body is compressed.", encodings.clone()),
-        "AcceptEncoding": header("Accept-Encoding", "Compressions the client accepts for the response (gzip is used when listed).", json!({ "type": "string" })),
-        "ConnectQuery": query("connect", true, "The Connect protocol version of a GET call.", json!({ "type": "string", "enum": ["v1"] })),
-        "EncodingQuery": query("encoding", true, "The codec of the message parameter.", json!({ "type": "string", "enum": ["json", "proto"] })),
-        "MessageQuery": query("message", true, "The request message: URL-encoded JSON, or with base64=1 its (URL-safe) base64 encoding.", json!({ "type": "string" })),
-        "Base64Query": query("base64", false, "1 when message is base64-encoded (always for proto).", json!({ "type": "string", "enum": ["1"] })),
-        "CompressionQuery": query("compression", false, "How message is compressed before base64.", encodings),
-    })
-}
-
-fn connect_error_schema() -> Value {
-    let codes: Vec<&str> = Code::all().map(Code::as_str).collect();
-    json!({
-        "type": "object",
-        "title": "Connect error",
-        "description": "The Connect protocol's unary error body.",
-        "required": ["code"],
-        "properties": {
-            "code": { "type": "string", "enum": codes },
-            "message": { "type": "string" },
-            "details": { "type": "array", "items": { "$ref": "#/components/schemas/ConnectErrorDetail" } },
-        },
-        "example": { "code": "not_found", "message": "SCM integration d2c94c27-3b76-4a42-b88c-95a85e392c68 not found" },
-    })
-}
-
-fn connect_error_detail_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["type", "value"],
-        "properties": {
-            "type": { "type": "string", "description": "The detail's protobuf message name, e.g. buf.validate.Violations." },
-            "value": { "type": "string", "contentEncoding": "base64", "description": "The detail message, protobuf-encoded, in unpadded base64." },
-            "debug": { "description": "The detail in proto3 JSON, for humans." },
-        },
-    })
 }
 
 fn slug(name: &str) -> String {
@@ -245,15 +205,17 @@ pub fn is_export_path(rest: &str) -> bool {
 
 /// Answers `GET /__mock/<rest>` for the exported contract: `openapi.json`, `schemas` (an
 /// index), `schemas/{Method}` and `schemas/{Method}/response`. None for other paths.
+/// The documents describe the server as configured: `strict` if it rejects unknown fields.
 pub fn serve(
     contract: &Contract,
     rest: &str,
     host: Option<&str>,
+    strict: bool,
 ) -> Option<Result<Value, RpcError>> {
     let rest = rest.trim_end_matches('/');
     if rest == "openapi.json" {
         let server = format!("http://{}", host.unwrap_or("127.0.0.1:4010"));
-        return Some(Ok(document(contract, &server)));
+        return Some(Ok(document(contract, &server, strict)));
     }
     if rest == "schemas" {
         let methods: Vec<Value> = contract
@@ -278,7 +240,7 @@ pub fn serve(
     };
     Some(match contract.procedure_named(method) {
         Some(p) if response => Ok(contract.response_schema(&p.output)),
-        Some(p) => Ok(contract.request_schema(&p.input)),
+        Some(p) => Ok(contract.published_request_schema(&p.input, strict)),
         None => {
             let names: Vec<&str> = contract
                 .procedures()

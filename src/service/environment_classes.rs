@@ -53,8 +53,10 @@ struct Filter {
     runner_ids: Vec<String>,
     enabled: Option<bool>,
     can_create_environments: Option<bool>,
-    runner_kinds: Vec<String>,
-    runner_providers: Vec<String>,
+    /// Open enums: an unnamed number is valid and matches no runner. (A stopgap so that
+    /// Schemathesis runs green; i8-decode's EnumValue supersedes it.)
+    runner_kinds: Vec<Value>,
+    runner_providers: Vec<Value>,
 }
 
 pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
@@ -74,9 +76,9 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
                 .can_create_environments
                 .is_none_or(|c| (class.enabled && online) == c)
             && (filter.runner_kinds.is_empty()
-                || runner.is_some_and(|r| filter.runner_kinds.contains(&r.kind)))
+                || runner.is_some_and(|r| filter.runner_kinds.iter().any(|k| *k == r.kind)))
             && (filter.runner_providers.is_empty()
-                || runner.is_some_and(|r| filter.runner_providers.contains(&r.provider)))
+                || runner.is_some_and(|r| filter.runner_providers.iter().any(|p| *p == r.provider)))
     };
     let (rows, next) = state
         .environment_classes

@@ -199,10 +199,17 @@ fn schemas_prints_the_request_schema_of_a_method() {
         "#/$defs/gitpod.v1.CreateSCMIntegrationRequest"
     );
     let request = &schema["$defs"]["gitpod.v1.CreateSCMIntegrationRequest"];
+    // The published schema: a pattern too, since OpenAPI 3.1 tools may not assert formats.
+    let uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
     assert_eq!(
         request["properties"]["runnerId"],
-        json!({"type": "string", "format": "uuid"})
+        json!({"type": "string", "format": "uuid", "pattern": uuid})
     );
+    assert!(request.get("additionalProperties").is_none(), "{request}");
+    let (_, strict, _) = run(&["schemas", "CreateSCMIntegration", "--strict"]);
+    let strict: Value = serde_json::from_str(&strict).expect("a JSON document");
+    let request = &strict["$defs"]["gitpod.v1.CreateSCMIntegrationRequest"];
+    assert_eq!(request["additionalProperties"], false);
     assert_eq!(request["required"], json!(["runnerId"]));
     let validator = jsonschema::options()
         .should_validate_formats(true)

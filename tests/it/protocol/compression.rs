@@ -146,6 +146,8 @@ async fn unsupported_encodings_are_unimplemented_and_list_the_supported_ones() {
             "supported encodings are gzip, identity",
         );
         assert!(reply.message().contains(encoding), "{}", reply.message());
+        // As connect-go answers it: the compressions it has, in Accept-Encoding.
+        assert_eq!(header(&reply, "accept-encoding"), Some("gzip"));
     }
 }
 

@@ -1,6 +1,28 @@
-//! The exported contract under the control prefix: the OpenAPI document and every JSON Schema.
+//! The exported contract under the control prefix: the OpenAPI document and every JSON Schema,
+//! and checks that what they say is what the server does.
 
 use super::*;
+use gitpod_mock::app::{App, Settings};
+use gitpod_mock::contract::handler_rules::HANDLER_RULES;
+use gitpod_mock::store::{fixtures, State};
+use serde_json::json;
+
+fn app(strict: bool) -> App {
+    let contract = Contract::load();
+    let fixtures = fixtures::load(&contract, fixtures::Source::Embedded).unwrap();
+    let settings = Settings {
+        strict,
+        ..Settings::default()
+    };
+    App::new(contract, State::new(&fixtures, Some(42)), settings)
+}
+
+fn compile(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap()
+}
 
 #[tokio::test]
 async fn the_openapi_document_and_the_schemas_are_served() {
@@ -12,7 +34,7 @@ async fn the_openapi_document_and_the_schemas_are_served() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["servers"][0]["url"], format!("http://{}", server.addr));
     assert_eq!(doc["paths"].as_object().unwrap().len(), 16);
-    let cli = gitpod_mock::openapi::document(contract(), "x");
+    let cli = gitpod_mock::openapi::document(contract(), "x", false);
     assert_eq!(
         doc["paths"], cli["paths"],
         "the served document is the exported one"
@@ -21,7 +43,10 @@ async fn the_openapi_document_and_the_schemas_are_served() {
     let reply = bare(&server, "GET", "/__mock/schemas/CreateSCMIntegration", &[]).await;
     assert_eq!(reply.status, 200);
     let input = &contract().procedure("CreateSCMIntegration").unwrap().input;
-    assert_eq!(reply.json(), contract().request_schema(input));
+    assert_eq!(
+        reply.json(),
+        contract().published_request_schema(input, false)
+    );
     let reply = bare(
         &server,
         "GET",
@@ -44,4 +69,285 @@ async fn unknown_control_paths_and_wrong_methods_are_connect_errors() {
     assert_connect_error(&reply, 404, "not_found", "/__mock/nothing-here");
     let reply = bare(&server, "POST", "/__mock/openapi.json", &[]).await;
     assert_connect_error(&reply, 405, "unknown", "use GET");
+}
+
+#[tokio::test]
+async fn the_served_documents_say_unknown_fields_are_what_the_server_makes_of_them() {
+    let unknown = format!(
+        r#"{{"id":"{}","noSuchField":1}}"#,
+        crate::support::EXAMPLE_ID
+    );
+    for strict in [false, true] {
+        let server = TestServer::with(app(strict)).await;
+        let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+            .await
+            .json();
+        let closed = &doc["components"]["schemas"]["gitpod.v1.GetSCMIntegrationRequest"]
+            ["additionalProperties"];
+        assert_eq!(*closed == false, strict, "{closed}");
+        let schema = bare(&server, "GET", "/__mock/schemas/GetSCMIntegration", &[]).await;
+        let request: Value = serde_json::from_str(&unknown).unwrap();
+        assert_eq!(compile(&schema.json()).is_valid(&request), !strict);
+        let reply = post(
+            &server,
+            "GetSCMIntegration",
+            "application/json",
+            &[],
+            unknown.clone().into_bytes(),
+        )
+        .await;
+        assert_eq!(reply.status == 400, strict, "{}", body_text(&reply));
+    }
+}
+
+#[tokio::test]
+async fn requests_only_handlers_reject_break_the_published_schema() {
+    let server = TestServer::start().await;
+    for rule in HANDLER_RULES {
+        let input = &contract().procedure(rule.method).unwrap().input;
+        let request: Value = serde_json::from_str(rule.breaking).unwrap();
+        let published = bare(
+            &server,
+            "GET",
+            &format!("/__mock/schemas/{}", rule.method),
+            &[],
+        )
+        .await;
+        assert!(
+            !compile(&published.json()).is_valid(&request),
+            "{}",
+            rule.answer
+        );
+        assert!(
+            compile(&contract().request_schema(input)).is_valid(&request),
+            "{}",
+            rule.answer
+        );
+        let reply = post(
+            &server,
+            rule.method,
+            "application/json",
+            &[],
+            rule.breaking.into(),
+        )
+        .await;
+        assert_connect_error(&reply, 400, "invalid_argument", rule.answer);
+    }
+}
+
+#[tokio::test]
+async fn other_methods_and_content_types_get_the_documented_answers() {
+    let server = TestServer::start().await;
+    let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+        .await
+        .json();
+    let responses = &doc["components"]["responses"];
+    let accept_post =
+        &responses["UnsupportedMediaType"]["headers"]["Accept-Post"]["schema"]["const"];
+    let error = compile(
+        &json!({ "$ref": "#/components/schemas/ConnectError", "components": doc["components"] }),
+    );
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let mut methods: Vec<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        methods.sort();
+        for other in ["PUT", "DELETE", "PATCH"] {
+            let reply = bare(&server, other, path, &[]).await;
+            assert_eq!(reply.status, 405, "{other} {path}");
+            assert_eq!(
+                header(&reply, "allow"),
+                Some(methods.join(", ").as_str()),
+                "{path}"
+            );
+            assert!(error.is_valid(&reply.json()), "{}", body_text(&reply));
+        }
+        let reply = bare(&server, "POST", path, &[("content-type", "text/plain")]).await;
+        assert_eq!(reply.status, 415, "{path}");
+        assert_eq!(
+            header(&reply, "accept-post"),
+            accept_post.as_str(),
+            "{path}"
+        );
+        assert!(error.is_valid(&reply.json()), "{}", body_text(&reply));
+    }
+}
+
+#[tokio::test]
+async fn a_get_built_from_the_document_reaches_the_handler() {
+    let server = TestServer::start().await;
+    let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+        .await
+        .json();
+    let get = &doc["paths"][format!("{SERVICE}/GetSCMIntegration")]["get"];
+    let mut query = Vec::new();
+    for param in get["parameters"].as_array().unwrap() {
+        let param = match param["$ref"].as_str() {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
+            None => param,
+        };
+        if param["in"] != "query" {
+            continue;
+        }
+        let value = match param["schema"]["enum"].as_array() {
+            Some(values) => values[0].as_str().unwrap().to_string(),
+            None => {
+                assert!(
+                    param["content"].get("application/json").is_some(),
+                    "{param}"
+                );
+                json!({ "id": crate::support::EXAMPLE_ID }).to_string()
+            }
+        };
+        query.push(format!(
+            "{}={}",
+            param["name"].as_str().unwrap(),
+            urlencode(value.as_bytes())
+        ));
+    }
+    let reply = bare(
+        &server,
+        "GET",
+        &format!("{SERVICE}/GetSCMIntegration?{}", query.join("&")),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    assert_eq!(
+        reply.json()["integration"]["id"],
+        crate::support::EXAMPLE_ID
+    );
+}
+
+/// Requests Schemathesis sent whose verdict the published schema and the server once disagreed
+/// on: (method, body, whether a `--strict` server, whether both must accept it).
+const VERDICTS: &[(&str, &str, bool, bool)] = &[
+    // proto3 JSON null is "unset"; unset is valid here…
+    (
+        "CreateEnvironmentClass",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","displayName":"Large","description":"8 CPU","configuration":null}"#,
+        false,
+        true,
+    ),
+    (
+        "UpdateEnvironmentClass",
+        r#"{"environmentClassId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","enabled":null}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","userId":null}"#,
+        false,
+        true,
+    ),
+    (
+        "ValidateRunnerConfiguration",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","environmentClass":null,"scmIntegration":{"scmId":"github","host":"github.com","virtualDirectory":null}}"#,
+        false,
+        true,
+    ),
+    // …but not where a rule needs a value.
+    (
+        "CreateEnvironmentClass",
+        r#"{"runnerId":null,"displayName":"Large","description":"8 CPU"}"#,
+        false,
+        false,
+    ),
+    // An empty uuid: format is only an annotation to some tools, so a pattern says it too.
+    (
+        "ListHostAuthenticationTokens",
+        r#"{"filter":{"runnerId":""}}"#,
+        false,
+        false,
+    ),
+    // Integers are bounded by their field's type.
+    (
+        "ListEnvironmentClasses",
+        r#"{"pagination":{"pageSize":1892962085690500200000000}}"#,
+        false,
+        false,
+    ),
+    // Bytes are base64 (protojson's alphabets), whatever a tool makes of contentEncoding.
+    (
+        "ValidateRunnerConfiguration",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","scmIntegration":{"scmId":"github","host":"github.com","oauthEncryptedClientSecret":"*ó"}}"#,
+        false,
+        false,
+    ),
+    // Enum values by number, named or not (proto3 enums are open); unknown names are dropped,
+    // unless --strict refuses them.
+    (
+        "ListEnvironmentClasses",
+        r#"{"filter":{"runnerKinds":[2147483646],"runnerProviders":[-1]}}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":1}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":"NO_SUCH_SOURCE"}"#,
+        false,
+        true,
+    ),
+    (
+        "CreateHostAuthenticationToken",
+        r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","host":"github.com","token":"t","source":"NO_SUCH_SOURCE"}"#,
+        true,
+        false,
+    ),
+];
+
+#[tokio::test]
+async fn the_published_schemas_and_the_server_give_one_verdict() {
+    let servers = [
+        TestServer::with(app(false)).await,
+        TestServer::with(app(true)).await,
+    ];
+    for (method, body, strict, accepted) in VERDICTS {
+        let server = &servers[usize::from(*strict)];
+        let schema = bare(server, "GET", &format!("/__mock/schemas/{method}"), &[])
+            .await
+            .json();
+        let request: Value = serde_json::from_str(body).unwrap();
+        // OpenAPI 3.1 leaves format assertion to the tool: the verdict must not depend on it.
+        for formats in [true, false] {
+            let validator = jsonschema::options()
+                .should_validate_formats(formats)
+                .build(&schema)
+                .unwrap();
+            assert_eq!(
+                validator.is_valid(&request),
+                *accepted,
+                "schema, formats {formats}: {method} {body}"
+            );
+        }
+        let reply = post(
+            server,
+            method,
+            "application/json",
+            &[],
+            body.as_bytes().to_vec(),
+        )
+        .await;
+        let verdict = match reply.status {
+            400 => false,
+            status if status < 500 => true,
+            _ => panic!("server: {method} {body}: {}", body_text(&reply)),
+        };
+        assert_eq!(
+            verdict,
+            *accepted,
+            "server: {method} {body}: {}",
+            body_text(&reply)
+        );
+    }
 }

@@ -163,6 +163,7 @@ async fn missing_or_invalid_get_parameters_are_invalid_arguments() {
         "unimplemented",
         "supported encodings are gzip, identity",
     );
+    assert_eq!(header(&reply, "accept-encoding"), Some("gzip"));
 }
 
 #[tokio::test]
