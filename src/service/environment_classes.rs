@@ -3,7 +3,7 @@
 use super::{list_response, parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
-use crate::store::records::{EnvironmentClass, FieldValue};
+use crate::store::records::{EnumValue, EnvironmentClass, FieldValue};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -53,8 +53,9 @@ struct Filter {
     runner_ids: Vec<String>,
     enabled: Option<bool>,
     can_create_environments: Option<bool>,
-    runner_kinds: Vec<String>,
-    runner_providers: Vec<String>,
+    /// Open enums: an unnamed number is valid and matches no runner.
+    runner_kinds: Vec<EnumValue>,
+    runner_providers: Vec<EnumValue>,
 }
 
 pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {

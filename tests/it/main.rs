@@ -11,6 +11,7 @@ mod journal;
 mod library;
 mod malformed;
 mod not_found_messages;
+mod open_enums;
 mod pagination;
 mod protocol;
 mod readme;
