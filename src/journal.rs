@@ -24,7 +24,7 @@ const KEPT_HEADERS: &[&str] = &[
 ];
 
 /// Body fields whose values are secrets; the journal shows them as `[REDACTED]`.
-const SECRET_FIELDS: &[&str] = &[
+pub(crate) const SECRET_FIELDS: &[&str] = &[
     "token",
     "refreshToken",
     "oauthPlaintextClientSecret",

@@ -2,9 +2,9 @@
 //! canonical proto3 JSON the rest of the pipeline reads, and encoding responses back.
 
 pub mod compression;
-mod duplicates;
 pub mod get;
 pub mod headers;
+mod json_check;
 mod json_out;
 mod json_plan;
 mod json_ser;
@@ -71,7 +71,7 @@ pub fn decode(
                     "zero-length payload is not a valid JSON object".into(),
                 ));
             }
-            duplicates::find_duplicate(desc, body, strict).map_err(fail)?;
+            json_check::check(desc, body, strict).map_err(fail)?;
             let options = DeserializeOptions::new().deny_unknown_fields(strict);
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             let message =

@@ -23,5 +23,6 @@ mod sessions;
 mod side_effects;
 mod support;
 mod token_integration;
+mod type_errors;
 mod validate_method;
 mod validation;

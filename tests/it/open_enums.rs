@@ -40,7 +40,10 @@ async fn list_every_way(server: &TestServer, filter: Value) -> Vec<Value> {
         get(
             server,
             method,
-            &format!("connect=v1&encoding=proto&base64=1&message={}", base64url(&binary)),
+            &format!(
+                "connect=v1&encoding=proto&base64=1&message={}",
+                base64url(&binary)
+            ),
         )
         .await,
     ];
