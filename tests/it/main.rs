@@ -6,6 +6,7 @@ mod closed_stdout;
 mod crud;
 mod duplicate_fields;
 mod examples;
+mod fuzz;
 mod id_case;
 mod journal;
 mod library;
