@@ -4,9 +4,12 @@
 //! Strings are drawn partly from the fixtures' own values (ids, hosts, SCM ids, keys), so
 //! generated calls reach handlers' success paths as well as their not-found ones.
 
+use gitpod_mock::contract::Procedure;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Union};
-use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, Value};
+use prost_reflect::{
+    DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage, Value,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -16,6 +19,40 @@ const MAX_DEPTH: u32 = 5;
 /// A strategy for messages of type `desc`.
 pub fn message(desc: &MessageDescriptor) -> BoxedStrategy<DynamicMessage> {
     message_at(desc, 0, false)
+}
+
+/// Requests for `procedure`: generated ones, and the API reference's examples for it with
+/// some fields taken from a generated message. The examples name fixture records and pass
+/// validation, so these reach the handlers' success paths and the edges just past them.
+pub fn request(procedure: &Procedure) -> BoxedStrategy<DynamicMessage> {
+    let desc = procedure.input.clone();
+    let examples: Vec<DynamicMessage> = gitpod_mock::openapi::examples()
+        .iter()
+        .filter(|e| e.method == procedure.name)
+        .flat_map(|e| e.requests.iter())
+        .map(|(_, _, json)| {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            DynamicMessage::deserialize(desc.clone(), value).unwrap()
+        })
+        .collect();
+    if examples.is_empty() {
+        return message(&desc);
+    }
+    let fields = desc.fields().len();
+    let overlaid = (
+        proptest::sample::select(examples),
+        message(&desc),
+        proptest::collection::vec(prop::bool::weighted(0.2), fields),
+    )
+        .prop_map(|(mut example, generated, take)| {
+            for (field, take) in generated.descriptor().fields().zip(take) {
+                if take && generated.has_field(&field) {
+                    example.set_field(&field, generated.get_field(&field).into_owned());
+                }
+            }
+            example
+        });
+    prop_oneof![1 => message(&desc), 1 => overlaid].boxed()
 }
 
 /// `small` keeps strings, bytes and lists short: the elements of long lists are small, so a

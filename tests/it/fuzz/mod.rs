@@ -5,8 +5,14 @@
 //! files (`harness`). `cargo test` runs a short seeded version of each; the README's
 //! "Fuzzing" section gives the long-run command.
 
+mod cases;
+mod files;
+mod findings;
+mod harness;
 mod in_process;
+mod inputs;
 mod messages;
+mod mutate;
 mod property;
 mod requests;
 
