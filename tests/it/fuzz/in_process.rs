@@ -20,15 +20,19 @@ pub struct InProcess {
     runtime: tokio::runtime::Runtime,
 }
 
-/// What came back: a response, or a connection a scenario dropped.
+/// What came back: a response, or a dropped connection; `scripted` when a scenario rule
+/// fired for the call, which may then answer anything the rule says.
 #[derive(Debug)]
 pub enum Answer {
     Response {
         status: u16,
         headers: HeaderMap,
         body: Bytes,
+        scripted: bool,
     },
-    Dropped,
+    Dropped {
+        scripted: bool,
+    },
 }
 
 impl InProcess {
@@ -47,10 +51,15 @@ impl InProcess {
     /// Serves one request and reads the whole answer; an error if it does not finish.
     pub fn send(&self, request: Request<Full<Bytes>>) -> Result<Answer, String> {
         let app = self.app.clone();
+        let session = Sessions::id_from_headers(request.headers()).ok();
+        let before = session
+            .as_deref()
+            .and_then(|id| self.last_entry(id))
+            .map(|(seq, _)| seq);
         let work = async move {
             let reset = Arc::new(AtomicBool::new(false));
             let Ok(response) = gitpod_mock::http::serve(app, reset, request).await else {
-                return Answer::Dropped;
+                return (None, Bytes::new());
             };
             let (parts, body) = response.into_parts();
             let body = body
@@ -58,53 +67,61 @@ impl InProcess {
                 .await
                 .map(|c| c.to_bytes())
                 .unwrap_or_default();
-            Answer::Response {
+            (Some(parts), body)
+        };
+        let (parts, body) = self
+            .runtime
+            .block_on(async { tokio::time::timeout(HANG, work).await })
+            .map_err(|_| format!("no answer within {} s of (virtual) time", HANG.as_secs()))?;
+        // A scenario fired for this call if the session's newest journal entry is new and
+        // names one.
+        let scripted = session
+            .and_then(|id| self.last_entry(&id))
+            .is_some_and(|(seq, fired)| fired && Some(seq) != before);
+        Ok(match parts {
+            None => Answer::Dropped { scripted },
+            Some(parts) => Answer::Response {
                 status: parts.status.as_u16(),
                 headers: parts.headers,
                 body,
-            }
-        };
-        self.runtime
-            .block_on(async { tokio::time::timeout(HANG, work).await })
-            .map_err(|_| format!("no answer within {} s of (virtual) time", HANG.as_secs()))
+                scripted,
+            },
+        })
     }
 
-    /// Whether a scenario rule fired for the last call of the session `headers` name: such
-    /// a call may answer anything the rule scripts, a 500 or a dropped connection included.
-    pub fn scripted(&self, headers: &HeaderMap) -> bool {
-        let Ok(id) = Sessions::id_from_headers(headers) else {
-            return false;
-        };
-        let session = self.app.sessions.peek(&id);
+    /// The sequence number of a session's newest journal entry, and whether a scenario fired
+    /// for it; None for a session with no entries (or none yet).
+    fn last_entry(&self, id: &str) -> Option<(u64, bool)> {
+        let session = self.app.sessions.peek(id);
         let session = session.lock();
-        session
-            .journal
-            .entries()
-            .last()
-            .is_some_and(|e| e.scenario.is_some())
+        let entry = session.journal.entries().last()?;
+        Some((entry.seq, entry.scenario.is_some()))
     }
 }
 
 /// The oracle: a call either succeeds or is a proper Connect error that is not the mock's
 /// fault. 5xx answers are allowed only where Connect specifies them (501 for a method the mock
 /// does not implement, 504 for a passed deadline) or where a scenario scripted them.
-pub fn judge(server: &InProcess, headers: &HeaderMap, answer: &Answer) -> Result<(), String> {
-    if server.scripted(headers) {
-        return Ok(());
-    }
-    let Answer::Response {
-        status,
-        headers: reply_headers,
-        body,
-    } = answer
-    else {
-        return Err("the connection was dropped without a scenario".into());
+pub fn judge(answer: &Answer) -> Result<(), String> {
+    let (status, headers, body) = match answer {
+        Answer::Response { scripted: true, .. } | Answer::Dropped { scripted: true } => {
+            return Ok(())
+        }
+        Answer::Dropped { scripted: false } => {
+            return Err("the connection was dropped without a scenario".into())
+        }
+        Answer::Response {
+            status,
+            headers,
+            body,
+            ..
+        } => (status, headers, body),
     };
     let text = String::from_utf8_lossy(body);
     if *status >= 500 && !matches!(status, 501 | 504) {
         return Err(format!("answered {status}: {text}"));
     }
-    let is_json = reply_headers
+    let is_json = headers
         .get("content-type")
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if *status != 200 && is_json && !text.is_empty() {
