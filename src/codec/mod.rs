@@ -8,6 +8,7 @@ mod json_check;
 mod json_out;
 mod json_plan;
 mod json_ser;
+mod ranges;
 
 use crate::error::RpcError;
 use prost::Message;
@@ -63,7 +64,10 @@ pub fn decode(
     };
     match encoding {
         Encoding::Proto => {
-            DynamicMessage::decode(desc.clone(), body).map_err(|e| fail(e.to_string()))
+            let message =
+                DynamicMessage::decode(desc.clone(), body).map_err(|e| fail(e.to_string()))?;
+            ranges::check(&message).map_err(fail)?;
+            Ok(message)
         }
         Encoding::Json => {
             if body.is_empty() {
