@@ -2,12 +2,13 @@
 //! canonical proto3 JSON the rest of the pipeline reads, and encoding responses back.
 
 pub mod compression;
-mod duplicates;
 pub mod get;
 pub mod headers;
+mod json_check;
 mod json_out;
 mod json_plan;
 mod json_ser;
+mod ranges;
 
 use crate::error::RpcError;
 use prost::Message;
@@ -63,7 +64,10 @@ pub fn decode(
     };
     match encoding {
         Encoding::Proto => {
-            DynamicMessage::decode(desc.clone(), body).map_err(|e| fail(e.to_string()))
+            let message =
+                DynamicMessage::decode(desc.clone(), body).map_err(|e| fail(e.to_string()))?;
+            ranges::check(&message).map_err(fail)?;
+            Ok(message)
         }
         Encoding::Json => {
             if body.is_empty() {
@@ -71,7 +75,7 @@ pub fn decode(
                     "zero-length payload is not a valid JSON object".into(),
                 ));
             }
-            duplicates::find_duplicate(desc, body, strict).map_err(fail)?;
+            json_check::check(desc, body, strict).map_err(fail)?;
             let options = DeserializeOptions::new().deny_unknown_fields(strict);
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             let message =

@@ -22,6 +22,15 @@ const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/contract
 /// The service the mock serves.
 pub const SERVICE: &str = "gitpod.v1.RunnerConfigurationService";
 
+/// The contract's descriptors alone, decoded once per process, for code that needs message
+/// types without a loaded [`Contract`] (a state import checks its rows with them).
+pub fn descriptors() -> &'static DescriptorPool {
+    static POOL: std::sync::OnceLock<DescriptorPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(DESCRIPTOR_SET).expect("build.rs embeds a valid descriptor set")
+    })
+}
+
 /// One RPC of the service as the contract describes it.
 #[derive(Debug, Clone)]
 pub struct Procedure {

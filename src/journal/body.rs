@@ -16,7 +16,7 @@ pub struct Kept {
 }
 
 /// Body fields whose values are secrets; the journal shows them as `[REDACTED]`.
-const SECRET_FIELDS: &[&str] = &[
+pub(crate) const SECRET_FIELDS: &[&str] = &[
     "token",
     "refreshToken",
     "oauthPlaintextClientSecret",

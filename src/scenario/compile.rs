@@ -197,8 +197,12 @@ fn action(rule: &RuleSpec) -> Result<Action, String> {
         ));
     }
     if let Some(raw) = &rule.raw {
-        if !(100..=599).contains(&raw.status) {
-            return Err(format!("raw.status: {} is not an HTTP status", raw.status));
+        // hyper cannot send a 1xx as a final answer: it would answer 500 instead.
+        if !(200..=599).contains(&raw.status) {
+            return Err(format!(
+                "raw.status: {} is not a final HTTP status: use 200 to 599",
+                raw.status
+            ));
         }
         actions.push(Action::Raw(raw.clone()));
     }

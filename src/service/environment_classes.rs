@@ -3,7 +3,7 @@
 use super::{list_response, parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
-use crate::store::records::{EnvironmentClass, FieldValue};
+use crate::store::records::{EnumValue, EnvironmentClass, FieldValue};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -53,10 +53,9 @@ struct Filter {
     runner_ids: Vec<String>,
     enabled: Option<bool>,
     can_create_environments: Option<bool>,
-    /// Open enums: an unnamed number is valid and matches no runner. (A stopgap so that
-    /// Schemathesis runs green; i8-decode's EnumValue supersedes it.)
-    runner_kinds: Vec<Value>,
-    runner_providers: Vec<Value>,
+    /// Open enums: an unnamed number is valid and matches no runner.
+    runner_kinds: Vec<EnumValue>,
+    runner_providers: Vec<EnumValue>,
 }
 
 pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
@@ -76,9 +75,9 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
                 .can_create_environments
                 .is_none_or(|c| (class.enabled && online) == c)
             && (filter.runner_kinds.is_empty()
-                || runner.is_some_and(|r| filter.runner_kinds.iter().any(|k| *k == r.kind)))
+                || runner.is_some_and(|r| filter.runner_kinds.contains(&r.kind)))
             && (filter.runner_providers.is_empty()
-                || runner.is_some_and(|r| filter.runner_providers.iter().any(|p| *p == r.provider)))
+                || runner.is_some_and(|r| filter.runner_providers.contains(&r.provider)))
     };
     let (rows, next) = state
         .environment_classes

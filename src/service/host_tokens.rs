@@ -4,7 +4,7 @@
 use super::{list_response, parse, Page, Response};
 use crate::error::{Code, RpcError};
 use crate::store::ids;
-use crate::store::records::{HostToken, Subject};
+use crate::store::records::{EnumValue, HostToken, Subject, PRINCIPAL_USER};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,7 +17,7 @@ struct CreateRequest {
     #[serde(deserialize_with = "ids::one")]
     user_id: String,
     host: String,
-    source: String,
+    source: EnumValue,
     expires_at: Option<String>,
     #[serde(deserialize_with = "ids::one")]
     integration_id: String,
@@ -35,11 +35,11 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let subject = req.subject.filter(|s| !s.id.is_empty()).or_else(|| {
         (!req.user_id.is_empty()).then(|| Subject {
             id: req.user_id.clone(),
-            principal: "PRINCIPAL_USER".into(),
+            principal: PRINCIPAL_USER.into(),
         })
     });
     let user_id = match (&subject, req.user_id.is_empty()) {
-        (Some(s), true) if s.principal == "PRINCIPAL_USER" => s.id.clone(),
+        (Some(s), true) if s.principal.is(PRINCIPAL_USER) => s.id.clone(),
         _ => req.user_id,
     };
     let token = HostToken {

@@ -183,7 +183,7 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let (runner, host) = (integration.runner_id.clone(), integration.host.clone());
     state.scm_integrations.insert(integration);
     state.host_tokens.remove_where(|t| {
-        t.runner_id == runner && t.host == host && drop_sources.contains(&t.source.as_str())
+        t.runner_id == runner && t.host == host && drop_sources.iter().any(|s| t.source.is(s))
     });
     Ok(json!({}).into())
 }

@@ -2,8 +2,8 @@
 //! seeded generator, each consistent with its runner's schema.
 
 use super::records::{
-    EnvironmentClass, FieldValue, HostToken, OAuthConfig, ScmIntegration, Subject, SOURCE_OAUTH,
-    SOURCE_PAT,
+    EnvironmentClass, FieldValue, HostToken, OAuthConfig, ScmIntegration, Subject, PRINCIPAL_USER,
+    SOURCE_OAUTH, SOURCE_PAT,
 };
 use super::runner_schema::SchemaField;
 use super::{rfc3339, State};
@@ -161,7 +161,7 @@ pub fn generate(state: &mut State, counts: Counts) {
             scopes: vec!["repo".into(), "read:user".into()],
             subject: Some(Subject {
                 id: user,
-                principal: "PRINCIPAL_USER".into(),
+                principal: PRINCIPAL_USER.into(),
             }),
         };
         if i < counts.host_tokens {

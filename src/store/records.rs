@@ -6,6 +6,36 @@ use super::ids;
 use super::table::Record;
 use serde::{Deserialize, Serialize};
 
+/// A proto3 enum value as canonical JSON writes it: by name when the contract names the
+/// number, else as the number itself. Proto3 enums are open, so an unnamed number is a valid
+/// value: it is kept as it came and written back as a number, as protojson writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnumValue {
+    Name(String),
+    Number(i32),
+}
+
+impl Default for EnumValue {
+    /// The zero value, which every proto3 enum has.
+    fn default() -> Self {
+        EnumValue::Number(0)
+    }
+}
+
+impl EnumValue {
+    /// Whether this is the value named `name`.
+    pub fn is(&self, name: &str) -> bool {
+        matches!(self, EnumValue::Name(n) if n == name)
+    }
+}
+
+impl From<&str> for EnumValue {
+    fn from(name: &str) -> Self {
+        EnumValue::Name(name.to_string())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FieldValue {
@@ -54,7 +84,7 @@ pub struct ScmIntegration {
 pub struct Subject {
     #[serde(deserialize_with = "ids::one")]
     pub id: String,
-    pub principal: String,
+    pub principal: EnumValue,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -67,7 +97,7 @@ pub struct HostToken {
     #[serde(deserialize_with = "ids::one")]
     pub user_id: String,
     pub host: String,
-    pub source: String,
+    pub source: EnumValue,
     pub expires_at: Option<String>,
     #[serde(deserialize_with = "ids::one")]
     pub integration_id: String,
@@ -78,6 +108,8 @@ pub struct HostToken {
 /// Host token sources, by their enum names.
 pub const SOURCE_OAUTH: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH";
 pub const SOURCE_PAT: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT";
+/// The principal of a subject that is a user.
+pub const PRINCIPAL_USER: &str = "PRINCIPAL_USER";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -85,8 +117,8 @@ pub struct Runner {
     #[serde(deserialize_with = "ids::one")]
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub provider: String,
+    pub kind: EnumValue,
+    pub provider: EnumValue,
     pub schema: String,
     pub online: bool,
 }

@@ -5,6 +5,8 @@
 use super::records::{EnvironmentClass, HostToken, ScmIntegration};
 use super::table::{Record, Table};
 use super::{is_uuid, State};
+use prost_reflect::{DeserializeOptions, DynamicMessage};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -35,6 +37,23 @@ impl State {
     pub fn import(&mut self, value: &Value) -> Result<(), String> {
         let snapshot: Snapshot =
             Snapshot::deserialize(value).map_err(|e| format!("not a state export: {e}"))?;
+        let snapshot = Snapshot {
+            environment_classes: canonical_rows(
+                snapshot.environment_classes,
+                "environmentClasses",
+                "gitpod.v1.EnvironmentClass",
+            )?,
+            scm_integrations: canonical_rows(
+                snapshot.scm_integrations,
+                "scmIntegrations",
+                "gitpod.v1.SCMIntegration",
+            )?,
+            host_tokens: canonical_rows(
+                snapshot.host_tokens,
+                "hostTokens",
+                "gitpod.v1.HostAuthenticationToken",
+            )?,
+        };
         let runners = self.runners.clone();
         let check = |kind: &str, id: &str, runner: &str| -> Result<(), String> {
             if !is_uuid(id) {
@@ -67,6 +86,31 @@ impl State {
     }
 }
 
+/// The rows as the contract's `message` type reads them, in canonical JSON: an enum given by
+/// the number of a named value is stored by its name, as a request's would be, so handlers
+/// compare like with like; an unnamed number stays a number. A row the message type refuses
+/// (an unknown enum name, a timestamp or base64 that does not parse) is an error here, not an
+/// answer the mock cannot encode later.
+fn canonical_rows<T: Serialize + DeserializeOwned>(
+    rows: Vec<T>,
+    list: &str,
+    message: &str,
+) -> Result<Vec<T>, String> {
+    let desc = crate::contract::descriptors()
+        .get_message_by_name(message)
+        .expect("resource messages are in the contract");
+    // Rows were typed already, so an unknown name here can only be an enum value's.
+    let options = DeserializeOptions::new().deny_unknown_fields(true);
+    let row = |(i, row): (usize, T)| {
+        let json = serde_json::to_value(row).expect("records serialize");
+        let decoded = DynamicMessage::deserialize_with_options(desc.clone(), json, &options)
+            .map_err(|e| format!("{list}[{i}] is not a valid {message}: {e}"))?;
+        serde_json::from_value(crate::codec::canonical(&decoded))
+            .map_err(|e| format!("{list}[{i}] is not a valid {message}: {e}"))
+    };
+    rows.into_iter().enumerate().map(row).collect()
+}
+
 fn filled<T: Record + Clone>(mut table: Table<T>, rows: Vec<T>) -> Table<T> {
     rows.into_iter().for_each(|r| table.insert(r));
     table
@@ -95,5 +139,38 @@ mod tests {
         let before = state.export();
         assert!(state.import(&bad).unwrap_err().contains("unknown runner"));
         assert_eq!(state.export(), before);
+    }
+
+    #[test]
+    fn imported_enums_are_canonical_and_unnamed_numbers_are_kept() {
+        let fixtures = load(&Contract::load(), Source::Embedded).unwrap();
+        let mut state = State::new(&fixtures, Some(1));
+        let mut exported = state.export();
+        let token = &mut exported["hostTokens"][0];
+        token["source"] = 2.into();
+        token["subject"] = serde_json::json!({"principal": 99});
+        state.import(&exported).unwrap();
+        let token = &state.export()["hostTokens"][0];
+        assert_eq!(token["source"], "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT");
+        assert_eq!(token["subject"]["principal"], 99);
+    }
+
+    #[test]
+    fn rows_the_contract_refuses_are_not_imported() {
+        let fixtures = load(&Contract::load(), Source::Embedded).unwrap();
+        let mut state = State::new(&fixtures, Some(1));
+        let before = state.export();
+        #[rustfmt::skip]
+        let cases = [
+            ("source", "NO_SUCH_SOURCE".into(), "unrecognized enum value 'NO_SUCH_SOURCE'"),
+            ("expiresAt", "tomorrow".into(), "hostTokens[0] is not a valid gitpod.v1.HostAuthenticationToken"),
+        ];
+        for (field, value, reason) in cases {
+            let mut bad = before.clone();
+            bad["hostTokens"][0][field] = value;
+            let err = state.import(&bad).unwrap_err();
+            assert!(err.contains(reason), "{field}: {err}");
+            assert_eq!(state.export(), before);
+        }
     }
 }

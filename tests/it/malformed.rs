@@ -55,16 +55,16 @@ async fn undecodable_bodies_are_invalid_arguments() {
     #[rustfmt::skip]
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", br#"{"id":"d2c9"#.to_vec(), "truncated JSON: EOF while parsing a string"),
-        ("number for a string", br#"{"id": 5}"#.to_vec(), "invalid type: integer `5`, expected a string"),
-        ("top-level array", b"[]".to_vec(), "invalid type: sequence, expected a map"),
-        ("top-level string", br#""x""#.to_vec(), "invalid type: string \"x\", expected a map"),
-        ("top-level null", b"null".to_vec(), "invalid type: null, expected a map"),
+        ("number for a string", br#"{"id": 5}"#.to_vec(), "invalid value for string field id: 5"),
+        ("top-level array", b"[]".to_vec(), "a message must be a JSON object, got […]"),
+        ("top-level string", br#""x""#.to_vec(), "a message must be a JSON object, got \"x\""),
+        ("top-level null", b"null".to_vec(), "a message must be a JSON object, got null"),
         ("empty", Vec::new(), "zero-length payload is not a valid JSON object"),
         ("two objects", b"{} {}".to_vec(), "trailing characters"),
         ("non-UTF-8 in a string", b"{\"id\":\"\xff\xfe\"}".to_vec(), "invalid unicode code point"),
         ("non-UTF-8 bytes", b"\xff\xfe\x00\x01".to_vec(), "expected value"),
         ("not JSON", b"id=1".to_vec(), "expected value"),
-        ("deeply nested", deep.into_bytes(), "invalid type: sequence, expected a string"),
+        ("deeply nested", deep.into_bytes(), "invalid value for string field id: […]"),
         ("duplicate", duplicate.into_bytes(), "duplicate field \"id\""),
     ];
     for (name, body, reason) in cases {

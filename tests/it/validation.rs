@@ -316,7 +316,7 @@ async fn unknown_fields_are_ignored_by_default_and_rejected_when_strict() {
             "{message}"
         );
         assert!(
-            message.contains(&format!("unrecognized field name '{field}'")),
+            message.contains(&format!("unknown field \"{field}\"")),
             "{message}"
         );
     }

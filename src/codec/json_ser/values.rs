@@ -210,9 +210,14 @@ impl<'a> Single<'a> {
             KindPlan::U32 => 0..=i128::from(u32::MAX),
             KindPlan::Enum(values) => {
                 let number = i32::try_from(n).map_err(|_| Decline)?;
-                // Unknown numbers are for the reference path, which writes them as numbers.
-                let name = &values.iter().find(|(v, _)| *v == number).ok_or(Decline)?.1;
-                return self.enum_name(number, name);
+                return match values.iter().find(|(v, _)| *v == number) {
+                    Some((_, name)) => self.enum_name(number, name),
+                    // Proto3 enums are open: an unnamed number is written as the number.
+                    None => {
+                        self.out.extend_from_slice(number.to_string().as_bytes());
+                        Ok(true)
+                    }
+                };
             }
             _ => return Err(Decline),
         };

@@ -1,0 +1,71 @@
+//! The property that makes "request does not fit the handler" unreachable: for every method
+//! of the contract, every schema-valid message, sent as JSON (in any of its spellings), as
+//! binary or, for methods without side effects, as a Connect GET, gets no 5xx but 501 for the
+//! methods the mock does not implement, and a success reads as the method's response type.
+
+use super::in_process::{judge, Answer, InProcess};
+use super::{case_count, messages, requests, runner};
+use gitpod_mock::app::App;
+use gitpod_mock::contract::Procedure;
+use proptest::test_runner::TestCaseError;
+use prost_reflect::DynamicMessage;
+
+/// Cases per method in `cargo test`; `GITPOD_MOCK_PROPERTY_CASES` sets another count.
+const CASES_PER_METHOD: u32 = 24;
+
+#[test]
+fn every_method_answers_every_schema_valid_message() {
+    let cases = case_count("GITPOD_MOCK_PROPERTY_CASES", CASES_PER_METHOD);
+    let server = InProcess::new(App::with_defaults(Some(7)));
+    let procedures = server.app.contract.procedures().to_vec();
+    assert!(
+        procedures.len() > 16,
+        "the contract's procedures, not a list of ours"
+    );
+    let statuses = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    for (i, procedure) in procedures.iter().enumerate() {
+        let strategy = (messages::request(procedure), requests::wire(procedure));
+        let mut runner = runner(cases, 1000 + i as u64);
+        let result = runner.run(&strategy, |(message, wire)| {
+            let request = requests::request(procedure, &message, wire);
+            let answer = server.send(request).map_err(TestCaseError::fail)?;
+            if let Answer::Response { status, .. } = &answer {
+                *statuses.borrow_mut().entry(*status).or_insert(0u32) += 1;
+            }
+            judge(&answer)
+                .and_then(|()| reads_as_response(procedure, &answer))
+                .map_err(|e| TestCaseError::fail(format!("{wire:?}: {e}")))
+        });
+        if let Err(e) = result {
+            panic!("{}: {e}", procedure.name);
+        }
+    }
+    eprintln!("property: answers by status {:?}", statuses.borrow());
+}
+
+/// A 200's body decodes as the method's response message in the codec it names.
+fn reads_as_response(procedure: &Procedure, answer: &Answer) -> Result<(), String> {
+    let Answer::Response {
+        status: 200,
+        headers,
+        body,
+        ..
+    } = answer
+    else {
+        return Ok(());
+    };
+    let desc = procedure.output.clone();
+    let decoded = match headers.get("content-type").map(|v| v.as_bytes()) {
+        Some(b"application/proto") => DynamicMessage::decode(desc, body.as_ref())
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Some(b"application/json") => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            DynamicMessage::deserialize(desc, &mut de)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+        other => Err(format!("content type {other:?}")),
+    };
+    decoded.map_err(|e| format!("the 200 is not a {}: {e}", procedure.output.full_name()))
+}
