@@ -1,7 +1,7 @@
 //! The application a server serves: the contract, the endpoint table built from it, the
 //! sessions holding state, the scenario library, auth, and the settings that shape every call.
 
-use crate::auth::Auth;
+use crate::auth::{Auth, ControlAccess};
 use crate::contract::{Contract, Procedure};
 use crate::scenario::{Library, Scenario};
 use crate::service::{self, Handler};
@@ -23,7 +23,7 @@ pub struct Settings {
     /// The origins browsers may call the mock from (CORS).
     pub cors: crate::cors::AllowedOrigins,
     /// Who may use the control plane under `/__mock/`.
-    pub control: crate::admin::ControlAccess,
+    pub control: ControlAccess,
 }
 
 impl Default for Settings {
@@ -32,7 +32,7 @@ impl Default for Settings {
             strict: false,
             max_body_bytes: 4 * 1024 * 1024,
             cors: crate::cors::AllowedOrigins::default(),
-            control: crate::admin::ControlAccess::default(),
+            control: ControlAccess::default(),
         }
     }
 }

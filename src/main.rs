@@ -1,9 +1,8 @@
 //! The `gitpod-mock` command line: parse arguments, then serve, print schemas or check fixtures.
 
 use clap::{Parser, Subcommand};
-use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::{self, App, Settings};
-use gitpod_mock::auth::Auth;
+use gitpod_mock::auth::{Auth, ControlAccess};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::log::Log;
 use gitpod_mock::scenario::Library;
