@@ -33,9 +33,6 @@ const KEPT_HEADERS: &[&str] = &[
 /// nodes), counted against the session's byte budget.
 const ENTRY_OVERHEAD: usize = 256;
 
-/// Body fields whose values are secrets; the type errors of `codec` leave their values out too.
-pub(crate) use body::SECRET_FIELDS;
-
 /// One call as the journal records it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,8 @@
 //! - [`contract`]: the API description compiled from `contract/*.proto`: procedures,
 //!   messages, validation rules, derived JSON Schemas and compiled validators.
 //! - [`codec`]: Connect wire formats, JSON and binary protobuf, into and out of canonical JSON.
-//! - [`error`]: Connect codes, their HTTP statuses and the error body.
+//! - [`error`]: Connect codes, their HTTP statuses and the error body; beside it two leaves,
+//!   JSON string escaping and the list of secret fields.
 //! - [`store`]: in-memory state, fixtures (embedded default or a directory) and fake data.
 //! - [`service`]: one handler per method, domain logic only, routed by the `HANDLERS` table.
 //! - [`pipeline`]: the steps every call runs through; [`http`] the hyper glue around them.
@@ -29,10 +30,12 @@ pub mod cors;
 pub mod error;
 pub mod http;
 pub mod journal;
+mod json_text;
 pub mod log;
 pub mod openapi;
 pub mod pipeline;
 pub mod scenario;
+mod secrets;
 pub mod server;
 pub mod service;
 pub mod session;

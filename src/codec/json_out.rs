@@ -31,23 +31,6 @@ pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Opti
     Some(out)
 }
 
-/// Writes `s` as a JSON string. Most strings need no escaping and are copied as they are;
-/// the rest go through serde_json's escaper.
-pub(super) fn string(s: &str, out: &mut Vec<u8>) {
-    // A fold, not `any`: without the early exit the scan vectorises.
-    let escapes = s.bytes().fold(false, |seen, b| {
-        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if escapes {
-        serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
-        return;
-    }
-    out.reserve(s.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
-}
-
 /// Timestamps already in the canonical form (`2024-01-02T03:04:05Z`, optional fraction of 3,
 /// 6 or 9 digits) pass through; every other form goes the reference way.
 pub(super) fn canonical_timestamp(text: &str) -> bool {

@@ -15,11 +15,6 @@ use prost::Message;
 use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::Value;
 
-/// Writes `s` as a JSON string literal, escaped as serde_json escapes it.
-pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
-    json_out::string(s, out);
-}
-
 /// A Connect codec, picked by the request's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -2,8 +2,9 @@
 //! (`Single`), and the elements of lists and entries of maps (`Items`).
 
 use super::{Decline, Message, Result};
-use crate::codec::json_out::{canonical_timestamp, string};
+use crate::codec::json_out::canonical_timestamp;
 use crate::codec::json_plan::{FieldPlan, KindPlan, Plans, Shape};
+use crate::json_text::write_string as string;
 use serde::ser::{self, Impossible, Serialize};
 
 /// A field's value: a list, a map or a single value, by the field's shape. Returns whether
