@@ -4,7 +4,7 @@
 //! `Result<_, RpcError>`; `http` turns the outcome into a response.
 
 use crate::app::{App, Endpoint};
-use crate::codec::{self, compression::Compression, headers, Encoding};
+use crate::codec::{self, answer::Response, compression::Compression, headers, Encoding};
 use crate::error::{Code, RpcError};
 use crate::scenario::{spec::ConnectionFault, CallInfo, Decision};
 use crate::session::{Session, Sessions};
@@ -266,8 +266,8 @@ pub fn execute(
     };
     drop(session);
     let answer = match decided {
-        Decided::Handled(value) => reply(procedure, encoding, value).into(),
-        Decided::Scripted(value) => respond(procedure, encoding, value).into(),
+        Decided::Handled(value) => reply(&app.contract, procedure, encoding, value).into(),
+        Decided::Scripted(value) => respond(&app.contract, procedure, encoding, value).into(),
         Decided::Answer(answer) => answer,
     };
     Outcome {
@@ -283,7 +283,7 @@ pub fn execute(
 /// What the locked part of a call decided; messages are encoded after the lock is released.
 enum Decided {
     /// The handler's answer.
-    Handled(crate::service::Response),
+    Handled(Response),
     /// A scenario's custom success body.
     Scripted(Value),
     Answer(Answer),
@@ -309,11 +309,12 @@ fn decode(
 
 /// A scenario's custom success body, encoded through the method's response type.
 fn respond(
+    contract: &crate::contract::Contract,
     procedure: &crate::contract::Procedure,
     encoding: Encoding,
     value: Value,
 ) -> Result<Reply, RpcError> {
-    let body = codec::encode(&procedure.output, encoding, &value).map_err(|e| {
+    let body = codec::encode(contract, &procedure.output, encoding, &value).map_err(|e| {
         RpcError::internal(format!(
             "the scenario's respond body is not a valid {}: {}",
             procedure.output.full_name(),
@@ -327,11 +328,7 @@ fn respond(
 }
 
 /// Runs the handler on the session's state (the request is already valid).
-fn run(
-    endpoint: &Endpoint,
-    session: &mut Session,
-    request: &Value,
-) -> Result<crate::service::Response, RpcError> {
+fn run(endpoint: &Endpoint, session: &mut Session, request: &Value) -> Result<Response, RpcError> {
     let procedure = &endpoint.procedure;
     if procedure.name.starts_with("Create") {
         session.check_budget()?;
@@ -351,13 +348,14 @@ fn run(
 
 /// The handler's answer, encoded as the method's response message.
 fn reply(
+    contract: &crate::contract::Contract,
     procedure: &crate::contract::Procedure,
     encoding: Encoding,
-    value: crate::service::Response,
+    value: Response,
 ) -> Result<Reply, RpcError> {
     Ok(Reply {
         content_type: encoding.content_type(),
-        body: value.encode(&procedure.output, encoding)?,
+        body: value.encode(contract, &procedure.output, encoding)?,
     })
 }
 

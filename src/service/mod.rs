@@ -1,5 +1,6 @@
 //! Domain logic: one handler per method, each a plain synchronous function over `&mut State`,
-//! so no lock is ever held across an `.await`. `HANDLERS` is the table routing reads.
+//! so no lock is ever held across an `.await`. `HANDLERS` is the table routing reads. Handlers
+//! only build answers (`codec::answer::Response`); the codec encodes them.
 
 mod environment_classes;
 mod host_tokens;
@@ -8,93 +9,15 @@ mod scm_integrations;
 
 pub(crate) use runner_configuration::environment_class_problems;
 
-use crate::codec::Encoding;
+use crate::codec::answer::Response;
 use crate::error::RpcError;
 use crate::store::State;
-use prost_reflect::MessageDescriptor;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
-use std::sync::Arc;
 
-/// A method's domain logic: the canonical JSON request in, the response out.
+/// A method's domain logic: the canonical JSON request in, the response message out (encoded
+/// after the session lock is released).
 pub type Handler = fn(&mut State, &Value) -> Result<Response, RpcError>;
-
-/// A handler's answer: anything that serializes in the response message's proto3 JSON shape,
-/// either a `json!` value or typed records shared with the store (`Arc`), which are encoded
-/// after the session lock is released without being copied into a `Value` first. The one
-/// dynamic call is `encode`; inside it the serializer is monomorphic for the answer's type.
-pub struct Response(Box<dyn Encode>);
-
-/// An answer that encodes itself as a message (see `codec::encode`).
-trait Encode {
-    fn encode(&self, desc: &MessageDescriptor, encoding: Encoding) -> Result<Vec<u8>, RpcError>;
-}
-
-impl<T: Serialize> Encode for T {
-    fn encode(&self, desc: &MessageDescriptor, encoding: Encoding) -> Result<Vec<u8>, RpcError> {
-        crate::codec::encode(desc, encoding, self)
-    }
-}
-
-impl Response {
-    /// `{"<field>": value}`: the answer of a Get.
-    pub fn field<T: Serialize + 'static>(field: &'static str, value: Arc<T>) -> Response {
-        Response(Box::new(OneField { field, value }))
-    }
-
-    /// The answer as a `desc` message in `encoding`.
-    pub fn encode(
-        &self,
-        desc: &MessageDescriptor,
-        encoding: Encoding,
-    ) -> Result<Vec<u8>, RpcError> {
-        self.0.encode(desc, encoding)
-    }
-}
-
-impl From<Value> for Response {
-    fn from(value: Value) -> Response {
-        Response(Box::new(value))
-    }
-}
-
-struct OneField<T> {
-    field: &'static str,
-    value: Arc<T>,
-}
-
-impl<T: Serialize> Serialize for OneField<T> {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut message = out.serialize_struct("Response", 1)?;
-        message.serialize_field(self.field, self.value.as_ref())?;
-        message.end()
-    }
-}
-
-/// A List answer: one page of rows and the next page's token.
-struct Listed<T> {
-    field: &'static str,
-    rows: Vec<Arc<T>>,
-    next_token: String,
-}
-
-impl<T: Serialize> Serialize for Listed<T> {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Pagination<'a> {
-            next_token: &'a str,
-        }
-        let mut message = out.serialize_struct("Response", 2)?;
-        message.serialize_field(self.field, &self.rows)?;
-        let next_token = &self.next_token;
-        message.serialize_field("pagination", &Pagination { next_token })?;
-        message.end()
-    }
-}
 
 /// Every documented method and its handler. Methods the contract has and this table lacks
 /// (the LLM integrations) answer `unimplemented`.
@@ -150,48 +73,6 @@ impl Page {
         Page {
             token: pagination["token"].as_str().unwrap_or_default().to_string(),
             size: pagination["pageSize"].as_u64().unwrap_or(0) as usize,
-        }
-    }
-}
-
-fn list_response<T: Serialize + 'static>(
-    field: &'static str,
-    rows: Vec<Arc<T>>,
-    next_token: String,
-) -> Response {
-    Response(Box::new(Listed {
-        field,
-        rows,
-        next_token,
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::contract::Contract;
-
-    #[test]
-    fn typed_answers_take_the_fast_json_path() {
-        let contract = Contract::load();
-        let source = crate::store::fixtures::Source::Embedded;
-        let fixtures = crate::store::fixtures::load(&contract, source).unwrap();
-        let state = State::new(&fixtures, Some(1));
-        let desc = &contract
-            .procedure("GetHostAuthenticationToken")
-            .unwrap()
-            .output;
-        for token in state.host_tokens.iter() {
-            let value = state.host_tokens.shared(&token.id).unwrap();
-            let answer = OneField {
-                field: "token",
-                value,
-            };
-            let fast = crate::codec::fast_json(desc, &answer).expect("not declined");
-            let reference = crate::codec::encode(desc, Encoding::Proto, &answer).unwrap();
-            let decoded = prost_reflect::DynamicMessage::decode(desc.clone(), reference.as_slice());
-            let expected = serde_json::to_value(decoded.unwrap()).unwrap();
-            assert_eq!(serde_json::from_slice::<Value>(&fast).unwrap(), expected);
         }
     }
 }
