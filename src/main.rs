@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A mock of Gitpod's RunnerConfigurationService for client tests, CI contract checks and
-/// frontend development. It answers all 16 documented methods over Connect from in-memory
+/// frontend development. It answers every documented method over Connect from in-memory
 /// state seeded with fixtures, and rejects invalid requests exactly as the real service does.
 #[derive(Parser)]
 #[command(name = "gitpod-mock", version, propagate_version = true)]
