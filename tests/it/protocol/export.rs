@@ -25,6 +25,41 @@ fn compile(schema: &Value) -> jsonschema::Validator {
 }
 
 #[tokio::test]
+async fn the_root_lists_every_procedure_by_name_saying_which_the_mock_serves() {
+    let server = TestServer::start().await;
+    for path in ["/", "/api/"] {
+        let reply = bare(&server, "GET", path, &[]).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let body = reply.json();
+        let listed: Vec<(String, bool, bool)> = body["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let name = m["name"].as_str().unwrap().to_string();
+                let path = format!("{SERVICE}/{name}");
+                assert_eq!(m["path"], path.as_str(), "{path}");
+                let side_effects = m["sideEffects"].as_bool().unwrap();
+                (name, side_effects, m["implemented"].as_bool().unwrap())
+            })
+            .collect();
+        let mut expected: Vec<(String, bool, bool)> = contract()
+            .procedures()
+            .iter()
+            .map(|p| {
+                let served = gitpod_mock::service::METHODS
+                    .iter()
+                    .any(|m| m.name == p.name);
+                (p.name.clone(), p.side_effects, served)
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(listed, expected, "{path}");
+        assert_eq!(body["service"], "gitpod.v1.RunnerConfigurationService");
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_and_the_schemas_are_served() {
     let server = TestServer::start().await;
     let reply = bare(&server, "GET", "/__mock/openapi.json", &[]).await;
