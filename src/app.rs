@@ -1,14 +1,14 @@
-//! The application a server serves: the contract, the endpoint table built from it, the
-//! sessions holding state, the scenario library, auth, and the settings that shape every call.
+//! The application a server serves: the contract, the procedure table joined with it, the
+//! sessions holding state, the scenario library, auth, the log, and the settings that shape
+//! every call.
 
-use crate::auth::Auth;
-use crate::contract::{Contract, Procedure};
+use crate::auth::{Auth, ControlAccess};
+use crate::contract::Contract;
 use crate::scenario::{Library, Scenario};
-use crate::service::{self, Handler};
+use crate::service::Table;
 use crate::session::{Limits, Sessions, DEFAULT_SESSION};
 use crate::store::{Fixtures, State};
 use parking_lot::RwLock;
-use rustc_hash::FxHashMap as HashMap;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub struct Settings {
     /// The origins browsers may call the mock from (CORS).
     pub cors: crate::cors::AllowedOrigins,
     /// Who may use the control plane under `/__mock/`.
-    pub control: crate::admin::ControlAccess,
+    pub control: ControlAccess,
 }
 
 impl Default for Settings {
@@ -32,23 +32,17 @@ impl Default for Settings {
             strict: false,
             max_body_bytes: 4 * 1024 * 1024,
             cors: crate::cors::AllowedOrigins::default(),
-            control: crate::admin::ControlAccess::default(),
+            control: ControlAccess::default(),
         }
     }
-}
-
-/// One routable procedure: what the contract says about it and the handler that serves it.
-pub struct Endpoint {
-    pub procedure: Procedure,
-    /// None for methods the contract has but the mock does not cover yet.
-    pub handler: Option<Handler>,
 }
 
 /// Everything a request needs, shared by all connections.
 pub struct App {
     pub contract: Contract,
     pub settings: Settings,
-    endpoints: HashMap<String, Endpoint>,
+    /// Every procedure, by Connect path: the methods the mock serves and those it does not.
+    pub table: Table,
     pub sessions: Sessions,
     pub scenarios: RwLock<Library>,
     /// Scenarios switched on for every session (`serve --scenario`, or the control plane).
@@ -60,33 +54,15 @@ pub struct App {
 }
 
 impl App {
-    /// Joins the contract's procedures with the handler table. Every handler must name a
-    /// procedure of the contract, so a renamed method fails here, at startup.
+    /// Joins the contract's procedures with the procedure table, which fails at startup if
+    /// they disagree (see [`Table::new`]).
     pub fn new(contract: Contract, state: State, settings: Settings) -> App {
-        for (name, _) in service::HANDLERS {
-            assert!(
-                contract.procedure(name).is_some(),
-                "handler {name} has no procedure in the contract"
-            );
-        }
-        let endpoints = contract
-            .procedures()
-            .iter()
-            .map(|p| {
-                (
-                    p.path.clone(),
-                    Endpoint {
-                        procedure: p.clone(),
-                        handler: service::handler(&p.name),
-                    },
-                )
-            })
-            .collect();
+        let table = Table::new(&contract);
         let scenarios = Library::load(&contract, None).expect("the shipped scenarios are valid");
         App {
             contract,
             settings,
-            endpoints,
+            table,
             sessions: Sessions::new(state, 0, Limits::default()),
             scenarios: RwLock::new(scenarios),
             active: RwLock::new(Vec::new()),
@@ -132,10 +108,6 @@ impl App {
         self
     }
 
-    pub fn endpoint(&self, path: &str) -> Option<&Endpoint> {
-        self.endpoints.get(path)
-    }
-
     /// Runs `f` with exclusive access to the default session's state.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         f(&mut self.sessions.get(DEFAULT_SESSION).lock().state)
@@ -164,16 +136,16 @@ impl App {
 
     /// The description `GET /` answers: name, version and every method.
     pub fn describe(&self) -> Value {
-        let mut methods: Vec<Value> = self
-            .contract
-            .procedures()
-            .iter()
-            .map(|p| {
+        let served = self.table.entries().iter().map(|e| (&e.procedure, true));
+        let uncovered = self.table.uncovered().iter().map(|p| (p, false));
+        let mut methods: Vec<Value> = served
+            .chain(uncovered)
+            .map(|(p, implemented)| {
                 json!({
                     "name": p.name,
                     "path": p.path,
                     "sideEffects": p.side_effects,
-                    "implemented": service::handler(&p.name).is_some(),
+                    "implemented": implemented,
                 })
             })
             .collect();

@@ -1,5 +1,10 @@
 //! Auth simulation, off unless `--require-auth`: calls need `Authorization: Bearer …`, and an
-//! auth file can list the accepted tokens and mark some read-only.
+//! auth file can list the accepted tokens and mark some read-only. Who may use the control
+//! plane is decided beside it (`control`).
+
+mod control;
+
+pub use control::ControlAccess;
 
 use crate::error::{Code, RpcError};
 use http::HeaderMap;

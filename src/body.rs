@@ -1,15 +1,61 @@
-//! Response bodies: whole ones, and dribbled ones that a scenario sends a few bytes at a time
-//! to test a client's read timeouts and streaming.
+//! Bodies: a request's, read within the body limit, and responses: whole ones, and dribbled
+//! ones that a scenario sends a few bytes at a time to test a client's read timeouts and
+//! streaming.
 
+use crate::error::{Code, RpcError};
 use bytes::Bytes;
+use http::HeaderMap;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Frame, SizeHint};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+/// A request body the server can read: hyper's `Incoming` on a connection, or any in-memory
+/// body (`Full<Bytes>`) when a test or the fuzz harness drives `http::serve` directly.
+pub trait RequestBody:
+    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send
+{
+}
+
+impl<B> RequestBody for B where
+    B: hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+        + Send
+{
+}
+
+/// Reads a request body of at most `limit` bytes; a declared `Content-Length` over it fails at
+/// once, before anything is read.
+pub async fn read<B: RequestBody>(
+    body: B,
+    limit: usize,
+    headers: &HeaderMap,
+) -> Result<Bytes, RpcError> {
+    let too_large = |size: Option<u64>| {
+        let size = size.map(|s| format!(" of {s} bytes")).unwrap_or_default();
+        RpcError::new(
+            Code::ResourceExhausted,
+            format!("request body{size} exceeds the limit of {limit} bytes (see --max-body-bytes)"),
+        )
+    };
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(declared));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(None)),
+        Err(e) => Err(RpcError::new(
+            Code::Canceled,
+            format!("reading the request body failed: {e}"),
+        )),
+    }
+}
 
 /// The body type of every response.
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;

@@ -190,7 +190,7 @@ impl RpcError {
         out.extend_from_slice(b"{\"code\":\"");
         out.extend_from_slice(self.code.as_str().as_bytes());
         out.extend_from_slice(b"\",\"message\":");
-        crate::codec::write_json_string(&self.message, &mut out);
+        crate::json_text::write_string(&self.message, &mut out);
         if !self.details.is_empty() {
             out.extend_from_slice(b",\"details\":[");
             let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -199,7 +199,7 @@ impl RpcError {
                     out.push(b',');
                 }
                 out.extend_from_slice(b"{\"type\":");
-                crate::codec::write_json_string(&d.type_name, &mut out);
+                crate::json_text::write_string(&d.type_name, &mut out);
                 out.extend_from_slice(b",\"value\":\"");
                 out.extend_from_slice(b64.encode(&d.value).as_bytes());
                 out.push(b'"');

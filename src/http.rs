@@ -1,20 +1,16 @@
 //! hyper glue: answers CORS preflights, routes `/`, the control prefix and RPCs (the RPC path
-//! itself is in `rpc`), reads a request within the body limit, writes the outcome
-//! (gzip-compressed when asked). This is the one place an `RpcError` becomes an HTTP response.
+//! itself is `rpc`), and decorates every answer for CORS.
 
-mod rpc;
-
+use crate::admin::PREFIX as CONTROL_PREFIX;
 use crate::app::App;
 use crate::body::full;
-pub use crate::body::Body;
-use crate::codec::compression::Compression;
+pub use crate::body::{Body, RequestBody};
+use crate::codec::answer::ConnectionFault;
 use crate::error::{Code, RpcError};
-use crate::pipeline::{self, Reply};
-use crate::scenario::spec::ConnectionFault;
+use crate::rpc::{self, error_response, json_response};
 use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http::{Method, Request, Response, StatusCode};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -30,22 +26,6 @@ impl std::fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
-
-/// A request body the server can read: hyper's `Incoming` on a connection, or any in-memory
-/// body (`Full<Bytes>`) when a test or the fuzz harness drives [`serve`] directly.
-pub trait RequestBody:
-    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send
-{
-}
-
-impl<B> RequestBody for B where
-    B: hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
-        + Send
-{
-}
-
-/// The prefix of the mock's own endpoints (exported contract, control plane).
-pub const CONTROL_PREFIX: &str = "/__mock/";
 
 /// Serves one HTTP request. Every problem becomes a Connect error response; the only failure
 /// is a scenario's dropped connection, which sets `reset` when it should end with a TCP reset.
@@ -76,17 +56,14 @@ async fn route<B: RequestBody>(
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
     let path = parts.uri.path();
-    if pipeline::route_path(path) == "/" {
+    let routed = rpc::strip_api_prefix(path);
+    if routed == "/" {
         return Ok(root(app, &parts.method));
     }
     if let Some(rest) = path.strip_prefix(CONTROL_PREFIX) {
         return Ok(control(app, parts, rest, body).await);
     }
-    let session = match pipeline::session_of(&app.sessions, &parts.headers) {
-        Ok(session) => session,
-        Err(e) => return Ok(error_response(&e)),
-    };
-    rpc::rpc(app, parts, body, &session).await
+    rpc::call(app, parts, routed, body).await
 }
 
 fn preflight(app: &App, parts: &Parts) -> Response<Body> {
@@ -102,36 +79,6 @@ fn preflight(app: &App, parts: &Parts) -> Response<Body> {
         }
         Err(e) => error_response(&e),
     }
-}
-
-/// A scenario's non-Connect answer, such as a proxy's HTML error page.
-fn raw_response(status: u16, content_type: Option<&str>, body: String) -> Response<Body> {
-    let mut response =
-        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
-    if let Some(content_type) = content_type {
-        response = response.header(http::header::CONTENT_TYPE, content_type);
-    }
-    response.body(full(body)).unwrap_or_else(|_| {
-        error_response(&RpcError::internal(
-            "the scenario's raw content_type is not a valid header",
-        ))
-    })
-}
-
-fn reply_response(reply: Reply, compression: Compression) -> Response<Body> {
-    let mut response = Response::new(full(compression.compress(reply.body)));
-    let headers = response.headers_mut();
-    let content_type = HeaderValue::from_static(reply.content_type);
-    headers.insert(http::header::CONTENT_TYPE, content_type);
-    headers.insert(
-        http::header::VARY,
-        HeaderValue::from_static("Accept-Encoding"),
-    );
-    if compression != Compression::Identity {
-        let encoding = HeaderValue::from_static(compression.name());
-        headers.insert(http::header::CONTENT_ENCODING, encoding);
-    }
-    response
 }
 
 /// `GET /`: the readiness probe SDK test scripts use, describing the mock.
@@ -166,7 +113,7 @@ async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) 
             None => {}
         }
     }
-    let body = match read_body(body, app.settings.max_body_bytes, &parts.headers).await {
+    let body = match crate::body::read(body, app.settings.max_body_bytes, &parts.headers).await {
         Ok(body) => body,
         Err(e) => return error_response(&e),
     };
@@ -196,55 +143,4 @@ fn only_get(method: &Method, path: &str) -> Result<(), RpcError> {
     )
     .with_status(405)
     .with_header("allow", "GET, HEAD"))
-}
-
-async fn read_body<B: RequestBody>(
-    body: B,
-    limit: usize,
-    headers: &http::HeaderMap,
-) -> Result<Bytes, RpcError> {
-    let too_large = |size: Option<u64>| {
-        let size = size.map(|s| format!(" of {s} bytes")).unwrap_or_default();
-        RpcError::new(
-            Code::ResourceExhausted,
-            format!("request body{size} exceeds the limit of {limit} bytes (see --max-body-bytes)"),
-        )
-    };
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(declared));
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(None)),
-        Err(e) => Err(RpcError::new(
-            Code::Canceled,
-            format!("reading the request body failed: {e}"),
-        )),
-    }
-}
-
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(full(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// The Connect JSON error response for `e`. Errors are never compressed: they are small, and
-/// every client can read them whatever it sent.
-pub fn error_response(e: &RpcError) -> Response<Body> {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json_response(status, e.to_json_bytes());
-    for (name, value) in &e.headers {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            response.headers_mut().insert(*name, value);
-        }
-    }
-    response
 }

@@ -1,20 +1,16 @@
 //! The journal: a ring buffer per session of what each call asked and got, with secrets
 //! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
-//! the ring buffer. Every call that reached the mock is recorded here, and logged.
+//! the ring buffer. The RPC path records every call that reached the mock here, and logs it.
 
 mod body;
 
 pub use body::BODY_CAP;
 
-use crate::log::Log;
-use crate::pipeline::Answer;
-use crate::session::Session;
-use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Instant, SystemTime};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Request headers the journal keeps (lowercase). Authorization is never kept.
 const KEPT_HEADERS: &[&str] = &[
@@ -32,9 +28,6 @@ const KEPT_HEADERS: &[&str] = &[
 /// What an entry costs besides its body and headers (its other strings, the map and deque
 /// nodes), counted against the session's byte budget.
 const ENTRY_OVERHEAD: usize = 256;
-
-/// Body fields whose values are secrets; the type errors of `codec` leave their values out too.
-pub(crate) use body::SECRET_FIELDS;
 
 /// One call as the journal records it.
 #[derive(Debug, Clone, Serialize)]
@@ -179,74 +172,81 @@ pub struct Call<'a> {
     pub started: Instant,
 }
 
-/// The status and code the journal shows for an answer.
-pub fn ending(answer: &Answer) -> (u16, Cow<'static, str>) {
-    match answer {
-        Answer::Reply(_) => (200, Cow::Borrowed("ok")),
-        Answer::Error(e) => (e.status(), Cow::Borrowed(e.code.as_str())),
-        Answer::Raw { status, .. } => (*status, Cow::Borrowed("raw")),
-        Answer::Connection(fault) => (0, Cow::Owned(format!("{fault:?}").to_lowercase())),
-    }
-}
-
-/// Journals a call in its session, counts it in the session's coverage, and logs it.
-pub fn record(session: &Mutex<Session>, log: &Log, call: Call<'_>) {
-    let Call {
-        parts,
-        protocol,
-        status,
-        code,
-        fired,
-        mut request,
-        started,
-    } = call;
-    let path = parts.uri.path();
-    // One pass over the few headers a request has, rather than a lookup (which parses the
-    // name) for each kept header; the first value of a repeated header is kept.
-    let mut headers = BTreeMap::new();
-    let mut bytes = ENTRY_OVERHEAD + 2 * path.len();
-    for (name, value) in &parts.headers {
-        if let Some(kept) = KEPT_HEADERS.iter().find(|k| **k == name.as_str()) {
-            headers.entry(*kept).or_insert_with(|| {
-                bytes += value.len();
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            });
+impl Entry {
+    /// The entry of a call in session `session`, its secrets redacted and its body trimmed.
+    /// It takes no lock, so a session's calls can build entries side by side; its `seq` is
+    /// given when it is pushed.
+    pub fn new(session: &str, call: Call<'_>) -> Entry {
+        let Call {
+            parts,
+            protocol,
+            status,
+            code,
+            fired,
+            mut request,
+            started,
+        } = call;
+        let path = parts.uri.path();
+        // One pass over the few headers a request has, rather than a lookup (which parses the
+        // name) for each kept header; the first value of a repeated header is kept.
+        let mut headers = BTreeMap::new();
+        let mut bytes = ENTRY_OVERHEAD + 2 * path.len();
+        for (name, value) in &parts.headers {
+            if let Some(kept) = KEPT_HEADERS.iter().find(|k| **k == name.as_str()) {
+                headers.entry(*kept).or_insert_with(|| {
+                    bytes += value.len();
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                });
+            }
+        }
+        let kept = body::keep(&mut request);
+        let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+        Entry {
+            seq: 0,
+            at: SystemTime::now(),
+            session: session.to_string(),
+            method: path.rsplit('/').next().unwrap_or_default().to_string(),
+            path: path.to_string(),
+            protocol,
+            status,
+            code,
+            latency_ms,
+            rule: fired.as_ref().map(|(_, index)| index + 1),
+            scenario: fired.map(|(name, _)| name),
+            headers,
+            request,
+            truncated: kept.truncated,
+            bytes: bytes + kept.bytes + session.len(),
         }
     }
-    let kept = body::keep(&mut request);
-    let at = SystemTime::now();
-    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-    let mut session = session.lock();
-    let entry = Entry {
-        seq: 0,
-        at,
-        session: session.id.clone(),
-        method: path.rsplit('/').next().unwrap_or_default().to_string(),
-        path: path.to_string(),
-        protocol,
-        status,
-        code,
-        latency_ms,
-        rule: fired.as_ref().map(|(_, index)| index + 1),
-        scenario: fired.map(|(name, _)| name),
-        headers,
-        request,
-        truncated: kept.truncated,
-        bytes: bytes + kept.bytes + session.id.len(),
-    };
-    log.call(&entry);
-    session.coverage.record(&entry);
-    session.journal.push(entry);
 }
 
 fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, out: S) -> Result<S::Ok, S::Error> {
-    out.collect_str(&crate::log::Millis(*at))
+    out.collect_str(&Millis(*at))
+}
+
+/// A time written as RFC 3339 UTC with milliseconds, e.g. `2025-01-02T03:04:05.678Z`.
+#[derive(Debug, Clone, Copy)]
+pub struct Millis(pub SystemTime);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let seconds = crate::store::rfc3339(since.as_secs() as i64);
+        let millis = since.subsec_millis();
+        write!(f, "{}.{millis:03}Z", seconds.trim_end_matches('Z'))
+    }
+}
+
+impl Serialize for Millis {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.collect_str(self)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
 
     fn entry(method: &str) -> Entry {
         Entry {

@@ -5,16 +5,23 @@
 //! Schemas derived from the API contract, with the service's own validation rules.
 //!
 //! # Layout
+//! From the bottom up; each module uses only those above it in this list.
+//! - [`error`]: Connect codes, their HTTP statuses and the error body; beside it two leaves,
+//!   JSON string escaping and the list of secret fields.
 //! - [`contract`]: the API description compiled from `contract/*.proto`: procedures,
-//!   messages, validation rules, derived JSON Schemas and compiled validators.
-//! - [`codec`]: Connect wire formats, JSON and binary protobuf, into and out of canonical JSON.
-//! - [`error`]: Connect codes, their HTTP statuses and the error body.
-//! - [`store`]: in-memory state, fixtures (embedded default or a directory) and fake data.
-//! - [`service`]: one handler per method, domain logic only, routed by the `HANDLERS` table.
-//! - [`pipeline`]: the steps every call runs through; [`http`] the hyper glue around them.
-//! - [`app`]: the shared application; [`server`]: the accept loop with graceful shutdown.
-//! - [`cors`]: allowed origins and preflights; [`openapi`]: the contract as OpenAPI 3.1.
-//! - [`journal`]: what each call asked and got, per session; [`log`]: one line per call.
+//!   messages, validation rules, derived JSON Schemas, compiled validators and encoding plans.
+//! - [`codec`]: Connect wire formats, JSON and binary protobuf, into and out of canonical JSON,
+//!   and [`codec::answer`], what a call answers before it is encoded.
+//! - [`store`]: in-memory state, fixtures (embedded default or a directory) and fake data;
+//!   [`scenario`]: scripted failures, deciding per call which rule fires.
+//! - [`service`]: one handler per method, domain logic only, and the procedure table
+//!   ([`service::METHODS`]) that routes calls to them and documents them.
+//! - [`session`]: isolated worlds; [`journal`]: what each call asked and got, per session;
+//!   [`log`]: one line per call.
+//! - [`app`]: the shared application: contract, procedure table, sessions, scenarios, auth.
+//! - [`rpc`]: the RPC path, from request to response; [`admin`]: the control plane;
+//!   [`openapi`]: the contract as OpenAPI 3.1; [`http`]: the hyper glue routing to them.
+//! - [`server`]: the accept loop with graceful shutdown.
 //!
 //! Embedding it in a test: bind `127.0.0.1:0`, build an [`app::App`], and spawn
 //! [`server::run`] with the listener and a shutdown future.
@@ -29,10 +36,12 @@ pub mod cors;
 pub mod error;
 pub mod http;
 pub mod journal;
+mod json_text;
 pub mod log;
 pub mod openapi;
-pub mod pipeline;
+pub mod rpc;
 pub mod scenario;
+mod secrets;
 pub mod server;
 pub mod service;
 pub mod session;

@@ -2,14 +2,14 @@
 //! bounded queue, so a log nobody reads drops lines (and counts them) instead of stalling
 //! calls. A line holds no body and no header, so it cannot carry a secret.
 
-use crate::journal::Entry;
+use crate::journal::{Entry, Millis};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Lines the queue holds; past that, new lines are dropped until the writer catches up.
 const QUEUE_LINES: usize = 4096;
@@ -203,30 +203,12 @@ fn write_line(out: &mut impl Write, line: &Line, format: Format) -> std::io::Res
     writeln!(out)
 }
 
-/// A time written as RFC 3339 UTC with milliseconds, e.g. `2025-01-02T03:04:05.678Z`.
-#[derive(Debug, Clone, Copy)]
-pub struct Millis(pub SystemTime);
-
-impl std::fmt::Display for Millis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let seconds = crate::store::rfc3339(since.as_secs() as i64);
-        let millis = since.subsec_millis();
-        write!(f, "{}.{millis:03}Z", seconds.trim_end_matches('Z'))
-    }
-}
-
-impl Serialize for Millis {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        out.collect_str(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use parking_lot::Mutex;
     use std::collections::BTreeMap;
+    use std::time::UNIX_EPOCH;
 
     /// A writer tests can read back.
     #[derive(Clone, Default)]

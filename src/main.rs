@@ -1,9 +1,8 @@
 //! The `gitpod-mock` command line: parse arguments, then serve, print schemas or check fixtures.
 
 use clap::{Parser, Subcommand};
-use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::{self, App, Settings};
-use gitpod_mock::auth::Auth;
+use gitpod_mock::auth::{Auth, ControlAccess};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::log::Log;
 use gitpod_mock::scenario::Library;
@@ -23,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A mock of Gitpod's RunnerConfigurationService for client tests, CI contract checks and
-/// frontend development. It answers all 16 documented methods over Connect from in-memory
+/// frontend development. It answers every documented method over Connect from in-memory
 /// state seeded with fixtures, and rejects invalid requests exactly as the real service does.
 #[derive(Parser)]
 #[command(name = "gitpod-mock", version, propagate_version = true)]

@@ -3,7 +3,7 @@
 //! made on first use, bounded in number and size, and expire when idle.
 
 use crate::error::{Code, RpcError};
-use crate::journal::{Coverage, Journal};
+use crate::journal::{Coverage, Entry, Journal};
 use crate::scenario::seed::{fnv1a64, splitmix64};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
@@ -86,6 +86,12 @@ impl Session {
         Ok(())
     }
 
+    /// Keeps a call's journal entry and counts it in the session's coverage.
+    pub fn record(&mut self, entry: Entry) {
+        self.coverage.record(&entry);
+        self.journal.push(entry);
+    }
+
     /// Fails with resource_exhausted when the session has grown by its record budget.
     pub fn check_budget(&self) -> Result<(), RpcError> {
         if records(&self.state) >= self.start_records + self.max_new_records {
@@ -156,7 +162,7 @@ impl Sessions {
     /// The session `id`, made from the template on first use. Idle sessions expire here, and
     /// when the server holds the most sessions it may, the least recently used one goes.
     /// A session busy with another call is not waited for while the map is locked: the
-    /// pipeline marks it used again once it holds the session.
+    /// RPC path marks it used again once it holds the session.
     pub fn get(&self, id: &str) -> Arc<Mutex<Session>> {
         let mut map = self.map.lock();
         if let Some(session) = map.get(id) {

@@ -161,9 +161,10 @@ pub fn coverage(
     }
     let s = app.sessions.peek(session);
     let s = s.lock();
-    let not_called: Vec<&str> = crate::service::HANDLERS
+    let documented = app.table.entries();
+    let not_called: Vec<&str> = documented
         .iter()
-        .map(|(name, _)| *name)
+        .map(|entry| entry.method.name)
         .filter(|name| !s.coverage.methods.contains_key(*name))
         .collect();
     let mut body = json!({
@@ -180,7 +181,7 @@ pub fn coverage(
     body["message"] = json!(format!(
         "{} of {} documented methods were never called in session {session:?}: {}",
         not_called.len(),
-        crate::service::HANDLERS.len(),
+        documented.len(),
         not_called.join(", ")
     ));
     Ok((super::UNMET, body))

@@ -1,12 +1,9 @@
 //! The control plane under `/__mock/`: health, sessions and resets, state export and import,
 //! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
-//! loopback every route but the probes wants the control token (`access`).
+//! loopback every route but the probes wants the control token (`auth::ControlAccess`).
 
-mod access;
 mod inspect;
 mod verify;
-
-pub use access::ControlAccess;
 
 use crate::app::App;
 use crate::error::{Code, RpcError};

@@ -1,24 +1,20 @@
 //! Connect unary wire formats: decoding request bodies (JSON or binary protobuf) into the
-//! canonical proto3 JSON the rest of the pipeline reads, and encoding responses back.
+//! canonical proto3 JSON the rest of the pipeline reads, and encoding answers back (`encode`,
+//! the one door to the fast JSON encoder).
 
+pub mod answer;
 pub mod compression;
 pub mod get;
 pub mod headers;
+mod json;
 mod json_check;
-mod json_out;
-mod json_plan;
-mod json_ser;
 mod ranges;
 
+use crate::contract::Contract;
 use crate::error::RpcError;
 use prost::Message;
 use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::Value;
-
-/// Writes `s` as a JSON string literal, escaped as serde_json escapes it.
-pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
-    json_out::string(s, out);
-}
 
 /// A Connect codec, picked by the request's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,31 +99,25 @@ pub fn canonical(message: &DynamicMessage) -> Value {
         .expect("a decoded message always serializes")
 }
 
-/// Encodes a handler's JSON result as a `desc` message. The value goes through the message
-/// type, so the output follows proto3 JSON whatever the handler wrote: defaults omitted,
-/// int64 as strings, timestamps in UTC. Top-level lists are always written, even when empty,
-/// because the official SDKs' list pages require them.
+/// Encodes a handler's answer as a `desc` message of `contract`. The value goes through the
+/// message type, so the output follows proto3 JSON whatever the handler wrote: defaults
+/// omitted, int64 as strings, timestamps in UTC. Top-level lists are always written, even when
+/// empty, because the official SDKs' list pages require them. JSON takes the fast path when it
+/// can, following the contract's encoding plans.
 pub fn encode<T: serde::Serialize + ?Sized>(
+    contract: &Contract,
     desc: &MessageDescriptor,
     encoding: Encoding,
     value: &T,
 ) -> Result<Vec<u8>, RpcError> {
     if encoding == Encoding::Json {
-        if let Some(bytes) = fast_json(desc, value) {
+        if let Some(bytes) = json::write(contract.plans(), desc, value) {
             #[cfg(debug_assertions)]
             same_as_reference(desc, &as_value(desc, value)?, &bytes)?;
             return Ok(bytes);
         }
     }
     reference_encode(desc, encoding, as_value(desc, value)?)
-}
-
-/// The fast JSON path alone: None when it declines and the reference path must decide.
-pub fn fast_json<T: serde::Serialize + ?Sized>(
-    desc: &MessageDescriptor,
-    value: &T,
-) -> Option<Vec<u8>> {
-    json_out::write(desc, value)
 }
 
 /// The answer as a JSON value, for the reference path.
@@ -264,7 +254,7 @@ mod tests {
             .output
             .clone();
         let body = json!({"pagination": {}});
-        let fast = encode(&desc, Encoding::Json, &body).unwrap();
+        let fast = encode(&contract, &desc, Encoding::Json, &body).unwrap();
         let reference = reference_encode(&desc, Encoding::Json, body).unwrap();
         for bytes in [fast, reference] {
             let value: Value = serde_json::from_slice(&bytes).unwrap();

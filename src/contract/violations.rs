@@ -5,8 +5,8 @@
 
 use super::validate::Violation;
 use super::Contract;
-use crate::codec::write_json_string;
 use crate::error::{DebugJson, ErrorDetail, RpcError};
+use crate::json_text::write_string;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -111,11 +111,11 @@ impl Violations {
             }
             if let Some(id) = &v.rule_id {
                 fields.key("ruleId");
-                write_json_string(id, fields.out);
+                write_string(id, fields.out);
             }
             if let Some(message) = &v.message {
                 fields.key("message");
-                write_json_string(message, fields.out);
+                write_string(message, fields.out);
             }
             fields.out.push(b'}');
         }
@@ -141,7 +141,7 @@ impl<'a> Fields<'a> {
             self.out.push(b',');
         }
         self.first = false;
-        write_json_string(name, self.out);
+        write_string(name, self.out);
         self.out.push(b':');
     }
 }
@@ -170,19 +170,19 @@ fn write_element(e: &FieldPathElement, out: &mut Vec<u8>) {
     }
     if let Some(name) = &e.field_name {
         fields.key("fieldName");
-        write_json_string(name, fields.out);
+        write_string(name, fields.out);
     }
     if let Some(t) = e.field_type {
         fields.key("fieldType");
         match FIELD_TYPES.get(t as usize) {
-            Some(name) => write_json_string(name, fields.out),
+            Some(name) => write_string(name, fields.out),
             None => fields.out.extend_from_slice(t.to_string().as_bytes()),
         }
     }
     if let Some(i) = e.index {
         // uint64 is a string in proto3 JSON.
         fields.key("index");
-        write_json_string(&i.to_string(), fields.out);
+        write_string(&i.to_string(), fields.out);
     }
     fields.out.push(b'}');
 }

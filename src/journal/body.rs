@@ -1,6 +1,7 @@
 //! What the journal keeps of a request body: its secrets redacted, and at most [`BODY_CAP`]
 //! bytes of it (measured as JSON text), so one big body cannot hold megabytes in the journal.
 
+use crate::secrets::SECRET_FIELDS;
 use serde_json::Value;
 
 /// The most an entry keeps of a request body, in bytes of JSON text.
@@ -15,16 +16,7 @@ pub struct Kept {
     pub truncated: bool,
 }
 
-/// Body fields whose values are secrets; the journal shows them as `[REDACTED]`.
-pub(crate) const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "refreshToken",
-    "oauthPlaintextClientSecret",
-    "oauthEncryptedClientSecret",
-    "apiKey",
-];
-
-/// Whether `field` of an object held under `parent` is a secret. A page token
+/// Whether `field` of an object held under `parent` is a secret, shown as `[REDACTED]`. A page token
 /// (`pagination.token`) is not: it only says which page the client asked for.
 fn is_secret(parent: Option<&str>, field: &str) -> bool {
     SECRET_FIELDS.contains(&field) && !(parent == Some("pagination") && field == "token")

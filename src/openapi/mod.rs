@@ -9,34 +9,29 @@
 //! the message name, request variants are suffixed `-input`.
 
 mod components;
-mod examples;
 mod protocol;
 
-use crate::contract::{Contract, Procedure};
+use crate::admin::PREFIX;
+use crate::contract::{Contract, Procedure, SERVICE};
 use crate::error::RpcError;
+use crate::service::{Method, METHODS};
 use components::Components;
-pub use examples::Example;
-use examples::EXAMPLES;
 use protocol::ERROR_RESPONSES;
 use serde_json::{json, Map, Value};
 
-const DESCRIPTION: &str = "Every method is a Connect unary call: POST /gitpod.v1.RunnerConfigurationService/<Method> with a JSON (application/json) or binary protobuf (application/proto) body. Methods without side effects may also be called with Connect GET, the request message in the message query parameter. Errors are Connect JSON errors whatever the request's encoding. Schemas describe the proto3 JSON form (camelCase names, enums by name, int64 as strings, RFC 3339 timestamps); the server also accepts snake_case names, enum numbers and int64 numbers. Request schemas carry the buf.validate rules and the rules the service checks itself; what depends on stored data (an unknown id, an scm_id the runner does not support, a duplicate host) is answered by the error statuses.";
-
-/// The documented methods, with the API reference's examples.
-pub fn examples() -> &'static [Example] {
-    EXAMPLES
-}
+/// The document's description; `{service}` stands for the service's name.
+const DESCRIPTION: &str = "Every method is a Connect unary call: POST /{service}/<Method> with a JSON (application/json) or binary protobuf (application/proto) body. Methods without side effects may also be called with Connect GET, the request message in the message query parameter. Errors are Connect JSON errors whatever the request's encoding. Schemas describe the proto3 JSON form (camelCase names, enums by name, int64 as strings, RFC 3339 timestamps); the server also accepts snake_case names, enum numbers and int64 numbers. Request schemas carry the buf.validate rules and the rules the service checks itself; what depends on stored data (an unknown id, an scm_id the runner does not support, a duplicate host) is answered by the error statuses.";
 
 /// The OpenAPI 3.1 document of the documented methods, naming `server` as the base URL, for a
 /// server that is `strict` about unknown JSON fields or not.
 pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
-    let procedures: Vec<(&Example, &Procedure)> = EXAMPLES
+    let procedures: Vec<(&Method, &Procedure)> = METHODS
         .iter()
-        .map(|e| {
+        .map(|m| {
             let p = contract
-                .procedure(e.method)
-                .unwrap_or_else(|| panic!("documented method {} is in the contract", e.method));
-            (e, p)
+                .procedure(m.name)
+                .unwrap_or_else(|| panic!("documented method {} is in the contract", m.name));
+            (m, p)
         })
         .collect();
     let mut components = Components::default();
@@ -53,21 +48,23 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
         })
         .collect();
     let mut paths = Map::new();
-    for (((example, procedure), input), output) in procedures.iter().zip(&inputs).zip(&outputs) {
+    for (((method, procedure), input), output) in procedures.iter().zip(&inputs).zip(&outputs) {
         let mut item = Map::new();
         item.insert(
             "post".into(),
-            operation(example, procedure, input, output, false),
+            operation(method, procedure, input, output, false),
         );
         if !procedure.side_effects {
             item.insert(
                 "get".into(),
-                operation(example, procedure, input, output, true),
+                operation(method, procedure, input, output, true),
             );
         }
         paths.insert(procedure.path.clone(), Value::Object(item));
     }
-    let mut tags: Vec<&str> = EXAMPLES.iter().map(|e| e.tag).collect();
+    // In the API reference's order: alphabetical, whatever the case.
+    let mut tags: Vec<&str> = METHODS.iter().map(|m| m.example.tag).collect();
+    tags.sort_by_key(|tag| tag.to_lowercase());
     tags.dedup();
     let mut schemas = components.into_schemas();
     schemas.insert("ConnectError".into(), protocol::connect_error_schema());
@@ -83,10 +80,10 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
-            "title": crate::contract::SERVICE,
+            "title": SERVICE,
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Gitpod's runner configuration API over the Connect protocol, as served by gitpod-mock.",
-            "description": format!("{DESCRIPTION} {unknown_fields}"),
+            "description": format!("{} {unknown_fields}", DESCRIPTION.replace("{service}", SERVICE)),
         },
         "servers": [{ "url": server }],
         "tags": tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
@@ -102,7 +99,7 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
 }
 
 fn operation(
-    example: &Example,
+    method: &Method,
     procedure: &Procedure,
     input: &str,
     output: &str,
@@ -110,6 +107,7 @@ fn operation(
 ) -> Value {
     let schema_ref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
     let param_ref = |name: &str| json!({ "$ref": format!("#/components/parameters/{name}") });
+    let example = &method.example;
     let binary = |message: &str| json!({ "schema": { "type": "string", "format": "binary", "description": format!("{message} in the protobuf binary encoding") } });
     let request_examples: Map<String, Value> = example
         .requests
@@ -151,7 +149,7 @@ fn operation(
         );
     }
     let mut op = json!({
-        "operationId": if get { format!("{}ViaGet", example.method) } else { example.method.to_string() },
+        "operationId": if get { format!("{}ViaGet", method.name) } else { method.name.to_string() },
         "tags": [example.tag],
         "summary": if get { format!("{} (Connect GET)", example.summary) } else { example.summary.to_string() },
         "description": example.description,
@@ -224,8 +222,8 @@ pub fn serve(
             .map(|p| {
                 json!({
                     "method": p.name,
-                    "request": format!("/__mock/schemas/{}", p.name),
-                    "response": format!("/__mock/schemas/{}/response", p.name),
+                    "request": format!("{PREFIX}schemas/{}", p.name),
+                    "response": format!("{PREFIX}schemas/{}/response", p.name),
                 })
             })
             .collect();
@@ -249,7 +247,7 @@ pub fn serve(
                 .collect();
             Err(RpcError::not_found(format!(
                 "no schema for {method:?}: it is not a method of {}{}; methods are {}",
-                crate::contract::SERVICE,
+                SERVICE,
                 contract.method_hint(method),
                 names.join(", ")
             )))

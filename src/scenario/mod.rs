@@ -11,7 +11,7 @@ pub mod spec;
 
 pub use compile::glob;
 pub use compile::{Action, Rule, Scenario};
-pub use runtime::{contains as runtime_contains, CallInfo, Decision, Outcome, RuleCount, Runtime};
+pub use runtime::{contains as runtime_contains, CallInfo, Decision, RuleCount, Runtime};
 pub use seed::session_seed;
 
 use crate::contract::Contract;

@@ -1,13 +1,35 @@
-//! The load-time check of `respond` bodies: a rule's custom success body must be a valid
-//! response message of every method the rule can match, in both codecs, encoded exactly as the
-//! pipeline encodes it when the rule fires. A bad body fails when the scenario loads instead of
-//! answering `internal` on the call that hits it.
+//! `respond` bodies: the message a firing rule answers, and its load-time check. A rule's
+//! custom success body must be a valid response message of every method the rule can match,
+//! in both codecs, encoded exactly as the call path encodes it when the rule fires. A bad body
+//! fails when the scenario loads instead of answering `internal` on the call that hits it.
 
 use super::compile::glob;
-use crate::codec::{self, Encoding};
+use crate::codec::{self, answer::Encode, Encoding};
 use crate::contract::Contract;
+use crate::error::RpcError;
 use prost_reflect::{DynamicMessage, MessageDescriptor};
 use serde_json::Value;
+
+/// A rule's `respond` body as the message a call answers; its errors blame the scenario, not
+/// the mock.
+pub(super) struct Scripted(pub(super) Value);
+
+impl Encode for Scripted {
+    fn encode(
+        &self,
+        contract: &Contract,
+        desc: &MessageDescriptor,
+        encoding: Encoding,
+    ) -> Result<Vec<u8>, RpcError> {
+        codec::encode(contract, desc, encoding, &self.0).map_err(|e| {
+            RpcError::internal(format!(
+                "the scenario's respond body is not a valid {}: {}",
+                desc.full_name(),
+                e.message
+            ))
+        })
+    }
+}
 
 /// Checks `body` against the response type of each method `methods` (globs; every method when
 /// empty) matches. The error names the method, its response type and the problem.
@@ -17,7 +39,7 @@ pub fn check(contract: &Contract, methods: &[String], body: &Value) -> Result<()
         .iter()
         .filter(|p| methods.is_empty() || methods.iter().any(|m| glob(m, &p.name)));
     for procedure in matched {
-        encodes(&procedure.output, body).map_err(|problem| {
+        encodes(contract, &procedure.output, body).map_err(|problem| {
             let every = if methods.is_empty() {
                 " (the rule matches every method; name one in match.method)"
             } else {
@@ -34,12 +56,12 @@ pub fn check(contract: &Contract, methods: &[String], body: &Value) -> Result<()
 }
 
 /// Whether `body` reads as a `desc` message and encodes in both codecs.
-fn encodes(desc: &MessageDescriptor, body: &Value) -> Result<(), String> {
+fn encodes(contract: &Contract, desc: &MessageDescriptor, body: &Value) -> Result<(), String> {
     // Reading it first gives the plain reason (`unknown field …`, a wrong type) without the
     // encoder's wording, which speaks of handler output.
     DynamicMessage::deserialize(desc.clone(), body).map_err(|e| e.to_string())?;
     for encoding in [Encoding::Json, Encoding::Proto] {
-        codec::encode(desc, encoding, body).map_err(|e| e.message)?;
+        codec::encode(contract, desc, encoding, body).map_err(|e| e.message)?;
     }
     Ok(())
 }

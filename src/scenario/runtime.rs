@@ -3,7 +3,9 @@
 //! here; the caller sleeps after releasing the lock.
 
 use super::compile::{glob, Action, FieldTest, Rule, Scenario};
-use super::spec::{ConnectionFault, DelaySpec, DribbleSpec};
+use super::respond::Scripted;
+use super::spec::{DelaySpec, DribbleSpec};
+use crate::codec::answer::{Answer, Response};
 use crate::error::{Code, RpcError};
 use http::HeaderMap;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -12,7 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// What the pipeline knows about a call when scenarios look at it.
+/// What the RPC path knows about a call when scenarios look at it.
 pub struct CallInfo<'a> {
     pub method: &'a str,
     pub body: &'a Value,
@@ -21,26 +23,15 @@ pub struct CallInfo<'a> {
     pub timeout: Option<Duration>,
 }
 
-/// What happens to a call.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Continue,
-    Error(RpcError),
-    Raw {
-        status: u16,
-        content_type: Option<String>,
-        body: String,
-    },
-    Connection(ConnectionFault),
-    Respond(Value),
-}
-
-/// The decision for one call: which rule fired (if any), how long to wait, and the outcome.
-#[derive(Debug, Clone, PartialEq)]
+/// The decision for one call: which rule fired (if any), how long to wait, and the answer it
+/// scripts, if any. The rule's response headers go on whatever the call answers; an error
+/// keeps its own headers (a `retry-after`) over theirs.
+#[derive(Debug)]
 pub struct Decision {
     pub fired: Option<(String, usize)>,
     pub delay: Duration,
-    pub outcome: Outcome,
+    /// None lets the call go on to validation and its handler.
+    pub answer: Option<Answer>,
     pub dribble: Option<(usize, Duration)>,
     pub headers: Vec<(String, String)>,
 }
@@ -50,7 +41,7 @@ impl Decision {
         Decision {
             fired: None,
             delay: Duration::ZERO,
-            outcome: Outcome::Continue,
+            answer: None,
             dribble: None,
             headers: Vec::new(),
         }
@@ -120,33 +111,32 @@ impl Runtime {
                 if !self.fires(rule, count) {
                     continue;
                 }
-                let outcome = match &rule.action {
+                let answer = match &rule.action {
                     Action::RateLimit {
                         capacity,
                         per_second,
                     } => match self.take_token(&key, *capacity, *per_second, now) {
                         Ok(()) => continue,
-                        Err(wait) => rate_limited(wait),
+                        Err(wait) => Some(rate_limited(wait)),
                     },
-                    Action::Pass => Outcome::Continue,
-                    Action::Error(e) => Outcome::Error(e.clone()),
-                    Action::Raw(raw) => Outcome::Raw {
+                    Action::Pass => None,
+                    Action::Error(e) => Some(Answer::Error(e.clone())),
+                    Action::Raw(raw) => Some(Answer::Raw {
                         status: raw.status,
                         content_type: raw.content_type.clone(),
                         body: raw.body.clone(),
-                    },
-                    Action::Connection(fault) => Outcome::Connection(*fault),
-                    Action::Respond(body) => Outcome::Respond(body.clone()),
-                    Action::ExceedDeadline { .. } => Outcome::Error(RpcError::new(
+                    }),
+                    Action::Connection(fault) => Some(Answer::Connection(*fault)),
+                    Action::Respond(body) => {
+                        Some(Answer::Message(Response::new(Scripted(body.clone()))))
+                    }
+                    Action::ExceedDeadline { .. } => Some(Answer::Error(RpcError::new(
                         Code::DeadlineExceeded,
                         "the request's deadline passed",
-                    )),
+                    ))),
                 };
                 self.counts.entry(key.clone()).or_default().fired += 1;
-                let mut headers = rule.response_headers.clone();
-                if let Outcome::Error(e) = &outcome {
-                    headers.extend(e.headers.iter().map(|(k, v)| (k.to_string(), v.clone())));
-                }
+                let headers = rule.response_headers.clone();
                 let delay = match &rule.action {
                     Action::ExceedDeadline {
                         margin_ms,
@@ -170,7 +160,7 @@ impl Runtime {
                 return Decision {
                     fired: Some(key),
                     delay,
-                    outcome,
+                    answer,
                     dribble,
                     headers,
                 };
@@ -231,14 +221,14 @@ impl Runtime {
     }
 }
 
-fn rate_limited(wait: Duration) -> Outcome {
+fn rate_limited(wait: Duration) -> Answer {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     let error = RpcError::new(
         Code::ResourceExhausted,
         format!("rate limit exceeded: retry in {secs}s"),
     )
     .with_header("retry-after", secs.to_string());
-    Outcome::Error(error)
+    Answer::Error(error)
 }
 
 fn matches(rule: &Rule, call: &CallInfo<'_>) -> bool {

@@ -207,12 +207,8 @@ pub struct RawSpec {
     pub body: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnectionFault {
-    Reset,
-    Close,
-}
+/// `connection:`, read as the answer it becomes.
+pub use crate::codec::answer::ConnectionFault;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

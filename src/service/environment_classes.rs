@@ -1,6 +1,6 @@
 //! Environment classes: create, get, list with every documented filter, and partial update.
 
-use super::{list_response, parse, Page, Response};
+use super::{parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
 use crate::store::records::{EnumValue, EnvironmentClass, FieldValue};
@@ -82,7 +82,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let (rows, next) = state
         .environment_classes
         .page(&page.token, page.size, keep)?;
-    Ok(list_response("environmentClasses", rows, next))
+    Ok(Response::list("environmentClasses", rows, next))
 }
 
 #[derive(Deserialize)]

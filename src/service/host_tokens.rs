@@ -1,7 +1,7 @@
 //! Host authentication tokens. Token and refresh-token values are accepted and validated but
 //! never stored, so no response, log or export can carry them.
 
-use super::{list_response, parse, Page, Response};
+use super::{parse, Page, Response};
 use crate::error::{Code, RpcError};
 use crate::store::ids;
 use crate::store::records::{EnumValue, HostToken, Subject, PRINCIPAL_USER};
@@ -120,7 +120,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
             && filter.subject_id.as_ref().is_none_or(|s| s == subject_id)
     };
     let (rows, next) = state.host_tokens.page(&page.token, page.size, keep)?;
-    Ok(list_response("tokens", rows, next))
+    Ok(Response::list("tokens", rows, next))
 }
 
 #[derive(Deserialize)]

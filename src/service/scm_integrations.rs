@@ -2,7 +2,7 @@
 //! OAuth client id deletes the OAuth-sourced tokens of that runner and host, and switching PAT
 //! support off deletes the PAT-sourced ones.
 
-use super::{list_response, parse, Page, Response};
+use super::{parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
 use crate::store::records::{OAuthConfig, ScmIntegration, SOURCE_OAUTH, SOURCE_PAT};
@@ -110,7 +110,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
         filter.runner_ids.is_empty() || filter.runner_ids.contains(&s.runner_id)
     };
     let (rows, next) = state.scm_integrations.page(&page.token, page.size, keep)?;
-    Ok(list_response("integrations", rows, next))
+    Ok(Response::list("integrations", rows, next))
 }
 
 #[derive(Deserialize)]

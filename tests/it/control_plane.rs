@@ -6,8 +6,8 @@ use crate::calls::{admin, get_says, said, try_send};
 use crate::library::run_binary;
 use crate::serve_flags::Serving;
 use crate::support::TestServer;
-use gitpod_mock::admin::ControlAccess;
 use gitpod_mock::app::App;
+use gitpod_mock::auth::ControlAccess;
 use std::net::SocketAddr;
 
 /// The address of a server bound to 0.0.0.0, reached through loopback.

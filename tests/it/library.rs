@@ -9,7 +9,7 @@ use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Contract;
 use gitpod_mock::scenario::Library;
-use gitpod_mock::service::HANDLERS;
+use gitpod_mock::service::METHODS;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -26,9 +26,9 @@ async fn serving(scenario: &str, seed: u64) -> TestServer {
 /// Every method with an empty body: the scenarios below answer before validation.
 async fn every_method(server: &TestServer) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    for (method, _) in HANDLERS {
+    for method in METHODS.iter().map(|m| m.name) {
         out.push((
-            *method,
+            method,
             said(&rpc(server.addr, method, &[], json!({})).await),
         ));
     }

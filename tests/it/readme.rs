@@ -232,3 +232,13 @@ async fn the_go_sdks_json_without_connect_protocol_version_is_served() {
         first["environmentClasses"]
     );
 }
+
+#[test]
+fn the_readmes_method_counts_are_the_procedure_tables() {
+    let documented = gitpod_mock::service::METHODS.len();
+    let real = documented + gitpod_mock::service::UNCOVERED.len();
+    let answers = format!("it answers all {documented} documented methods");
+    assert!(README.contains(&answers), "the README says {answers:?}");
+    let contract = format!("the {real} methods of the");
+    assert!(README.contains(&contract), "the README says {contract:?}");
+}

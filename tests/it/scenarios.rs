@@ -130,6 +130,24 @@ async fn a_rate_limit_answers_resource_exhausted_with_retry_after_per_session() 
     );
 }
 
+#[tokio::test]
+async fn an_errors_own_headers_win_over_the_rules_and_the_rest_go_on() {
+    let yaml = "rules:\n  - rate_limit: {capacity: 1, per_second: 0.5}\n    headers: {Retry-After: \"99\", x-should-retry: \"true\"}\n";
+    let server = with_scenario(yaml).await;
+    assert_eq!(get_says(server.addr, &[T]).await, "200");
+    let limited = get_scm(server.addr, &[T]).await;
+    assert_eq!(
+        said(&limited),
+        "429 resource_exhausted: rate limit exceeded: retry in 2s"
+    );
+    assert_eq!(
+        header(&limited, "retry-after"),
+        Some("2"),
+        "the error's own"
+    );
+    assert_eq!(header(&limited, "x-should-retry"), Some("true"));
+}
+
 /// Status, content type and body text.
 fn whole(reply: &Reply) -> (u16, Option<&str>, String) {
     let text = String::from_utf8_lossy(&reply.body).into_owned();

@@ -24,8 +24,8 @@ fn run(runtime: &mut Runtime, s: &Scenario, method: &str, body: Value) -> Decisi
 }
 
 fn code(d: &Decision) -> Option<Code> {
-    match &d.outcome {
-        Outcome::Error(e) => Some(e.code),
+    match &d.answer {
+        Some(Answer::Error(e)) => Some(e.code),
         _ => None,
     }
 }
@@ -147,17 +147,16 @@ fn a_bucket_empties_and_refills() {
         timeout: None,
     };
     let at = |ms| t0 + Duration::from_millis(ms);
-    assert_eq!(rt.decide(&[&s], &call, at(0)).outcome, Outcome::Continue);
-    assert_eq!(rt.decide(&[&s], &call, at(1)).outcome, Outcome::Continue);
+    assert!(rt.decide(&[&s], &call, at(0)).answer.is_none());
+    assert!(rt.decide(&[&s], &call, at(1)).answer.is_none());
     let limited = rt.decide(&[&s], &call, at(2));
-    assert!(
-        limited
-            .headers
-            .contains(&("retry-after".to_string(), "1".to_string())),
-        "{limited:?}"
-    );
+    let retry_after = match &limited.answer {
+        Some(Answer::Error(e)) => e.headers.contains(&("retry-after", "1".to_string())),
+        _ => false,
+    };
+    assert!(retry_after, "{limited:?}");
     assert_eq!(code(&limited), Some(Code::ResourceExhausted));
-    assert_eq!(rt.decide(&[&s], &call, at(1100)).outcome, Outcome::Continue);
+    assert!(rt.decide(&[&s], &call, at(1100)).answer.is_none());
 }
 
 #[test]
@@ -166,7 +165,7 @@ fn delays_are_sampled_within_their_bounds() {
     let mut rt = Runtime::new(3);
     for _ in 0..200 {
         let d = run(&mut rt, &s, "GetSCMIntegration", json!({}));
-        assert!(d.delay <= Duration::from_millis(300) && d.outcome == Outcome::Continue);
+        assert!(d.delay <= Duration::from_millis(300) && d.answer.is_none());
     }
     let u = scenario("rules:\n  - delay: {min_ms: 10, max_ms: 20}\n");
     let d = run(&mut rt, &u, "GetSCMIntegration", json!({})).delay;

@@ -26,10 +26,10 @@ pub fn message(desc: &MessageDescriptor) -> BoxedStrategy<DynamicMessage> {
 /// validation, so these reach the handlers' success paths and the edges just past them.
 pub fn request(procedure: &Procedure) -> BoxedStrategy<DynamicMessage> {
     let desc = procedure.input.clone();
-    let examples: Vec<DynamicMessage> = gitpod_mock::openapi::examples()
+    let examples: Vec<DynamicMessage> = gitpod_mock::service::METHODS
         .iter()
-        .filter(|e| e.method == procedure.name)
-        .flat_map(|e| e.requests.iter())
+        .filter(|m| m.name == procedure.name)
+        .flat_map(|m| m.example.requests.iter())
         .map(|(_, _, json)| {
             let value: serde_json::Value = serde_json::from_str(json).unwrap();
             DynamicMessage::deserialize(desc.clone(), value).unwrap()

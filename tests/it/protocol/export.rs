@@ -25,6 +25,41 @@ fn compile(schema: &Value) -> jsonschema::Validator {
 }
 
 #[tokio::test]
+async fn the_root_lists_every_procedure_by_name_saying_which_the_mock_serves() {
+    let server = TestServer::start().await;
+    for path in ["/", "/api/"] {
+        let reply = bare(&server, "GET", path, &[]).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let body = reply.json();
+        let listed: Vec<(String, bool, bool)> = body["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let name = m["name"].as_str().unwrap().to_string();
+                let path = format!("{SERVICE}/{name}");
+                assert_eq!(m["path"], path.as_str(), "{path}");
+                let side_effects = m["sideEffects"].as_bool().unwrap();
+                (name, side_effects, m["implemented"].as_bool().unwrap())
+            })
+            .collect();
+        let mut expected: Vec<(String, bool, bool)> = contract()
+            .procedures()
+            .iter()
+            .map(|p| {
+                let served = gitpod_mock::service::METHODS
+                    .iter()
+                    .any(|m| m.name == p.name);
+                (p.name.clone(), p.side_effects, served)
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(listed, expected, "{path}");
+        assert_eq!(body["service"], "gitpod.v1.RunnerConfigurationService");
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_and_the_schemas_are_served() {
     let server = TestServer::start().await;
     let reply = bare(&server, "GET", "/__mock/openapi.json", &[]).await;
@@ -33,7 +68,8 @@ async fn the_openapi_document_and_the_schemas_are_served() {
     let doc = reply.json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["servers"][0]["url"], format!("http://{}", server.addr));
-    assert_eq!(doc["paths"].as_object().unwrap().len(), 16);
+    let documented = gitpod_mock::service::METHODS.len();
+    assert_eq!(doc["paths"].as_object().unwrap().len(), documented);
     let cli = gitpod_mock::openapi::document(contract(), "x", false);
     assert_eq!(
         doc["paths"], cli["paths"],
@@ -57,7 +93,8 @@ async fn the_openapi_document_and_the_schemas_are_served() {
     let output = &contract().procedure("GetEnvironmentClass").unwrap().output;
     assert_eq!(reply.json(), contract().response_schema(output));
     let reply = bare(&server, "GET", "/__mock/schemas", &[]).await;
-    assert_eq!(reply.json()["schemas"].as_array().unwrap().len(), 21);
+    let every = documented + gitpod_mock::service::UNCOVERED.len();
+    assert_eq!(reply.json()["schemas"].as_array().unwrap().len(), every);
 }
 
 #[tokio::test]

@@ -2,21 +2,22 @@
 //! (`Single`), and the elements of lists and entries of maps (`Items`).
 
 use super::{Decline, Message, Result};
-use crate::codec::json_out::{canonical_timestamp, string};
-use crate::codec::json_plan::{FieldPlan, KindPlan, Plans, Shape};
+use crate::codec::json::canonical_timestamp;
+use crate::contract::json_plan::{FieldPlan, KindPlan, Plans, Shape};
+use crate::json_text::write_string as string;
 use serde::ser::{self, Impossible, Serialize};
 
 /// A field's value: a list, a map or a single value, by the field's shape. Returns whether
 /// anything was written.
 pub(super) struct Field<'a> {
-    pub(super) plans: &'static Plans,
+    pub(super) plans: &'a Plans,
     pub(super) field: &'a FieldPlan,
     pub(super) out: &'a mut Vec<u8>,
 }
 
 /// One value of a kind; `keep_default` for presence, list items and map values.
 pub(super) struct Single<'a> {
-    plans: &'static Plans,
+    plans: &'a Plans,
     kind: &'a KindPlan,
     out: &'a mut Vec<u8>,
     keep_default: bool,
@@ -24,7 +25,7 @@ pub(super) struct Single<'a> {
 
 /// The elements of a list or the entries of a map field.
 pub(super) struct Items<'a> {
-    plans: &'static Plans,
+    plans: &'a Plans,
     kind: &'a KindPlan,
     out: &'a mut Vec<u8>,
     count: usize,

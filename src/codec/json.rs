@@ -1,5 +1,6 @@
-//! The fast path of JSON encoding: writes a handler's answer as proto3 JSON for its message
-//! type straight to bytes, guided by the descriptor, without building a `DynamicMessage`.
+//! The fast path of JSON encoding, behind one door (`write`): a handler's answer written as
+//! proto3 JSON for its message type straight to bytes, guided by the contract's encoding plans,
+//! without building a `DynamicMessage`.
 //!
 //! It takes any `Serialize` answer: typed records as they are stored, or `serde_json::Value`.
 //! It covers what handlers write (strings, bools, integers, enums by name or number, nested
@@ -7,15 +8,20 @@
 //! so `encode` falls back to the reference path through `DynamicMessage`. Both paths give the
 //! same JSON; the tests below check the edge cases, and debug builds check every answer.
 
-use super::json_plan::plans;
-use super::json_ser::Root;
+mod ser;
+
+use crate::contract::json_plan::Plans;
 use prost_reflect::MessageDescriptor;
+use ser::Root;
 use serde::Serialize;
 
 /// `value` as proto3 JSON of type `desc`, or None when the reference path must decide.
 /// At the top level, list fields are always written, even when empty.
-pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Option<Vec<u8>> {
-    let plans = plans(desc);
+pub(super) fn write<T: Serialize + ?Sized>(
+    plans: &Plans,
+    desc: &MessageDescriptor,
+    value: &T,
+) -> Option<Vec<u8>> {
     let index = plans.index(desc)?;
     if plans.messages[index].opaque || plans.messages[index].timestamp {
         return None;
@@ -31,26 +37,9 @@ pub fn write<T: Serialize + ?Sized>(desc: &MessageDescriptor, value: &T) -> Opti
     Some(out)
 }
 
-/// Writes `s` as a JSON string. Most strings need no escaping and are copied as they are;
-/// the rest go through serde_json's escaper.
-pub(super) fn string(s: &str, out: &mut Vec<u8>) {
-    // A fold, not `any`: without the early exit the scan vectorises.
-    let escapes = s.bytes().fold(false, |seen, b| {
-        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if escapes {
-        serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
-        return;
-    }
-    out.reserve(s.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
-}
-
 /// Timestamps already in the canonical form (`2024-01-02T03:04:05Z`, optional fraction of 3,
 /// 6 or 9 digits) pass through; every other form goes the reference way.
-pub(super) fn canonical_timestamp(text: &str) -> bool {
+fn canonical_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
     let shape = b.len() >= 20
@@ -105,15 +94,19 @@ mod tests {
     use crate::codec::{reference_encode, Encoding};
     use crate::contract::Contract;
     use serde_json::{json, Value};
+    use std::sync::LazyLock;
+
+    static CONTRACT: LazyLock<Contract> = LazyLock::new(Contract::load);
 
     fn output(method: &str) -> MessageDescriptor {
-        Contract::load().procedure(method).unwrap().output.clone()
+        CONTRACT.procedure(method).unwrap().output.clone()
     }
 
     /// The fast path's JSON for `value`, checked equal to the reference path's.
     fn agrees(method: &str, value: Value) -> Value {
         let desc = output(method);
-        let fast = write(&desc, &value).unwrap_or_else(|| panic!("fast path declined {value}"));
+        let fast = write(CONTRACT.plans(), &desc, &value)
+            .unwrap_or_else(|| panic!("fast path declined {value}"));
         let reference = reference_encode(&desc, Encoding::Json, value).unwrap();
         let fast: Value = serde_json::from_slice(&fast).unwrap();
         assert_eq!(fast, serde_json::from_slice::<Value>(&reference).unwrap());
@@ -194,7 +187,8 @@ mod tests {
             json!({"host": 5}),
             json!({"runner_id": "snake case"}),
         ] {
-            assert_eq!(write(&desc, &json!({"token": token})), None, "{token}");
+            let answer = json!({"token": token});
+            assert_eq!(write(CONTRACT.plans(), &desc, &answer), None, "{token}");
         }
     }
 

@@ -1,12 +1,11 @@
-//! Encoding plans: what `json_out` needs to know about each message type, read once from the
-//! descriptors so that writing a response asks the descriptor pool nothing. Plans are built
-//! on first use for the whole pool and kept for the life of the process (the contract is
-//! embedded, so every pool a process loads has the same messages).
+//! Encoding plans: what the codec's fast JSON encoder needs to know about each message type,
+//! read from the descriptors when the contract loads, so that writing a response asks the
+//! descriptor pool nothing. They are to encoding what the compiled validators are to requests.
 
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
 use rustc_hash::FxHashMap as HashMap;
-use std::sync::OnceLock;
 
+/// The plans of every message in a descriptor pool.
 pub struct Plans {
     by_name: HashMap<String, usize>,
     pub messages: Vec<MessagePlan>,
@@ -15,7 +14,7 @@ pub struct Plans {
 pub struct MessagePlan {
     /// Sorted by JSON name, for binary search.
     pub fields: Vec<FieldPlan>,
-    /// Well-known types other than Timestamp, which `json_out` leaves to the reference path.
+    /// Well-known types other than Timestamp, which the fast encoder leaves to the reference path.
     pub opaque: bool,
     pub timestamp: bool,
 }
@@ -55,18 +54,14 @@ pub enum KindPlan {
     Other,
 }
 
-/// The plans for `desc`'s pool, built on first call.
-pub fn plans(desc: &MessageDescriptor) -> &'static Plans {
-    static PLANS: OnceLock<Plans> = OnceLock::new();
-    PLANS.get_or_init(|| Plans::build(desc.parent_pool()))
-}
-
 impl Plans {
+    /// The plan index of `desc`; None for a message from another pool.
     pub fn index(&self, desc: &MessageDescriptor) -> Option<usize> {
         self.by_name.get(desc.full_name()).copied()
     }
 
-    fn build(pool: &DescriptorPool) -> Plans {
+    /// The plans of every message in `pool`.
+    pub fn build(pool: &DescriptorPool) -> Plans {
         let by_name: HashMap<String, usize> = pool
             .all_messages()
             .enumerate()

@@ -1,9 +1,9 @@
-//! The serde `Serializer` behind `json_out`: it receives any `Serialize` value (typed records,
+//! The serde `Serializer` behind `json::write`: it receives any `Serialize` value (typed records,
 //! `serde_json::Value`) and writes proto3 JSON for the message type its plan describes, field
 //! by field, leaving out defaults without presence and empty lists and maps. Anything the plan
 //! does not expect fails with `Decline`, and `encode` takes the reference path instead.
 
-use super::json_plan::{Plans, Shape};
+use crate::contract::json_plan::{Plans, Shape};
 use serde::ser::{self, Impossible, Serialize};
 use std::fmt;
 
@@ -30,7 +30,7 @@ type Result<T> = std::result::Result<T, Decline>;
 
 /// Writes one message: `{`, its fields, `}`.
 pub struct Message<'a> {
-    pub plans: &'static Plans,
+    pub plans: &'a Plans,
     pub index: usize,
     pub out: &'a mut Vec<u8>,
     /// At the top level, absent list fields are written as `[]`.
@@ -43,7 +43,7 @@ pub struct Message<'a> {
 }
 
 impl<'a> Message<'a> {
-    pub fn new(plans: &'static Plans, index: usize, out: &'a mut Vec<u8>, top: bool) -> Self {
+    pub fn new(plans: &'a Plans, index: usize, out: &'a mut Vec<u8>, top: bool) -> Self {
         out.push(b'{');
         Message {
             plans,
@@ -250,7 +250,7 @@ use values::Field;
 
 /// The top-level message of an answer, which must be an object.
 pub struct Root<'a> {
-    pub plans: &'static Plans,
+    pub plans: &'a Plans,
     pub index: usize,
     pub out: &'a mut Vec<u8>,
 }

@@ -1,0 +1,115 @@
+//! Accepting a call, before any body is read: route it (once), check the HTTP method, the
+//! protocol headers or the GET query, the deadline and auth, and refuse methods the mock does
+//! not cover.
+
+use crate::app::App;
+use crate::codec::{self, compression::Compression, headers, Encoding};
+use crate::error::{Code, RpcError};
+use crate::service::{Entry, Route};
+use bytes::Bytes;
+use http::request::Parts;
+use http::Method;
+use std::time::Duration;
+
+/// Where a call's request message comes from.
+pub(super) enum Source {
+    /// The POST body, still to be read.
+    Body,
+    /// A Connect GET's `message` parameter, already percent- and base64-decoded.
+    Query(Bytes),
+}
+
+/// What the request line and headers say about a call, learned before any body is read.
+pub(super) struct Accepted<'a> {
+    pub entry: &'a Entry,
+    pub encoding: Encoding,
+    /// How the request message is compressed.
+    pub compression: Compression,
+    /// How to compress a successful response, from `Accept-Encoding`.
+    pub response_compression: Compression,
+    /// The client's `Connect-Timeout-Ms`: the whole call, body included, must finish within it.
+    pub timeout: Option<Duration>,
+    pub source: Source,
+}
+
+impl Accepted<'_> {
+    /// How the call was made, as the journal and the log show it.
+    pub fn protocol(&self) -> &'static str {
+        match (&self.source, self.encoding) {
+            (Source::Body, Encoding::Json) => "connect+json",
+            (Source::Body, Encoding::Proto) => "connect+proto",
+            (Source::Query(_), Encoding::Json) => "connect-get+json",
+            (Source::Query(_), Encoding::Proto) => "connect-get+proto",
+        }
+    }
+}
+
+/// Routes a call to `path` and checks its method and headers (or, for GET, its query).
+pub(super) fn accept<'a>(
+    app: &'a App,
+    parts: &Parts,
+    path: &str,
+) -> Result<Accepted<'a>, RpcError> {
+    let route = app.table.route(path).ok_or_else(|| {
+        RpcError::new(
+            Code::Unimplemented,
+            format!("{path} is not a procedure of {}", crate::contract::SERVICE),
+        )
+        .with_status(404)
+    })?;
+    let procedure = route.procedure();
+    let side_effects = procedure.side_effects;
+    let (encoding, compression, source) = match parts.method {
+        Method::POST => {
+            headers::protocol_version(&parts.headers)?;
+            let (encoding, compression) = headers::post_codec(&parts.headers)?;
+            (encoding, compression, Source::Body)
+        }
+        Method::GET if !side_effects => {
+            let get = codec::get::parse(parts.uri.query())?;
+            (
+                get.encoding,
+                get.compression,
+                Source::Query(get.message.into()),
+            )
+        }
+        ref other => {
+            let (allow, why) = if side_effects {
+                ("POST", "use POST")
+            } else {
+                (
+                    "GET, POST",
+                    "use POST, or GET with the Connect query parameters",
+                )
+            };
+            return Err(RpcError::new(
+                Code::Unknown,
+                format!("HTTP method {other} is not allowed on {path}: {why}"),
+            )
+            .with_status(405)
+            .with_header("allow", allow));
+        }
+    };
+    let timeout = headers::timeout(&parts.headers)?;
+    if let Some(auth) = &app.auth {
+        auth.check(&parts.headers, &procedure.name, side_effects)?;
+    }
+    let Route::Served(entry) = route else {
+        return Err(RpcError::new(
+            Code::Unimplemented,
+            format!("gitpod-mock does not cover {} yet: the method exists in the real service but is not in the documented API", procedure.name),
+        ));
+    };
+    let accept_encoding = parts
+        .headers
+        .get(http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    Ok(Accepted {
+        entry,
+        encoding,
+        compression,
+        response_compression: Compression::negotiate(accept_encoding),
+        timeout,
+        source,
+    })
+}

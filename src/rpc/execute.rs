@@ -1,0 +1,163 @@
+//! Running a call whose message has been read: decode it, apply query overrides and validate
+//! it, then, under the session's lock, let scenarios intercept and run the handler. The answer
+//! is encoded after the lock is released.
+
+use super::accept::{Accepted, Source};
+use crate::app::App;
+use crate::codec::answer::{Answer, Reply, Response};
+use crate::codec::{self, Encoding};
+use crate::error::RpcError;
+use crate::scenario::{CallInfo, Decision, Scenario};
+use crate::service::Entry;
+use crate::session::Session;
+use http::request::Parts;
+use http::HeaderMap;
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// What a call produced, and how long to hold it back before answering. A scripted delay is
+/// decided while the session is locked and slept after the lock is released, inside the call's
+/// deadline, so a delay longer than `Connect-Timeout-Ms` answers `deadline_exceeded`.
+pub(super) struct Outcome {
+    pub answer: Answer<Reply>,
+    pub delay: Duration,
+    /// Send the body `n` bytes at a time, this far apart.
+    pub dribble: Option<(usize, Duration)>,
+    /// Extra response headers from the scenario rule that fired.
+    pub headers: Vec<(String, String)>,
+    /// The scenario and rule (0-based) that fired, if any.
+    pub fired: Option<(String, usize)>,
+    /// The canonical request, for the journal; null if it could not be decoded.
+    pub request: Value,
+}
+
+impl Outcome {
+    pub fn error(e: RpcError) -> Outcome {
+        Outcome {
+            answer: Answer::Error(e),
+            delay: Duration::ZERO,
+            dribble: None,
+            headers: Vec::new(),
+            fired: None,
+            request: Value::Null,
+        }
+    }
+}
+
+/// Runs an accepted call on its decompressed `message`. The POST query string may override
+/// the request's pagination (SDK 0.x sends it there).
+pub(super) fn execute(
+    app: &App,
+    accepted: &Accepted<'_>,
+    parts: &Parts,
+    message: &[u8],
+    session: &Mutex<Session>,
+) -> Outcome {
+    let entry = accepted.entry;
+    let procedure = &entry.procedure;
+    let query = match accepted.source {
+        Source::Body => parts.uri.query(),
+        Source::Query(_) => None,
+    };
+    let request = match decode(app, entry, accepted.encoding, query, message) {
+        Ok(request) => request,
+        Err(e) => return Outcome::error(e),
+    };
+    // Validation reads only the request, so it runs before the lock; a scenario that
+    // intercepts the call makes its verdict moot.
+    let verdict = app.contract.validate_request(&procedure.input, &request);
+    let requested = requested_scenarios(&parts.headers);
+    let mut session = session.lock();
+    session.last_used = Instant::now();
+    let decision = match app.scenarios_for(&requested, &session.active) {
+        Err(e) => {
+            let e = RpcError::invalid_argument(format!("x-mock-scenario: {e}"));
+            return Outcome {
+                request,
+                ..Outcome::error(e)
+            };
+        }
+        Ok(scenarios) if scenarios.is_empty() => Decision::pass(),
+        Ok(scenarios) => {
+            let scenarios: Vec<&Scenario> = scenarios.iter().map(|s| s.as_ref()).collect();
+            let call = CallInfo {
+                method: &procedure.name,
+                body: &request,
+                headers: &parts.headers,
+                timeout: accepted.timeout,
+            };
+            session.scenarios.decide(&scenarios, &call, Instant::now())
+        }
+    };
+    let Decision {
+        fired,
+        delay,
+        answer,
+        dribble,
+        headers,
+    } = decision;
+    let answer = match (answer, verdict) {
+        (Some(scripted), _) => scripted,
+        (None, Err(violations)) => Answer::Error(crate::contract::violations::invalid_argument(
+            &app.contract,
+            &violations,
+        )),
+        (None, Ok(())) => handle(entry, &mut session, &request).into(),
+    };
+    drop(session);
+    Outcome {
+        answer: answer.encode(&app.contract, &procedure.output, accepted.encoding),
+        delay,
+        dribble,
+        headers,
+        fired,
+        request,
+    }
+}
+
+/// The scenario names a call asks for in `x-mock-scenario` headers (comma-separated).
+fn requested_scenarios(headers: &HeaderMap) -> Vec<String> {
+    let values = headers.get_all("x-mock-scenario").iter();
+    let names = values.flat_map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect::<Vec<_>>()
+    });
+    names.filter(|s| !s.is_empty()).collect()
+}
+
+/// The request in canonical JSON, with query overrides applied.
+fn decode(
+    app: &App,
+    entry: &Entry,
+    encoding: Encoding,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Value, RpcError> {
+    let procedure = &entry.procedure;
+    let message = codec::decode(&procedure.input, encoding, body, app.settings.strict)?;
+    let mut request = codec::canonical(&message);
+    codec::get::apply_query_pagination(&mut request, procedure, query)?;
+    Ok(request)
+}
+
+/// Runs the handler on the session's state (the request is already valid). A method that adds
+/// records first checks the session's record budget.
+fn handle(entry: &Entry, session: &mut Session, request: &Value) -> Result<Response, RpcError> {
+    let method = entry.method;
+    if method.creates_records {
+        session.check_budget()?;
+    }
+    let state = &mut session.state;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (method.handler)(state, request)
+    }))
+    .unwrap_or_else(|_| {
+        Err(RpcError::internal(format!(
+            "the mock's {} handler failed; this is a gitpod-mock bug",
+            method.name
+        )))
+    })
+}

@@ -1,0 +1,268 @@
+//! The procedure table: every method the mock serves, with its handler, whether it adds records
+//! (the session's record budget applies), and the API reference's documentation of it: summary,
+//! description, request examples and example response. Routing, `GET /`, the OpenAPI export,
+//! coverage and the example tests all read this table. Adding a method means writing its
+//! handler and its entry here.
+
+use super::{environment_classes, host_tokens, runner_configuration, scm_integrations, Handler};
+
+/// One method the mock serves.
+pub struct Method {
+    /// The method name, e.g. `GetSCMIntegration`; the contract must have it.
+    pub name: &'static str,
+    pub handler: Handler,
+    /// Whether a call adds records, so that the session's record budget applies to it.
+    pub creates_records: bool,
+    pub example: Example,
+}
+
+/// A method as the API reference documents it.
+pub struct Example {
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    /// (name, summary, request JSON)
+    pub requests: &'static [(&'static str, &'static str, &'static str)],
+    /// The reference's example response, with placeholder values.
+    pub response: &'static str,
+}
+
+/// Methods the real service has that the mock does not cover: they are not in the documented
+/// API. They answer `unimplemented`.
+pub const UNCOVERED: &[&str] = &[
+    "CreateLLMIntegration",
+    "GetLLMIntegration",
+    "ListLLMIntegrations",
+    "UpdateLLMIntegration",
+    "DeleteLLMIntegration",
+];
+
+/// Every documented method, grouped by resource.
+pub const METHODS: &[Method] = &[
+    Method {
+        name: "CreateEnvironmentClass",
+        handler: environment_classes::create,
+        creates_records: true,
+        example: Example {
+            tag: "Environment Classes",
+            summary: "Creates a new environment class for a runner",
+            description: "Creates a new environment class for a runner. Use this method to:\n- Define compute resources\n- Configure environment settings\n- Set up runtime options",
+            requests: &[
+                ("Create environment class", "Creates a new environment configuration.", r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","displayName":"Large Instance","description":"8 CPU, 16GB RAM","configuration":[{"key":"cpu","value":"8"},{"key":"memory","value":"16384"}]}"#),
+            ],
+            response: r#"{"id":"id"}"#,
+        },
+    },
+    Method {
+        name: "GetEnvironmentClass",
+        handler: environment_classes::get,
+        creates_records: false,
+        example: Example {
+            tag: "Environment Classes",
+            summary: "Gets details about a specific environment class",
+            description: "Gets details about a specific environment class. Use this method to:\n- View class configuration\n- Check resource settings\n- Verify availability",
+            requests: &[
+                ("Get class details", "Retrieves information about a specific class.", r#"{"environmentClassId":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{"environmentClass":{"id":"id","runnerId":"runnerId","configuration":[{"key":"key","value":"value"}],"description":"xxx","displayName":"xxx","enabled":true}}"#,
+        },
+    },
+    Method {
+        name: "ListEnvironmentClasses",
+        handler: environment_classes::list,
+        creates_records: false,
+        example: Example {
+            tag: "Environment Classes",
+            summary: "Lists environment classes with optional filtering",
+            description: "Lists environment classes with optional filtering. Use this method to:\n- View available classes\n- Filter by capability\n- Check enabled status",
+            requests: &[
+                ("List all classes", "Shows all environment classes.", r#"{"pagination":{"pageSize":20}}"#),
+                ("Filter enabled classes", "Lists only enabled environment classes.", r#"{"filter":{"enabled":true},"pagination":{"pageSize":20}}"#),
+            ],
+            response: r#"{"environmentClasses":[{"id":"id","runnerId":"runnerId","configuration":[{"key":"key","value":"value"}],"description":"xxx","displayName":"xxx","enabled":true}],"pagination":{"nextToken":"nextToken"}}"#,
+        },
+    },
+    Method {
+        name: "UpdateEnvironmentClass",
+        handler: environment_classes::update,
+        creates_records: false,
+        example: Example {
+            tag: "Environment Classes",
+            summary: "Updates an environment class",
+            description: "Updates an environment class. Use this method to:\n- Modify class settings\n- Update resource limits\n- Change availability",
+            requests: &[
+                ("Update class", "Changes class configuration.", r#"{"environmentClassId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","displayName":"Updated Large Instance","description":"16 CPU, 32GB RAM","enabled":true}"#),
+            ],
+            response: r#"{}"#,
+        },
+    },
+    Method {
+        name: "CreateHostAuthenticationToken",
+        handler: host_tokens::create,
+        creates_records: true,
+        example: Example {
+            tag: "Host Authentication Tokens",
+            summary: "Creates a new authentication token for accessing remote hosts",
+            description: "Creates a new authentication token for accessing remote hosts. Use this method to:\n- Set up SCM authentication\n- Configure OAuth credentials\n- Manage PAT tokens",
+            requests: &[
+                ("Create OAuth token", "Creates a new OAuth-based authentication token.", r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","userId":"f53d2330-3795-4c5d-a1f3-453121af9c60","host":"github.com","token":"gho_xxxxxxxxxxxx","source":"HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH","expiresAt":"2024-12-31T23:59:59Z","refreshToken":"ghr_xxxxxxxxxxxx"}"#),
+            ],
+            response: r#"{"token":{"id":"id","expiresAt":"2019-12-27T18:11:19.117Z","host":"host","integrationId":"integrationId","runnerId":"runnerId","scopes":["string"],"source":"HOST_AUTHENTICATION_TOKEN_SOURCE_UNSPECIFIED","subject":{"id":"182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e","principal":"PRINCIPAL_UNSPECIFIED"},"userId":"userId"}}"#,
+        },
+    },
+    Method {
+        name: "GetHostAuthenticationToken",
+        handler: host_tokens::get,
+        creates_records: false,
+        example: Example {
+            tag: "Host Authentication Tokens",
+            summary: "Gets details about a specific host authentication token",
+            description: "Gets details about a specific host authentication token. Use this method to:\n- View token information\n- Check token expiration\n- Verify token validity",
+            requests: &[
+                ("Get token details", "Retrieves information about a specific token.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{"token":{"id":"id","expiresAt":"2019-12-27T18:11:19.117Z","host":"host","integrationId":"integrationId","runnerId":"runnerId","scopes":["string"],"source":"HOST_AUTHENTICATION_TOKEN_SOURCE_UNSPECIFIED","subject":{"id":"182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e","principal":"PRINCIPAL_UNSPECIFIED"},"userId":"userId"}}"#,
+        },
+    },
+    Method {
+        name: "ListHostAuthenticationTokens",
+        handler: host_tokens::list,
+        creates_records: false,
+        example: Example {
+            tag: "Host Authentication Tokens",
+            summary: "Lists host authentication tokens with optional filtering",
+            description: "Lists host authentication tokens with optional filtering. Use this method to:\n- View all tokens\n- Filter by runner or user\n- Monitor token status",
+            requests: &[
+                ("List all tokens", "Shows all tokens with pagination.", r#"{"pagination":{"pageSize":20}}"#),
+                ("Filter by runner", "Lists tokens for a specific runner.", r#"{"filter":{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68"},"pagination":{"pageSize":20}}"#),
+            ],
+            response: r#"{"pagination":{"nextToken":"nextToken"},"tokens":[{"id":"id","expiresAt":"2019-12-27T18:11:19.117Z","host":"host","integrationId":"integrationId","runnerId":"runnerId","scopes":["string"],"source":"HOST_AUTHENTICATION_TOKEN_SOURCE_UNSPECIFIED","subject":{"id":"182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e","principal":"PRINCIPAL_UNSPECIFIED"},"userId":"userId"}]}"#,
+        },
+    },
+    Method {
+        name: "UpdateHostAuthenticationToken",
+        handler: host_tokens::update,
+        creates_records: false,
+        example: Example {
+            tag: "Host Authentication Tokens",
+            summary: "Updates an existing host authentication token",
+            description: "Updates an existing host authentication token. Use this method to:\n- Refresh token values\n- Update expiration\n- Modify token settings",
+            requests: &[
+                ("Update token", "Updates token value and expiration.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68","token":"gho_xxxxxxxxxxxx","expiresAt":"2024-12-31T23:59:59Z","refreshToken":"ghr_xxxxxxxxxxxx"}"#),
+            ],
+            response: r#"{}"#,
+        },
+    },
+    Method {
+        name: "DeleteHostAuthenticationToken",
+        handler: host_tokens::delete,
+        creates_records: false,
+        example: Example {
+            tag: "Host Authentication Tokens",
+            summary: "Deletes a host authentication token",
+            description: "Deletes a host authentication token. Use this method to:\n- Remove unused tokens\n- Revoke access\n- Clean up expired tokens",
+            requests: &[
+                ("Delete token", "Permanently removes a token.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{}"#,
+        },
+    },
+    Method {
+        name: "CreateSCMIntegration",
+        handler: scm_integrations::create,
+        creates_records: true,
+        example: Example {
+            tag: "SCM Integrations",
+            summary: "Creates a new SCM integration for a runner",
+            description: "Creates a new SCM integration for a runner. Use this method to:\n- Configure source control access\n- Set up repository integrations\n- Enable code synchronization",
+            requests: &[
+                ("Create GitHub integration", "Sets up GitHub SCM integration.", r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","scmId":"github","host":"github.com","oauthClientId":"client_id","oauthPlaintextClientSecret":"client_secret"}"#),
+            ],
+            response: r#"{"id":"182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"}"#,
+        },
+    },
+    Method {
+        name: "GetSCMIntegration",
+        handler: scm_integrations::get,
+        creates_records: false,
+        example: Example {
+            tag: "SCM Integrations",
+            summary: "Gets details about a specific SCM integration",
+            description: "Gets details about a specific SCM integration. Use this method to:\n- View integration settings\n- Check integration status\n- Verify configuration",
+            requests: &[
+                ("Get integration details", "Retrieves information about a specific integration.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{"integration":{"id":"id","host":"host","oauth":{"clientId":"clientId","encryptedClientSecret":"U3RhaW5sZXNzIHJvY2tz","issuerUrl":"issuerUrl"},"pat":true,"runnerId":"runnerId","scmId":"scmId","virtualDirectory":"virtualDirectory"}}"#,
+        },
+    },
+    Method {
+        name: "ListSCMIntegrations",
+        handler: scm_integrations::list,
+        creates_records: false,
+        example: Example {
+            tag: "SCM Integrations",
+            summary: "Lists SCM integrations for a runner",
+            description: "Lists SCM integrations for a runner. Use this method to:\n- View all integrations\n- Monitor integration status\n- Check available SCMs",
+            requests: &[
+                ("List integrations", "Shows all SCM integrations.", r#"{"filter":{"runnerIds":["d2c94c27-3b76-4a42-b88c-95a85e392c68"]},"pagination":{"pageSize":20}}"#),
+            ],
+            response: r#"{"integrations":[{"id":"id","host":"host","oauth":{"clientId":"clientId","encryptedClientSecret":"U3RhaW5sZXNzIHJvY2tz","issuerUrl":"issuerUrl"},"pat":true,"runnerId":"runnerId","scmId":"scmId","virtualDirectory":"virtualDirectory"}],"pagination":{"nextToken":"nextToken"}}"#,
+        },
+    },
+    Method {
+        name: "UpdateSCMIntegration",
+        handler: scm_integrations::update,
+        creates_records: false,
+        example: Example {
+            tag: "SCM Integrations",
+            summary: "Updates an existing SCM integration",
+            description: "Updates an existing SCM integration. Use this method to:\n- Modify integration settings\n- Update credentials\n- Change configuration",
+            requests: &[
+                ("Update integration", "Updates OAuth credentials.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68","oauthClientId":"new_client_id","oauthPlaintextClientSecret":"new_client_secret"}"#),
+            ],
+            response: r#"{}"#,
+        },
+    },
+    Method {
+        name: "DeleteSCMIntegration",
+        handler: scm_integrations::delete,
+        creates_records: false,
+        example: Example {
+            tag: "SCM Integrations",
+            summary: "Deletes an SCM integration",
+            description: "Deletes an SCM integration. Use this method to:\n- Remove unused integrations\n- Clean up configurations\n- Revoke SCM access",
+            requests: &[
+                ("Delete integration", "Removes an SCM integration.", r#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{}"#,
+        },
+    },
+    Method {
+        name: "GetRunnerConfigurationSchema",
+        handler: runner_configuration::get_schema,
+        creates_records: false,
+        example: Example {
+            tag: "Schema",
+            summary: "Gets the latest runner configuration schema",
+            description: "Gets the latest runner configuration schema. Use this method to:\n- View available settings\n- Check configuration options\n- Validate configurations",
+            requests: &[
+                ("Get schema", "Retrieves configuration schema for a runner.", r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+            ],
+            response: r#"{"schema":{"environmentClasses":[{"id":"id","bool":{"default":true},"description":"description","display":{"default":"default"},"enum":{"default":"default","defaultValue":{"detail":"detail","subtitle":"subtitle","title":"title"},"possibleValues":[{"detail":"detail","subtitle":"subtitle","title":"title"}],"values":["string"]},"int":{"default":0,"max":0,"min":0},"name":"name","required":true,"secret":true,"string":{"default":"default","pattern":"pattern"}}],"runnerConfig":[{"id":"id","bool":{"default":true},"description":"description","display":{"default":"default"},"enum":{"default":"default","defaultValue":{"detail":"detail","subtitle":"subtitle","title":"title"},"possibleValues":[{"detail":"detail","subtitle":"subtitle","title":"title"}],"values":["string"]},"int":{"default":0,"max":0,"min":0},"name":"name","required":true,"secret":true,"string":{"default":"default","pattern":"pattern"}}],"scm":[{"defaultHosts":["string"],"name":"name","oauth":{"callbackUrl":"callbackUrl"},"pat":{"description":"description","docsLink":"docsLink"},"scmId":"scmId"}],"version":"version"}}"#,
+        },
+    },
+    Method {
+        name: "ValidateRunnerConfiguration",
+        handler: runner_configuration::validate,
+        creates_records: false,
+        example: Example {
+            tag: "Configurations",
+            summary: "Validates a runner configuration",
+            description: "Validates a runner configuration. Use this method to:\n- Check configuration validity\n- Verify integration settings\n- Validate environment classes",
+            requests: &[
+                ("Validate SCM integration", "Checks if an SCM integration is valid.", r#"{"runnerId":"d2c94c27-3b76-4a42-b88c-95a85e392c68","scmIntegration":{"id":"integration-id","scmId":"github","host":"github.com","oauthClientId":"client_id","oauthPlaintextClientSecret":"client_secret"}}"#),
+            ],
+            response: r#"{"environmentClass":{"configurationErrors":[{"error":"error","key":"key"}],"descriptionError":"descriptionError","displayNameError":"displayNameError","valid":true},"scmIntegration":{"hostError":"hostError","oauthError":"oauthError","patError":"patError","scmIdError":"scmIdError","valid":true}}"#,
+        },
+    },
+];
