@@ -27,6 +27,7 @@ pub mod codec;
 pub mod contract;
 pub mod cors;
 pub mod error;
+mod hash;
 pub mod http;
 pub mod journal;
 pub mod log;

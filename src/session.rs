@@ -4,7 +4,7 @@
 
 use crate::error::{Code, RpcError};
 use crate::journal::{Coverage, Journal};
-use crate::scenario::seed::{fnv1a64, splitmix64};
+use crate::hash::{fnv1a64, splitmix64};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;

@@ -145,7 +145,7 @@ impl State {
         sealed.extend_from_slice(&salt.to_be_bytes());
         // A fixed hash (std's DefaultHasher may change between Rust releases), so a seed
         // gives the same sealed secrets on every build.
-        use crate::scenario::seed::{fnv1a64, splitmix64};
+        use crate::hash::{fnv1a64, splitmix64};
         let text = format!("{runner_id}\0{plaintext}");
         for round in 0u64..4 {
             let h = splitmix64(fnv1a64(text.as_bytes()) ^ splitmix64(salt ^ round));
