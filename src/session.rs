@@ -3,8 +3,8 @@
 //! made on first use, bounded in number and size, and expire when idle.
 
 use crate::error::{Code, RpcError};
-use crate::journal::{Coverage, Journal};
 use crate::hash::{fnv1a64, splitmix64};
+use crate::journal::{Coverage, Journal};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;

@@ -6,8 +6,6 @@ mod host_tokens;
 mod runner_configuration;
 mod scm_integrations;
 
-pub(crate) use runner_configuration::environment_class_problems;
-
 use crate::codec::Encoding;
 use crate::error::RpcError;
 use crate::store::State;

@@ -1,6 +1,7 @@
 //! In-memory state: the runners the fixtures define (read-only) and the three mutable
 //! resources, plus the seeded source of ids the handlers draw from.
 
+pub mod class_check;
 mod fixture_fields;
 pub mod fixtures;
 pub mod generate;

@@ -1,6 +1,7 @@
 //! The fixture checks that span files: ids, runners, integrations and runner schemas that
 //! records refer to, reported with the file, field and reason like every fixture error.
 
+use super::class_check::check_class;
 use super::fixtures::{is_uuid, Fixtures, Loader};
 use crate::error::shown_id;
 use std::collections::HashSet;
@@ -162,7 +163,13 @@ pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
         let Some(schema) = runner.and_then(|r| f.schemas.get(&r.schema)) else {
             continue;
         };
-        let mut problems = crate::service::environment_class_problems(schema, class);
+        let mut problems = check_class(
+            schema,
+            &class.display_name,
+            &class.description,
+            &class.configuration,
+        )
+        .by_field();
         for value in &class.configuration {
             let field = schema
                 .environment_classes
