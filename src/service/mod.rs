@@ -179,8 +179,11 @@ mod tests {
             .procedure("GetHostAuthenticationToken")
             .unwrap()
             .output;
-        for token in state.host_tokens.iter() {
-            let value = state.host_tokens.shared(&token.id).unwrap();
+        for token in state.table::<crate::store::records::HostToken>().iter() {
+            let value = state
+                .table::<crate::store::records::HostToken>()
+                .shared(&token.id)
+                .unwrap();
             let answer = OneField {
                 field: "token",
                 value,
