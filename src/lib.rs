@@ -34,6 +34,7 @@ pub mod codec;
 pub mod contract;
 pub mod cors;
 pub mod error;
+mod hash;
 pub mod http;
 pub mod journal;
 mod json_text;

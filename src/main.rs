@@ -406,12 +406,8 @@ fn check(dir: &PathBuf, scenario_dir: Option<&Path>) -> Result<(), String> {
         scenarios.all().count()
     ))?;
     say(format_args!(
-        "{}: ok ({} runners, {} schemas, {} environment classes, {} SCM integrations, {} host tokens)",
+        "{}: ok ({})",
         dir.display(),
-        fixtures.runners.len(),
-        fixtures.schemas.len(),
-        fixtures.environment_classes.len(),
-        fixtures.scm_integrations.len(),
-        fixtures.host_tokens.len()
+        fixtures.summary()
     ))
 }

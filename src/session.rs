@@ -3,8 +3,8 @@
 //! made on first use, bounded in number and size, and expire when idle.
 
 use crate::error::{Code, RpcError};
+use crate::hash::{fnv1a64, splitmix64};
 use crate::journal::{Coverage, Entry, Journal};
-use crate::scenario::seed::{fnv1a64, splitmix64};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;
@@ -60,7 +60,7 @@ impl Session {
     /// choices are all drawn from generators seeded by the server's seed and the session id,
     /// so sessions draw different ids and a session replays the same ones on every run.
     fn new(id: &str, mut state: State, seed: u64, limits: &Limits) -> Session {
-        let start_records = records(&state);
+        let start_records = state.records();
         let seed = session_seed(seed, id);
         // Its own stream for the state, so ids do not repeat the scenario generator's draws.
         state.reseed(splitmix64(seed ^ fnv1a64(b"state")));
@@ -82,7 +82,7 @@ impl Session {
     /// fixtures. On error nothing changes.
     pub fn import(&mut self, snapshot: &serde_json::Value) -> Result<(), String> {
         self.state.import(snapshot)?;
-        self.start_records = records(&self.state);
+        self.start_records = self.state.records();
         Ok(())
     }
 
@@ -94,7 +94,7 @@ impl Session {
 
     /// Fails with resource_exhausted when the session has grown by its record budget.
     pub fn check_budget(&self) -> Result<(), RpcError> {
-        if records(&self.state) >= self.start_records + self.max_new_records {
+        if self.state.records() >= self.start_records + self.max_new_records {
             return Err(RpcError::new(
                 Code::ResourceExhausted,
                 format!("session {:?} has created {} records, its limit; reset it or raise --session-max-records", self.id, self.max_new_records),
@@ -102,10 +102,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-fn records(state: &State) -> usize {
-    state.environment_classes.len() + state.scm_integrations.len() + state.host_tokens.len()
 }
 
 /// All sessions, made from one template state.
@@ -236,6 +232,7 @@ impl Sessions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::records::{EnvironmentClass, HostToken};
     use crate::store::Fixtures;
 
     fn sessions(limits: Limits) -> Sessions {
@@ -247,25 +244,24 @@ mod tests {
         let all = sessions(Limits::default());
         let a = all.get("a");
         let id = a.lock().state.new_id();
-        a.lock()
-            .state
-            .environment_classes
-            .insert(crate::store::records::EnvironmentClass {
+        a.lock().state.table_mut::<EnvironmentClass>().insert(
+            crate::store::records::EnvironmentClass {
                 id: id.clone(),
                 ..Default::default()
-            });
+            },
+        );
         assert!(all
             .get("b")
             .lock()
             .state
-            .environment_classes
+            .table::<EnvironmentClass>()
             .get(&id)
             .is_none());
         assert!(all
             .get("a")
             .lock()
             .state
-            .environment_classes
+            .table::<EnvironmentClass>()
             .get(&id)
             .is_some());
     }
@@ -325,10 +321,12 @@ mod tests {
     /// Creates one host token, as a Create call would.
     fn add_token(state: &mut State) {
         let id = state.new_id();
-        state.host_tokens.insert(crate::store::records::HostToken {
-            id,
-            ..Default::default()
-        });
+        state
+            .table_mut::<HostToken>()
+            .insert(crate::store::records::HostToken {
+                id,
+                ..Default::default()
+            });
     }
 
     #[test]
@@ -375,11 +373,13 @@ mod tests {
         let mut bigger = guard.state.clone();
         for _ in 0..3 {
             let id = bigger.new_id();
-            bigger.host_tokens.insert(crate::store::records::HostToken {
-                id,
-                runner_id: guard.state.runners.list[0].id.clone(),
-                ..Default::default()
-            });
+            bigger
+                .table_mut::<HostToken>()
+                .insert(crate::store::records::HostToken {
+                    id,
+                    runner_id: guard.state.runners.list[0].id.clone(),
+                    ..Default::default()
+                });
         }
         guard.import(&bigger.export()).unwrap();
         assert!(guard.check_budget().is_ok(), "three more records, none new");

@@ -17,7 +17,7 @@ pub fn sessions(app: &App) -> Value {
             let s = s.lock();
             json!({
                 "id": s.id,
-                "records": s.state.environment_classes.len() + s.state.scm_integrations.len() + s.state.host_tokens.len(),
+                "records": s.state.records(),
                 "journalEntries": s.journal.len(),
                 "idleMs": s.last_used.elapsed().as_millis() as u64,
                 "activeScenarios": s.active,

@@ -210,8 +210,9 @@ mod tests {
             .unwrap()
             .output;
         let mut checked = 0;
-        for token in state.host_tokens.iter() {
-            let value = state.host_tokens.shared(&token.id).unwrap();
+        let tokens = state.table::<crate::store::records::HostToken>();
+        for token in tokens.iter() {
+            let value = tokens.shared(&token.id).unwrap();
             let answer = OneField {
                 field: "token",
                 value,

@@ -22,14 +22,16 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
     let id = state.new_id();
-    state.environment_classes.insert(EnvironmentClass {
-        id: id.clone(),
-        runner_id: req.runner_id,
-        display_name: req.display_name,
-        description: req.description,
-        configuration: req.configuration,
-        enabled: true,
-    });
+    state
+        .table_mut::<EnvironmentClass>()
+        .insert(EnvironmentClass {
+            id: id.clone(),
+            runner_id: req.runner_id,
+            display_name: req.display_name,
+            description: req.description,
+            configuration: req.configuration,
+            enabled: true,
+        });
     Ok(json!({ "id": id }).into())
 }
 
@@ -39,7 +41,7 @@ fn not_found(id: &str) -> RpcError {
 
 pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "environmentClassId");
-    let class = state.environment_classes.shared(&id);
+    let class = state.table::<EnvironmentClass>().shared(&id);
     Ok(Response::field(
         "environmentClass",
         class.ok_or_else(|| not_found(&id))?,
@@ -80,7 +82,7 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
                 || runner.is_some_and(|r| filter.runner_providers.contains(&r.provider)))
     };
     let (rows, next) = state
-        .environment_classes
+        .table::<EnvironmentClass>()
         .page(&page.token, page.size, keep)?;
     Ok(Response::list("environmentClasses", rows, next))
 }
@@ -98,7 +100,7 @@ struct UpdateRequest {
 pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let class = state
-        .environment_classes
+        .table_mut::<EnvironmentClass>()
         .get_mut(&req.environment_class_id)
         .ok_or_else(|| not_found(&req.environment_class_id))?;
     if let Some(name) = req.display_name {

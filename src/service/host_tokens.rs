@@ -4,7 +4,7 @@
 use super::{parse, Page, Response};
 use crate::error::{Code, RpcError};
 use crate::store::ids;
-use crate::store::records::{EnumValue, HostToken, Subject, PRINCIPAL_USER};
+use crate::store::records::{EnumValue, HostToken, ScmIntegration, Subject, PRINCIPAL_USER};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -53,7 +53,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
         scopes: req.scopes,
         subject,
     };
-    state.host_tokens.insert(token.clone());
+    state.table_mut::<HostToken>().insert(token.clone());
     Ok(json!({ "token": token }).into())
 }
 
@@ -63,7 +63,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
 fn check_integration(state: &State, req: &CreateRequest) -> Result<(), RpcError> {
     let id = &req.integration_id;
     let integration = state
-        .scm_integrations
+        .table::<ScmIntegration>()
         .get(id)
         .ok_or_else(|| RpcError::no_such("SCM integration", id))?;
     if (&integration.runner_id, &integration.host) == (&req.runner_id, &req.host) {
@@ -85,7 +85,7 @@ fn not_found(id: &str) -> RpcError {
 pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     let token = state
-        .host_tokens
+        .table::<HostToken>()
         .shared(&id)
         .ok_or_else(|| not_found(&id))?;
     Ok(Response::field("token", token))
@@ -119,7 +119,9 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
             && filter.user_id.as_ref().is_none_or(|u| *u == t.user_id)
             && filter.subject_id.as_ref().is_none_or(|s| s == subject_id)
     };
-    let (rows, next) = state.host_tokens.page(&page.token, page.size, keep)?;
+    let (rows, next) = state
+        .table::<HostToken>()
+        .page(&page.token, page.size, keep)?;
     Ok(Response::list("tokens", rows, next))
 }
 
@@ -135,7 +137,7 @@ struct UpdateRequest {
 pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let token = state
-        .host_tokens
+        .table_mut::<HostToken>()
         .get_mut(&req.id)
         .ok_or_else(|| not_found(&req.id))?;
     if req.expires_at.is_some() {
@@ -151,7 +153,7 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
 pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
-        .host_tokens
+        .table_mut::<HostToken>()
         .remove(&id)
         .ok_or_else(|| not_found(&id))?;
     Ok(json!({}).into())

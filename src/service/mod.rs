@@ -11,7 +11,6 @@ mod scm_integrations;
 mod table;
 
 pub use methods::{Example, Method, METHODS, UNCOVERED};
-pub(crate) use runner_configuration::environment_class_problems;
 pub use table::{Entry, Route, Table};
 
 use crate::codec::answer::Response;

@@ -4,9 +4,10 @@
 
 use super::{parse, Response};
 use crate::error::RpcError;
+use crate::store::class_check::check_class;
 use crate::store::ids;
 use crate::store::records::FieldValue;
-use crate::store::runner_schema::{Pattern, RunnerSchema, SchemaField};
+use crate::store::runner_schema::RunnerSchema;
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -58,125 +59,31 @@ pub fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     ))
 }
 
-/// The problems of a stored environment class against its runner's schema, as (field, reason)
-/// pairs: exactly what ValidateRunnerConfiguration reports, so `check` holds fixtures to it.
-pub(crate) fn environment_class_problems(
-    schema: &RunnerSchema,
-    class: &crate::store::records::EnvironmentClass,
-) -> Vec<(String, String)> {
-    let input = EnvironmentClassInput {
-        display_name: class.display_name.clone(),
-        description: class.description.clone(),
-        configuration: class.configuration.clone(),
-    };
-    let result = check_environment_class(schema, &input);
-    let mut problems = Vec::new();
-    for (error, field) in [
-        ("displayNameError", "displayName"),
-        ("descriptionError", "description"),
-    ] {
-        if let Some(e) = result[error].as_str() {
-            problems.push((field.to_string(), e.to_string()));
-        }
-    }
-    for e in result["configurationErrors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let (key, error) = (e["key"].as_str(), e["error"].as_str());
-        let reason = format!("{}: {}", key.unwrap_or_default(), error.unwrap_or_default());
-        problems.push(("configuration".to_string(), reason));
-    }
-    problems
-}
-
-fn length_error(what: &str, value: &str, min: usize, max: usize) -> Option<String> {
-    let len = value.chars().count();
-    (len < min || len > max)
-        .then(|| format!("{what} must be between {min} and {max} characters long, got {len}"))
-}
-
+/// ValidateRunnerConfiguration's answer for an environment class: the store's check of it
+/// against the runner's schema, in the response's shape.
 fn check_environment_class(schema: &RunnerSchema, class: &EnvironmentClassInput) -> Value {
+    let problems = check_class(
+        schema,
+        &class.display_name,
+        &class.description,
+        &class.configuration,
+    );
+    let valid = problems.is_valid();
     let mut result = Map::new();
-    if let Some(e) = length_error("display name", &class.display_name, 3, 127) {
+    if let Some(e) = problems.display_name {
         result.insert("displayNameError".into(), json!(e));
     }
-    if let Some(e) = length_error("description", &class.description, 3, 200) {
+    if let Some(e) = problems.description {
         result.insert("descriptionError".into(), json!(e));
     }
-    let mut errors = Vec::new();
-    let mut seen = Vec::new();
-    for FieldValue { key, value } in &class.configuration {
-        let error = match schema.environment_classes.iter().find(|f| f.id == *key) {
-            _ if seen.contains(&key) => Some("is set more than once".to_string()),
-            None => Some(format!(
-                "unknown configuration key: the runner's schema (version {}) has no such field",
-                schema.version
-            )),
-            Some(field) => check_value(field, value),
-        };
-        seen.push(key);
-        if let Some(error) = error {
-            errors.push(json!({ "key": key, "error": error }));
-        }
-    }
-    for field in schema
-        .environment_classes
-        .iter()
-        .filter(|f| f.required && !class.configuration.iter().any(|c| c.key == f.id))
-    {
-        errors.push(json!({ "key": field.id, "error": format!("{} is required", field.name) }));
-    }
-    let valid = result.is_empty() && errors.is_empty();
+    let errors = problems
+        .configuration
+        .into_iter()
+        .map(|(key, error)| json!({ "key": key, "error": error }))
+        .collect();
     result.insert("configurationErrors".into(), Value::Array(errors));
     result.insert("valid".into(), json!(valid));
     Value::Object(result)
-}
-
-/// The error for one configuration value, or none when the field accepts it.
-fn check_value(field: &SchemaField, value: &str) -> Option<String> {
-    if field.required && value.is_empty() {
-        return Some(format!("{} is required", field.name));
-    }
-    if let Some(int) = &field.int {
-        return match value.parse::<i64>() {
-            Err(_) => Some(format!("must be a whole number, got {value:?}")),
-            Ok(n) if n < int.min || n > int.max => Some(format!(
-                "must be between {} and {}, got {n}",
-                int.min, int.max
-            )),
-            Ok(_) => None,
-        };
-    }
-    if let Some(e) = &field.r#enum {
-        let allowed = e.allowed();
-        return (!allowed.contains(&value))
-            .then(|| format!("must be one of {}, got {value:?}", allowed.join(", ")));
-    }
-    if field.bool.is_some() {
-        return (!matches!(value, "true" | "false"))
-            .then(|| format!("must be true or false, got {value:?}"));
-    }
-    if field.display.is_some() {
-        return Some("is a display field and cannot be set".into());
-    }
-    // Compiled once, when the schema loaded: see `runner_schema::Pattern`.
-    match &field.string.as_ref()?.pattern {
-        _ if value.is_empty() => None,
-        Pattern::Any => None,
-        Pattern::Regex(re) if re.is_match(value) => None,
-        Pattern::Regex(re) if field.secret => {
-            Some(format!("does not match the pattern {}", re.as_str()))
-        }
-        Pattern::Regex(re) => Some(format!(
-            "{value:?} does not match the pattern {}",
-            re.as_str()
-        )),
-        Pattern::Invalid { source, .. } => Some(format!(
-            "the runner's schema has an invalid pattern {source}"
-        )),
-    }
 }
 
 fn check_scm(schema: &RunnerSchema, scm: &ScmInput) -> Value {

@@ -5,7 +5,7 @@
 use super::{parse, Page, Response};
 use crate::error::RpcError;
 use crate::store::ids;
-use crate::store::records::{OAuthConfig, ScmIntegration, SOURCE_OAUTH, SOURCE_PAT};
+use crate::store::records::{HostToken, OAuthConfig, ScmIntegration, SOURCE_OAUTH, SOURCE_PAT};
 use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -49,7 +49,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
         ));
     }
     if state
-        .scm_integrations
+        .table::<ScmIntegration>()
         .iter()
         .any(|s| s.runner_id == req.runner_id && s.host == req.host)
     {
@@ -67,7 +67,7 @@ pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
         issuer_url: req.issuer_url.unwrap_or_default(),
     });
     let id = state.new_id();
-    state.scm_integrations.insert(ScmIntegration {
+    state.table_mut::<ScmIntegration>().insert(ScmIntegration {
         id: id.clone(),
         runner_id: req.runner_id,
         scm_id: req.scm_id,
@@ -85,7 +85,7 @@ fn not_found(id: &str) -> RpcError {
 
 pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
-    let integration = state.scm_integrations.shared(&id);
+    let integration = state.table::<ScmIntegration>().shared(&id);
     Ok(Response::field(
         "integration",
         integration.ok_or_else(|| not_found(&id))?,
@@ -109,7 +109,9 @@ pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let keep = |s: &ScmIntegration| {
         filter.runner_ids.is_empty() || filter.runner_ids.contains(&s.runner_id)
     };
-    let (rows, next) = state.scm_integrations.page(&page.token, page.size, keep)?;
+    let (rows, next) = state
+        .table::<ScmIntegration>()
+        .page(&page.token, page.size, keep)?;
     Ok(Response::list("integrations", rows, next))
 }
 
@@ -128,7 +130,7 @@ struct UpdateRequest {
 pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let mut integration = state
-        .scm_integrations
+        .table::<ScmIntegration>()
         .get(&req.id)
         .cloned()
         .ok_or_else(|| not_found(&req.id))?;
@@ -181,8 +183,8 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
         integration.virtual_directory = (!dir.is_empty()).then_some(dir);
     }
     let (runner, host) = (integration.runner_id.clone(), integration.host.clone());
-    state.scm_integrations.insert(integration);
-    state.host_tokens.remove_where(|t| {
+    state.table_mut::<ScmIntegration>().insert(integration);
+    state.table_mut::<HostToken>().remove_where(|t| {
         t.runner_id == runner && t.host == host && drop_sources.iter().any(|s| t.source.is(s))
     });
     Ok(json!({}).into())
@@ -191,7 +193,7 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
 pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
-        .scm_integrations
+        .table_mut::<ScmIntegration>()
         .remove(&id)
         .ok_or_else(|| not_found(&id))?;
     Ok(json!({}).into())

@@ -3,27 +3,51 @@
 //! with its file, field and reason.
 
 use super::fixture_fields;
-use super::records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
+use super::records::{Runner, RUNNERS, STORED};
+use super::resource::{loaded, Kind, Resource, Spec};
 use super::runner_schema::RunnerSchema;
 use crate::codec;
 use crate::contract::Contract;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::any::Any;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The default fixtures, embedded by build.rs as (relative path, contents).
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 
-/// A loaded, checked fixture set.
-#[derive(Debug, Clone, Default)]
+/// A loaded, checked fixture set: the runners' schemas, and each resource's records.
+#[derive(Clone, Default)]
 pub struct Fixtures {
-    pub runners: Vec<Runner>,
     pub schemas: BTreeMap<String, RunnerSchema>,
-    pub environment_classes: Vec<EnvironmentClass>,
-    pub scm_integrations: Vec<ScmIntegration>,
-    pub host_tokens: Vec<HostToken>,
+    /// One `Vec<R>` per resource, runners first, found by type (see `rows`).
+    records: Vec<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Fixtures {
+    /// The records of resource `R`, in file order.
+    pub fn rows<R: Resource>(&self) -> &[R] {
+        self.records
+            .iter()
+            .find_map(|rows| rows.downcast_ref::<Vec<R>>())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// What the set holds: `3 runners, 3 schemas, 8 environment classes, …`.
+    pub fn summary(&self) -> String {
+        let count = |kind: &dyn Kind| format!("{} {}", kind.ids(self).len(), kind.spec().plural);
+        let mut parts = vec![count(RUNNERS), format!("{} schemas", self.schemas.len())];
+        parts.extend(STORED.iter().map(|kind| count(*kind)));
+        parts.join(", ")
+    }
+}
+
+impl fmt::Debug for Fixtures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fixtures({})", self.summary())
+    }
 }
 
 /// One problem in a fixture file.
@@ -197,15 +221,16 @@ impl Loader<'_> {
         None
     }
 
-    /// The records of `list` in `rel`, one per element and in file order (a broken one as
-    /// far as it decoded), so record `i` is element `i` in every later message.
-    fn rows<T: DeserializeOwned + Default>(
-        &mut self,
-        rel: &str,
-        message: &str,
-        list: &str,
-    ) -> Vec<T> {
-        let Some(value) = self.message(rel, message, Some(list)) else {
+    /// The records of `R`'s fixture file, one per element of its list and in file order (a
+    /// broken one as far as it decoded), so record `i` is element `i` in every later message.
+    pub(super) fn rows<R: Resource>(&mut self) -> Vec<R> {
+        let Spec {
+            file,
+            file_message,
+            list,
+            ..
+        } = R::SPEC;
+        let Some(value) = self.message(file, file_message, Some(list)) else {
             return Vec::new();
         };
         let rows = value
@@ -216,9 +241,9 @@ impl Loader<'_> {
         let mut out = Vec::new();
         for (i, row) in rows.into_iter().enumerate() {
             out.push(serde_json::from_value(row).unwrap_or_else(|e| {
-                self.error(rel, format!("{list}[{i}]"), e.to_string());
-                self.broken.entry(rel.to_string()).or_default().insert(i);
-                T::default()
+                self.error(file, format!("{list}[{i}]"), e.to_string());
+                self.broken.entry(file.to_string()).or_default().insert(i);
+                R::default()
             }));
         }
         out
@@ -275,30 +300,18 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
         unreadable: HashSet::new(),
         broken: BTreeMap::new(),
     };
+    let records = loaded()
+        .map(|kind| Arc::from(kind.load(&mut loader)))
+        .collect();
     let mut fixtures = Fixtures {
-        runners: loader.rows("runners.json", "gitpod_mock.v1.RunnerList", "runners"),
-        environment_classes: loader.rows(
-            "environment_classes.json",
-            "gitpod.v1.ListEnvironmentClassesResponse",
-            "environmentClasses",
-        ),
-        scm_integrations: loader.rows(
-            "scm_integrations.json",
-            "gitpod.v1.ListSCMIntegrationsResponse",
-            "integrations",
-        ),
-        host_tokens: loader.rows(
-            "host_authentication_tokens.json",
-            "gitpod.v1.ListHostAuthenticationTokensResponse",
-            "tokens",
-        ),
+        records,
         schemas: BTreeMap::new(),
     };
     let names: HashSet<String> = fixtures
-        .runners
+        .rows::<Runner>()
         .iter()
         .enumerate()
-        .filter(|(i, _)| !loader.is_broken("runners.json", *i))
+        .filter(|(i, _)| !loader.is_broken(Runner::SPEC.file, *i))
         .map(|(_, r)| r.schema.clone())
         .collect();
     for name in names {
@@ -312,7 +325,7 @@ pub fn load(contract: &Contract, source: Source<'_>) -> Result<Fixtures, Fixture
             fixtures.schemas.insert(name, schema);
         }
     }
-    super::references::check(&mut loader, &fixtures);
+    super::references::check_all(&mut loader, &fixtures);
     // File by file, and within a file record by record, whichever check found the problem.
     loader
         .errors

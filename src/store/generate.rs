@@ -2,10 +2,11 @@
 //! seeded generator, each consistent with its runner's schema.
 
 use super::records::{
-    EnvironmentClass, FieldValue, HostToken, OAuthConfig, ScmIntegration, Subject, PRINCIPAL_USER,
-    SOURCE_OAUTH, SOURCE_PAT,
+    EnvironmentClass, FieldValue, HostToken, OAuthConfig, Runner, ScmIntegration, Subject,
+    PRINCIPAL_USER, SOURCE_OAUTH, SOURCE_PAT, STORED,
 };
-use super::runner_schema::SchemaField;
+use super::resource::Resource;
+use super::runner_schema::{RunnerSchema, SchemaField};
 use super::{rfc3339, State};
 use fake::faker::company::en::{Buzzword, CatchPhrase, CompanyName};
 use fake::faker::internet::en::DomainSuffix;
@@ -17,28 +18,45 @@ const GENERATED_EPOCH: i64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 
 const SIZES: &[&str] = &["Small", "Medium", "Large", "XL", "2XL", "GPU"];
 
-/// How many records `--generate` adds to each resource: `N` for all three, or a list such as
-/// `environment-classes=100000,host-tokens=10`.
+/// How many records `--generate` adds to each stored resource: `N` for all of them, or a list
+/// such as `environment-classes=100000,host-tokens=10` naming resources by their declared name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub environment_classes: usize,
-    pub scm_integrations: usize,
-    pub host_tokens: usize,
-}
+pub struct Counts([usize; STORED.len()]);
 
 impl Counts {
     pub fn all(n: usize) -> Counts {
-        Counts {
-            environment_classes: n,
-            scm_integrations: n,
-            host_tokens: n,
+        Counts([n; STORED.len()])
+    }
+
+    /// How many records of `R` to add.
+    pub fn of<R: Resource>(&self) -> usize {
+        position(R::SPEC.name).map_or(0, |at| self.0[at])
+    }
+
+    /// These counts, with `n` records of `R`.
+    pub fn with<R: Resource>(mut self, n: usize) -> Counts {
+        if let Some(at) = position(R::SPEC.name) {
+            self.0[at] = n;
         }
+        self
     }
 
     fn max(&self) -> usize {
-        self.environment_classes
-            .max(self.scm_integrations)
-            .max(self.host_tokens)
+        self.0.iter().copied().max().unwrap_or_default()
+    }
+}
+
+/// Where the stored resource called `name` is in `STORED`.
+fn position(name: &str) -> Option<usize> {
+    STORED.iter().position(|kind| kind.spec().name == name)
+}
+
+/// The stored resources' names, `a, b, c` or `a, b or c`.
+fn names(last: &str) -> String {
+    let names: Vec<&str> = STORED.iter().map(|kind| kind.spec().name).collect();
+    match names.split_last() {
+        Some((end, rest)) if !rest.is_empty() => format!("{}{last}{end}", rest.join(", ")),
+        _ => names.join(""),
     }
 }
 
@@ -52,18 +70,19 @@ impl std::str::FromStr for Counts {
         let mut counts = Counts::default();
         for part in text.split(',') {
             let (name, n) = part.split_once('=').ok_or_else(|| {
-                format!("{part:?}: expected N, or RESOURCE=N[,RESOURCE=N] with RESOURCE one of environment-classes, scm-integrations, host-tokens")
+                let all = names(", ");
+                format!(
+                    "{part:?}: expected N, or RESOURCE=N[,RESOURCE=N] with RESOURCE one of {all}"
+                )
             })?;
             let n = n
                 .trim()
                 .parse()
                 .map_err(|_| format!("{part:?}: {n:?} is not a count"))?;
-            match name.trim() {
-                "environment-classes" => counts.environment_classes = n,
-                "scm-integrations" => counts.scm_integrations = n,
-                "host-tokens" => counts.host_tokens = n,
-                other => return Err(format!("{other:?} is not a resource: use environment-classes, scm-integrations or host-tokens")),
-            }
+            let name = name.trim();
+            let at = position(name)
+                .ok_or_else(|| format!("{name:?} is not a resource: use {}", names(" or ")))?;
+            counts.0[at] = n;
         }
         Ok(counts)
     }
@@ -81,92 +100,115 @@ pub fn generate(state: &mut State, counts: Counts) {
     for i in 0..counts.max() {
         let runner = &runners.list[state.rng().random_range(0..runners.list.len())];
         let schema = runners.schema(runner);
-        let id = state.new_id();
-        let rng = state.rng();
-        let buzz: String = Buzzword().fake_with_rng(rng);
-        let mut description: String = CatchPhrase().fake_with_rng(rng);
-        description.truncate(200);
-        let configuration = schema
-            .map(|s| {
-                s.environment_classes
-                    .iter()
-                    .filter_map(|f| value_for(f, rng))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let class = EnvironmentClass {
-            id,
-            runner_id: runner.id.clone(),
-            display_name: format!("{} {} {i}", capitalise(&buzz), SIZES[i % SIZES.len()]),
-            description,
-            configuration,
-            enabled: rng.random_bool(0.8),
-        };
-        if i < counts.environment_classes {
-            state.environment_classes.insert(class);
+        let class = draw_class(state, i, runner, schema);
+        if i < counts.of::<EnvironmentClass>() {
+            state.table_mut().insert(class);
         }
-
-        let scm_id = schema
-            .and_then(|s| (!s.scm.is_empty()).then(|| s.scm[i % s.scm.len()].scm_id.clone()))
-            .unwrap_or_else(|| "github".into());
-        let company: String = CompanyName().fake_with_rng(state.rng());
-        let suffix: String = DomainSuffix().fake_with_rng(state.rng());
-        let host = format!("git.{}-{i}.{suffix}", slug(&company));
-        let integration_id = state.new_id();
-        let oauth = state.rng().random_bool(0.6).then(|| OAuthConfig {
-            client_id: format!("{}-client-{i}", slug(&company)),
-            encrypted_client_secret: String::new(),
-            issuer_url: String::new(),
-        });
-        let oauth = oauth.map(|o| OAuthConfig {
-            encrypted_client_secret: state.seal_secret(&runner.id, &o.client_id),
-            ..o
-        });
-        let pat = oauth.is_none() || state.rng().random_bool(0.5);
-        let integration_kept = i < counts.scm_integrations;
-        let integration = ScmIntegration {
-            id: integration_id.clone(),
-            runner_id: runner.id.clone(),
-            scm_id,
-            host: host.clone(),
-            oauth: oauth.clone(),
-            pat,
-            virtual_directory: None,
-        };
+        let integration = draw_integration(state, i, runner, schema);
+        let integration_kept = i < counts.of::<ScmIntegration>();
         if integration_kept {
-            state.scm_integrations.insert(integration);
+            state.table_mut().insert(integration.clone());
         }
+        let token = draw_token(state, &integration, integration_kept);
+        if i < counts.of::<HostToken>() {
+            state.table_mut().insert(token);
+        }
+    }
+}
 
-        let user = state.new_id();
-        let token_id = state.new_id();
-        let source = if oauth.is_some() && (!pat || state.rng().random_bool(0.5)) {
-            SOURCE_OAUTH
-        } else {
-            SOURCE_PAT
-        };
-        let expires = GENERATED_EPOCH + state.rng().random_range(0..365 * 86_400);
-        let integration_id = if integration_kept {
-            integration_id
+/// Environment class `i`, on `runner`, configured as its schema allows.
+fn draw_class(
+    state: &mut State,
+    i: usize,
+    runner: &Runner,
+    schema: Option<&RunnerSchema>,
+) -> EnvironmentClass {
+    let id = state.new_id();
+    let rng = state.rng();
+    let buzz: String = Buzzword().fake_with_rng(rng);
+    let mut description: String = CatchPhrase().fake_with_rng(rng);
+    description.truncate(200);
+    let configuration = schema
+        .map(|s| {
+            s.environment_classes
+                .iter()
+                .filter_map(|f| value_for(f, rng))
+                .collect()
+        })
+        .unwrap_or_default();
+    EnvironmentClass {
+        id,
+        runner_id: runner.id.clone(),
+        display_name: format!("{} {} {i}", capitalise(&buzz), SIZES[i % SIZES.len()]),
+        description,
+        configuration,
+        enabled: rng.random_bool(0.8),
+    }
+}
+
+/// SCM integration `i`, on `runner`, for one of the SCMs its schema has, on a host of its own.
+fn draw_integration(
+    state: &mut State,
+    i: usize,
+    runner: &Runner,
+    schema: Option<&RunnerSchema>,
+) -> ScmIntegration {
+    let scm_id = schema
+        .and_then(|s| (!s.scm.is_empty()).then(|| s.scm[i % s.scm.len()].scm_id.clone()))
+        .unwrap_or_else(|| "github".into());
+    let company: String = CompanyName().fake_with_rng(state.rng());
+    let suffix: String = DomainSuffix().fake_with_rng(state.rng());
+    let host = format!("git.{}-{i}.{suffix}", slug(&company));
+    let id = state.new_id();
+    let oauth = state.rng().random_bool(0.6).then(|| OAuthConfig {
+        client_id: format!("{}-client-{i}", slug(&company)),
+        encrypted_client_secret: String::new(),
+        issuer_url: String::new(),
+    });
+    let oauth = oauth.map(|o| OAuthConfig {
+        encrypted_client_secret: state.seal_secret(&runner.id, &o.client_id),
+        ..o
+    });
+    let pat = oauth.is_none() || state.rng().random_bool(0.5);
+    ScmIntegration {
+        id,
+        runner_id: runner.id.clone(),
+        scm_id,
+        host,
+        oauth,
+        pat,
+        virtual_directory: None,
+    }
+}
+
+/// A user's token for `integration`'s runner and host, issued through it when it was kept.
+fn draw_token(state: &mut State, integration: &ScmIntegration, kept: bool) -> HostToken {
+    let user = state.new_id();
+    let token_id = state.new_id();
+    let oauth = integration.oauth.is_some();
+    let source = if oauth && (!integration.pat || state.rng().random_bool(0.5)) {
+        SOURCE_OAUTH
+    } else {
+        SOURCE_PAT
+    };
+    let expires = GENERATED_EPOCH + state.rng().random_range(0..365 * 86_400);
+    HostToken {
+        id: token_id,
+        runner_id: integration.runner_id.clone(),
+        user_id: user.clone(),
+        host: integration.host.clone(),
+        source: source.into(),
+        expires_at: Some(rfc3339(expires)),
+        integration_id: if kept {
+            integration.id.clone()
         } else {
             String::new()
-        };
-        let token = HostToken {
-            id: token_id,
-            runner_id: runner.id.clone(),
-            user_id: user.clone(),
-            host,
-            source: source.into(),
-            expires_at: Some(rfc3339(expires)),
-            integration_id,
-            scopes: vec!["repo".into(), "read:user".into()],
-            subject: Some(Subject {
-                id: user,
-                principal: PRINCIPAL_USER.into(),
-            }),
-        };
-        if i < counts.host_tokens {
-            state.host_tokens.insert(token);
-        }
+        },
+        scopes: vec!["repo".into(), "read:user".into()],
+        subject: Some(Subject {
+            id: user,
+            principal: PRINCIPAL_USER.into(),
+        }),
     }
 }
 
@@ -219,11 +261,13 @@ mod tests {
         let counts: Counts = "environment-classes=100000, host-tokens=2".parse().unwrap();
         assert_eq!(
             counts,
-            Counts {
-                environment_classes: 100_000,
-                scm_integrations: 0,
-                host_tokens: 2
-            }
+            Counts::default()
+                .with::<EnvironmentClass>(100_000)
+                .with::<HostToken>(2)
+        );
+        assert_eq!(
+            (counts.of::<ScmIntegration>(), counts.of::<HostToken>()),
+            (0, 2)
         );
         for bad in ["runners=3", "environment-classes", "host-tokens=many"] {
             assert!(bad.parse::<Counts>().is_err(), "{bad}");
@@ -245,16 +289,16 @@ mod tests {
         let all = generated(Counts::all(5));
         let added = |s: &State, b: &State| {
             (
-                s.environment_classes.len() - b.environment_classes.len(),
-                s.scm_integrations.len() - b.scm_integrations.len(),
-                s.host_tokens.len() - b.host_tokens.len(),
+                s.table::<EnvironmentClass>().len() - b.table::<EnvironmentClass>().len(),
+                s.table::<ScmIntegration>().len() - b.table::<ScmIntegration>().len(),
+                s.table::<HostToken>().len() - b.table::<HostToken>().len(),
             )
         };
         assert_eq!(added(&some, &base), (5, 0, 3));
         let new_classes = |s: &State| -> Vec<EnvironmentClass> {
-            s.environment_classes
+            s.table::<EnvironmentClass>()
                 .iter()
-                .skip(base.environment_classes.len())
+                .skip(base.table::<EnvironmentClass>().len())
                 .cloned()
                 .collect()
         };
@@ -264,9 +308,9 @@ mod tests {
             "same seed, same records"
         );
         let tokens: Vec<&HostToken> = some
-            .host_tokens
+            .table::<HostToken>()
             .iter()
-            .skip(base.host_tokens.len())
+            .skip(base.table::<HostToken>().len())
             .collect();
         assert!(
             tokens.iter().all(|t| t.integration_id.is_empty()),

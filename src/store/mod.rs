@@ -1,19 +1,23 @@
-//! In-memory state: the runners the fixtures define (read-only) and the three mutable
-//! resources, plus the seeded source of ids the handlers draw from.
+//! In-memory state: the runners the fixtures define (read-only, with their schemas) and a
+//! table per stored resource (each declared once, in `records`), plus the seeded source of
+//! ids the handlers draw from.
 
+pub mod class_check;
 mod fixture_fields;
+mod fixture_rules;
 pub mod fixtures;
 pub mod generate;
 pub mod ids;
 pub mod records;
 mod references;
+pub mod resource;
 pub mod runner_schema;
 mod snapshot;
 pub mod table;
+mod tables;
 
 pub use fixtures::{is_uuid, Fixtures};
 pub use generate::generate;
-pub use snapshot::Snapshot;
 
 use crate::error::RpcError;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -21,11 +25,13 @@ use rand::rngs::Xoshiro256PlusPlus;
 /// The state's generator: seedable, cloneable with the state, and the same on every platform.
 type Rng64 = Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use records::{EnvironmentClass, HostToken, Runner, ScmIntegration};
+use records::Runner;
+pub use resource::Resource;
 use runner_schema::RunnerSchema;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use table::Table;
+use tables::Tables;
 
 /// The runners and their schemas: fixed for the life of the server.
 #[derive(Debug, Default)]
@@ -53,9 +59,7 @@ impl Runners {
 #[derive(Debug, Clone)]
 pub struct State {
     pub runners: Arc<Runners>,
-    pub environment_classes: Table<EnvironmentClass>,
-    pub scm_integrations: Table<ScmIntegration>,
-    pub host_tokens: Table<HostToken>,
+    tables: Tables,
     rng: Rng64,
 }
 
@@ -64,34 +68,30 @@ impl State {
     /// reproducible; without one, ids are random.
     pub fn new(fixtures: &Fixtures, seed: Option<u64>) -> State {
         let runners = Runners {
-            list: fixtures.runners.clone(),
+            list: fixtures.rows::<Runner>().to_vec(),
             schemas: fixtures.schemas.clone(),
         };
-        let mut state = State {
+        State {
             runners: Arc::new(runners),
-            environment_classes: Table::new("environmentClasses"),
-            scm_integrations: Table::new("integrations"),
-            host_tokens: Table::new("tokens"),
+            tables: Tables::new(fixtures),
             rng: seed
                 .map(Rng64::seed_from_u64)
                 .unwrap_or_else(|| Rng64::seed_from_u64(rand::rng().random())),
-        };
-        fixtures
-            .environment_classes
-            .iter()
-            .cloned()
-            .for_each(|r| state.environment_classes.insert(r));
-        fixtures
-            .scm_integrations
-            .iter()
-            .cloned()
-            .for_each(|r| state.scm_integrations.insert(r));
-        fixtures
-            .host_tokens
-            .iter()
-            .cloned()
-            .for_each(|r| state.host_tokens.insert(r));
-        state
+        }
+    }
+
+    /// The table of stored resource `R`.
+    pub fn table<R: Resource>(&self) -> &Table<R> {
+        self.tables.get()
+    }
+
+    pub fn table_mut<R: Resource>(&mut self) -> &mut Table<R> {
+        self.tables.get_mut()
+    }
+
+    /// How many records the state holds, of every stored resource.
+    pub fn records(&self) -> usize {
+        self.tables.iter().map(|t| t.len()).sum()
     }
 
     /// A new random (version 4) UUID from the state's seeded generator, never one a record
@@ -99,10 +99,7 @@ impl State {
     pub fn new_id(&mut self) -> String {
         loop {
             let id = self.draw_id();
-            let taken = self.environment_classes.contains(&id)
-                || self.scm_integrations.contains(&id)
-                || self.host_tokens.contains(&id);
-            if !taken {
+            if !self.tables.iter().any(|t| t.contains(&id)) {
                 return id;
             }
         }
@@ -145,7 +142,7 @@ impl State {
         sealed.extend_from_slice(&salt.to_be_bytes());
         // A fixed hash (std's DefaultHasher may change between Rust releases), so a seed
         // gives the same sealed secrets on every build.
-        use crate::scenario::seed::{fnv1a64, splitmix64};
+        use crate::hash::{fnv1a64, splitmix64};
         let text = format!("{runner_id}\0{plaintext}");
         for round in 0u64..4 {
             let h = splitmix64(fnv1a64(text.as_bytes()) ^ splitmix64(salt ^ round));
@@ -204,9 +201,9 @@ mod tests {
     fn new_ids_skip_ids_an_imported_record_already_has() {
         let mut state = State::new(&Fixtures::default(), Some(7));
         let next = state.clone().new_id();
-        state.environment_classes.insert(EnvironmentClass {
+        state.table_mut().insert(records::EnvironmentClass {
             id: next.clone(),
-            ..EnvironmentClass::default()
+            ..records::EnvironmentClass::default()
         });
         let id = state.new_id();
         assert_ne!(id, next);

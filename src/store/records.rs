@@ -1,8 +1,11 @@
 //! The stored resources, as typed rows whose serde form is the contract's proto3 JSON.
 //! Secrets have no field here: token values are never kept, and OAuth client secrets only as
 //! the opaque ciphertext the real service stores. Ids are lowered as rows are read (`ids`).
+//! Beside each record type is its declaration (see `resource`).
 
+use super::fixture_rules;
 use super::ids;
+use super::resource::{FixtureView, Kind, Of, Problem, Reference, Resource, Spec};
 use super::table::Record;
 use serde::{Deserialize, Serialize};
 
@@ -123,16 +126,143 @@ pub struct Runner {
     pub online: bool,
 }
 
-macro_rules! record {
-    ($($t:ty),*) => {$(
-        impl Record for $t {
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    )*};
+// Each resource's declaration. A new resource is its record type above, its `Record` and
+// `Resource` impls here, a line in `STORED`, and its domain rules: its handlers, its fixture
+// rules (`fixture_rules`) and how `--generate` draws it.
+
+/// The resources a session stores and changes, in the order they are created, exported and
+/// counted. Runners are not among them: they are read-only, fixed for the life of the server,
+/// and kept with their schemas in `Runners`.
+pub(super) const STORED: &[&dyn Kind] = &[
+    &Of::<EnvironmentClass>::KIND,
+    &Of::<ScmIntegration>::KIND,
+    &Of::<HostToken>::KIND,
+];
+
+/// The runners' declaration, for what reads every fixture file.
+pub(super) const RUNNERS: &dyn Kind = &Of::<Runner>::KIND;
+
+impl Record for Runner {
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
-record!(EnvironmentClass, ScmIntegration, HostToken);
+
+impl Resource for Runner {
+    const SPEC: Spec = Spec {
+        name: "runners",
+        noun: "runner",
+        plural: "runners",
+        message: "gitpod_mock.v1.Runner",
+        file: "runners.json",
+        file_message: "gitpod_mock.v1.RunnerList",
+        list: "runners",
+        id: "id",
+        page_kind: "runners",
+        state_key: "runners",
+    };
+}
+
+impl Record for EnvironmentClass {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Resource for EnvironmentClass {
+    const SPEC: Spec = Spec {
+        name: "environment-classes",
+        noun: "environment class",
+        plural: "environment classes",
+        message: "gitpod.v1.EnvironmentClass",
+        file: "environment_classes.json",
+        file_message: "gitpod.v1.ListEnvironmentClassesResponse",
+        list: "environmentClasses",
+        id: "id",
+        page_kind: "environmentClasses",
+        state_key: "environmentClasses",
+    };
+    const REFERENCES: &'static [Reference<Self>] = &[Reference {
+        field: "runnerId",
+        to: &Runner::SPEC,
+        optional: false,
+        of: |class| &class.runner_id,
+    }];
+
+    fn fixture_problems(fixtures: &FixtureView<'_, Self>) -> Vec<Problem> {
+        fixture_rules::environment_classes(fixtures)
+    }
+}
+
+impl Record for ScmIntegration {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Resource for ScmIntegration {
+    const SPEC: Spec = Spec {
+        name: "scm-integrations",
+        noun: "SCM integration",
+        plural: "SCM integrations",
+        message: "gitpod.v1.SCMIntegration",
+        file: "scm_integrations.json",
+        file_message: "gitpod.v1.ListSCMIntegrationsResponse",
+        list: "integrations",
+        id: "id",
+        page_kind: "integrations",
+        state_key: "scmIntegrations",
+    };
+    const REFERENCES: &'static [Reference<Self>] = &[Reference {
+        field: "runnerId",
+        to: &Runner::SPEC,
+        optional: false,
+        of: |integration| &integration.runner_id,
+    }];
+
+    fn fixture_problems(fixtures: &FixtureView<'_, Self>) -> Vec<Problem> {
+        fixture_rules::scm_integrations(fixtures)
+    }
+}
+
+impl Record for HostToken {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Resource for HostToken {
+    const SPEC: Spec = Spec {
+        name: "host-tokens",
+        noun: "host token",
+        plural: "host tokens",
+        message: "gitpod.v1.HostAuthenticationToken",
+        file: "host_authentication_tokens.json",
+        file_message: "gitpod.v1.ListHostAuthenticationTokensResponse",
+        list: "tokens",
+        id: "id",
+        page_kind: "tokens",
+        state_key: "hostTokens",
+    };
+    const REFERENCES: &'static [Reference<Self>] = &[
+        Reference {
+            field: "runnerId",
+            to: &Runner::SPEC,
+            optional: false,
+            of: |token| &token.runner_id,
+        },
+        Reference {
+            field: "integrationId",
+            to: &ScmIntegration::SPEC,
+            optional: true,
+            of: |token| &token.integration_id,
+        },
+    ];
+
+    fn fixture_problems(fixtures: &FixtureView<'_, Self>) -> Vec<Problem> {
+        fixture_rules::host_tokens(fixtures)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,181 +1,140 @@
-//! The fixture checks that span files: ids, runners, integrations and runner schemas that
-//! records refer to, reported with the file, field and reason like every fixture error.
+//! The fixture checks that span records and files, run for every resource from its
+//! declaration: ids are UUIDs and unique, each declared reference names a record that exists,
+//! and then the resource's own fixture rules. Each problem is reported with its file, field
+//! and reason, like every fixture error.
 
 use super::fixtures::{is_uuid, Fixtures, Loader};
+use super::resource::{loaded, FixtureView, IdIndex, Reference, Resource};
 use crate::error::shown_id;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// Checks the references between fixture files: ids are UUIDs and unique, every record's
-/// runner exists, tokens name integrations of their own runner, and class configurations
-/// fit their runner's schema.
-pub(super) fn check(loader: &mut Loader<'_>, f: &Fixtures) {
-    // A record with problems of its own is checked no further, and a file that did not load
-    // at all is not reported again as the references into it.
-    let runners_loaded = !loader.unreadable.contains("runners.json");
-    let integrations_loaded = !loader.unreadable.contains("scm_integrations.json");
-    let runners: HashSet<&str> = f.runners.iter().map(|r| r.id.as_str()).collect();
-    let check_ids =
-        |loader: &mut Loader<'_>, rel: &str, list: &str, ids: Vec<(&str, Option<&str>)>| {
-            let mut seen = HashSet::new();
-            for (i, (id, runner)) in ids.into_iter().enumerate() {
-                if loader.is_broken(rel, i) {
-                    continue;
-                }
-                if !is_uuid(id) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].id"),
-                        format!("{id:?} is not a UUID"),
-                    );
-                }
-                if !seen.insert(id) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].id"),
-                        format!("duplicate id {}", shown_id(id)),
-                    );
-                }
-                if let Some(runner) = runner.filter(|r| runners_loaded && !runners.contains(r)) {
-                    loader.error(
-                        rel,
-                        format!("{list}[{i}].runnerId"),
-                        format!("unknown runner {}: not in runners.json", shown_id(runner)),
-                    );
-                }
+/// Checks every loaded resource's records.
+pub(super) fn check_all(loader: &mut Loader<'_>, fixtures: &Fixtures) {
+    let index: IdIndex<'_> = loaded()
+        .map(|kind| {
+            let mut first = HashMap::new();
+            for (i, id) in kind.ids(fixtures).into_iter().enumerate() {
+                first.entry(id).or_insert(i);
             }
-        };
-    check_ids(
-        loader,
-        "runners.json",
-        "runners",
-        f.runners.iter().map(|r| (r.id.as_str(), None)).collect(),
-    );
-    check_ids(
-        loader,
-        "environment_classes.json",
-        "environmentClasses",
-        f.environment_classes
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    check_ids(
-        loader,
-        "scm_integrations.json",
-        "integrations",
-        f.scm_integrations
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    check_ids(
-        loader,
-        "host_authentication_tokens.json",
-        "tokens",
-        f.host_tokens
-            .iter()
-            .map(|r| (r.id.as_str(), Some(r.runner_id.as_str())))
-            .collect(),
-    );
-    let mut hosts = HashSet::new();
-    for (i, s) in f.scm_integrations.iter().enumerate() {
-        if loader.is_broken("scm_integrations.json", i) {
+            (kind.spec().name, first)
+        })
+        .collect();
+    for kind in loaded() {
+        kind.check(loader, fixtures, &index);
+    }
+}
+
+/// Checks `R`'s records: ids and references first, then `R`'s own rules. A record with
+/// problems of its own is checked no further.
+pub(super) fn check<R: Resource>(
+    loader: &mut Loader<'_>,
+    fixtures: &Fixtures,
+    index: &IdIndex<'_>,
+) {
+    let spec = &R::SPEC;
+    let rows = fixtures.rows::<R>();
+    let mut seen = HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        if loader.is_broken(spec.file, i) {
             continue;
         }
-        if !hosts.insert((s.runner_id.as_str(), s.host.as_str())) {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].host"),
-                format!(
-                    "runner {} already has an integration for host {}",
-                    s.runner_id, s.host
-                ),
-            );
+        let (id, field) = (row.id(), format!("{}[{i}].{}", spec.list, spec.id));
+        if !is_uuid(id) {
+            loader.error(spec.file, field.clone(), format!("{id:?} is not a UUID"));
         }
-        let schema = f
-            .runners
-            .iter()
-            .find(|r| r.id == s.runner_id)
-            .and_then(|r| f.schemas.get(&r.schema));
-        if let Some(schema) =
-            schema.filter(|schema| !schema.scm.iter().any(|scm| scm.scm_id == s.scm_id))
-        {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].scmId"),
-                format!(
-                    "{:?} is not in the runner's schema (version {})",
-                    s.scm_id, schema.version
-                ),
-            );
+        if !seen.insert(id) {
+            loader.error(spec.file, field, format!("duplicate id {}", shown_id(id)));
         }
-        let entry = schema.and_then(|schema| schema.scm.iter().find(|e| e.scm_id == s.scm_id));
-        if s.pat && entry.is_some_and(|e| e.pat.is_none()) {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].pat"),
-                format!("the runner's schema has no pat section for {:?}", s.scm_id),
-            );
-        }
-        if s.virtual_directory.is_some() && s.scm_id != "azure-devops" {
-            loader.error(
-                "scm_integrations.json",
-                format!("integrations[{i}].virtualDirectory"),
-                "only azure-devops integrations have a virtual directory",
-            );
+        for reference in R::REFERENCES {
+            if let Some(reason) = dangling(loader, index, reference, row) {
+                let field = format!("{}[{i}].{}", spec.list, reference.field);
+                loader.error(spec.file, field, reason);
+            }
         }
     }
-    for (i, t) in f.host_tokens.iter().enumerate() {
-        if loader.is_broken("host_authentication_tokens.json", i) || !integrations_loaded {
-            continue;
-        }
-        let integration = f
-            .scm_integrations
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.id == t.integration_id);
-        let problem = match integration {
-            _ if t.integration_id.is_empty() => None,
-            Some((at, _)) if loader.is_broken("scm_integrations.json", at) => None,
-            Some((_, s)) if (s.runner_id.as_str(), s.host.as_str()) != (&t.runner_id, &t.host) => {
-                Some(format!(
-                    "SCM integration {} is for runner {} and host {}, not this token's",
-                    s.id, s.runner_id, s.host
-                ))
-            }
-            None => Some(format!(
-                "unknown SCM integration {}: not in scm_integrations.json",
-                t.integration_id
-            )),
-            Some(_) => None,
-        };
-        if let Some(problem) = problem {
-            let field = format!("tokens[{i}].integrationId");
-            loader.error("host_authentication_tokens.json", field, problem);
-        }
+    let view = FixtureView {
+        fixtures,
+        loader,
+        rows,
+    };
+    for problem in R::fixture_problems(&view) {
+        let field = format!("{}[{}].{}", spec.list, problem.record, problem.field);
+        loader.error(spec.file, field, problem.reason);
     }
-    for (i, class) in f.environment_classes.iter().enumerate() {
-        if loader.is_broken("environment_classes.json", i) {
-            continue;
+}
+
+/// Why `row`'s `reference` names nothing, if it does. A file that did not load at all is not
+/// reported again as the references into it.
+fn dangling<R>(
+    loader: &Loader<'_>,
+    index: &IdIndex<'_>,
+    reference: &Reference<R>,
+    row: &R,
+) -> Option<String> {
+    let (id, to) = ((reference.of)(row), reference.to);
+    if (id.is_empty() && reference.optional) || loader.unreadable.contains(to.file) {
+        return None;
+    }
+    match index.get(to.name).and_then(|ids| ids.get(id)) {
+        Some(_) => None,
+        None => Some(format!(
+            "unknown {} {}: not in {}",
+            to.noun,
+            shown_id(id),
+            to.file
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::contract::Contract;
+    use crate::store::fixtures::{load, Source};
+    use serde_json::Value;
+    use std::path::{Path, PathBuf};
+
+    /// A copy of the default fixtures in a directory of its own, with `edit` applied to `file`.
+    fn edited(name: &str, file: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let dir = std::env::temp_dir().join(format!("gpm-refs-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("schemas")).unwrap();
+        let files = [
+            "runners.json",
+            "environment_classes.json",
+            "scm_integrations.json",
+            "host_authentication_tokens.json",
+        ];
+        for rel in files {
+            std::fs::copy(from.join(rel), dir.join(rel)).unwrap();
         }
-        let runner = f.runners.iter().find(|r| r.id == class.runner_id);
-        let Some(schema) = runner.and_then(|r| f.schemas.get(&r.schema)) else {
-            continue;
-        };
-        let mut problems = crate::service::environment_class_problems(schema, class);
-        for value in &class.configuration {
-            let field = schema
-                .environment_classes
-                .iter()
-                .find(|f| f.id == value.key);
-            if field.is_some_and(|f| f.secret) && !value.value.is_empty() {
-                let reason = format!("{}: secret fields are never set in fixtures", value.key);
-                problems.push(("configuration".into(), reason));
-            }
+        for entry in std::fs::read_dir(from.join("schemas")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
         }
-        for (field, reason) in problems {
-            let field = format!("environmentClasses[{i}].{field}");
-            loader.error("environment_classes.json", field, reason);
-        }
+        let mut value: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        edit(&mut value);
+        std::fs::write(dir.join(file), value.to_string()).unwrap();
+        dir
+    }
+
+    #[test]
+    fn every_unknown_reference_shows_its_id_the_same_way() {
+        // Before references were checked from declarations, an unknown integration id was
+        // shown bare while an unknown runner id was quoted when it was not plain.
+        let dir = edited("odd", "host_authentication_tokens.json", |v| {
+            v["tokens"][0]["integrationId"] = "odd id!".into();
+            v["tokens"][0]["runnerId"] = "odd id!".into();
+        });
+        let errors = load(&Contract::load(), Source::Dir(&dir)).unwrap_err();
+        let reasons: Vec<String> = errors.0.iter().map(|e| e.reason.clone()).collect();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(
+            reasons,
+            [
+                "unknown runner \"odd id!\": not in runners.json",
+                "unknown SCM integration \"odd id!\": not in scm_integrations.json",
+            ]
+        );
     }
 }

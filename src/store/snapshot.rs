@@ -1,107 +1,105 @@
 //! State export and import as JSON, so a session's data can be saved and loaded again
-//! (`serve --state FILE`, `GET`/`PUT /__mock/state`). Secrets are not part of state, so
-//! an export never carries one.
+//! (`serve --state FILE`, `GET`/`PUT /__mock/state`): every stored resource under its
+//! declared key, in creation order. Secrets are not part of state, so an export never carries
+//! one.
 
-use super::records::{EnvironmentClass, HostToken, ScmIntegration};
-use super::table::{Record, Table};
-use super::{is_uuid, State};
+use super::records::{Runner, STORED};
+use super::resource::Resource;
+use super::table::Table;
+use super::tables::{AnyTable, Tables};
+use super::{is_uuid, Runners, State};
 use prost_reflect::{DeserializeOptions, DynamicMessage};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-/// The exported form: every mutable resource in creation order.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Snapshot {
-    #[serde(default)]
-    pub environment_classes: Vec<EnvironmentClass>,
-    #[serde(default)]
-    pub scm_integrations: Vec<ScmIntegration>,
-    #[serde(default)]
-    pub host_tokens: Vec<HostToken>,
-}
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::OnceLock;
 
 impl State {
     pub fn export(&self) -> Value {
-        let snapshot = Snapshot {
-            environment_classes: self.environment_classes.iter().cloned().collect(),
-            scm_integrations: self.scm_integrations.iter().cloned().collect(),
-            host_tokens: self.host_tokens.iter().cloned().collect(),
-        };
-        serde_json::to_value(snapshot).expect("records serialize")
+        let tables = self.tables.iter();
+        Value::Object(
+            tables
+                .map(|t| (t.state_key().to_string(), t.export()))
+                .collect::<Map<_, _>>(),
+        )
     }
 
     /// Replaces the resources with an exported snapshot, after checking ids and runner
     /// references. On error nothing changes.
     pub fn import(&mut self, value: &Value) -> Result<(), String> {
-        let snapshot: Snapshot =
+        let Snapshot(mut rows) =
             Snapshot::deserialize(value).map_err(|e| format!("not a state export: {e}"))?;
-        let snapshot = Snapshot {
-            environment_classes: canonical_rows(
-                snapshot.environment_classes,
-                "environmentClasses",
-                "gitpod.v1.EnvironmentClass",
-            )?,
-            scm_integrations: canonical_rows(
-                snapshot.scm_integrations,
-                "scmIntegrations",
-                "gitpod.v1.SCMIntegration",
-            )?,
-            host_tokens: canonical_rows(
-                snapshot.host_tokens,
-                "hostTokens",
-                "gitpod.v1.HostAuthenticationToken",
-            )?,
-        };
-        let runners = self.runners.clone();
-        let check = |kind: &str, id: &str, runner: &str| -> Result<(), String> {
-            if !is_uuid(id) {
-                return Err(format!("{kind} id {id:?} is not a UUID"));
-            }
-            if runners.get(runner).is_none() {
-                return Err(format!("{kind} {id} names unknown runner {runner:?}"));
-            }
-            Ok(())
-        };
-        snapshot
-            .environment_classes
-            .iter()
-            .try_for_each(|r| check("environment class", &r.id, &r.runner_id))?;
-        snapshot
-            .scm_integrations
-            .iter()
-            .try_for_each(|r| check("SCM integration", &r.id, &r.runner_id))?;
-        snapshot
-            .host_tokens
-            .iter()
-            .try_for_each(|r| check("host token", &r.id, &r.runner_id))?;
-        self.environment_classes = filled(
-            Table::new("environmentClasses"),
-            snapshot.environment_classes,
-        );
-        self.scm_integrations = filled(Table::new("integrations"), snapshot.scm_integrations);
-        self.host_tokens = filled(Table::new("tokens"), snapshot.host_tokens);
+        for pending in &mut rows {
+            pending.canonical()?;
+        }
+        for pending in &rows {
+            pending.check(&self.runners)?;
+        }
+        let tables = rows.into_iter().map(|pending| pending.into_table());
+        self.tables = Tables::from_tables(tables.collect());
         Ok(())
     }
 }
 
-/// The rows as the contract's `message` type reads them, in canonical JSON: an enum given by
+/// One stored resource's rows from a state export, typed but not yet checked.
+pub(super) trait Pending {
+    /// Reads the rows through their contract message (see `canonical_rows`).
+    fn canonical(&mut self) -> Result<(), String>;
+    /// Ids are UUIDs and runners exist. References between the imported resources are left
+    /// as they came, as before: the snapshot replaces all of them together.
+    fn check(&self, runners: &Runners) -> Result<(), String>;
+    fn into_table(self: Box<Self>) -> Box<dyn AnyTable>;
+}
+
+impl<R: Resource> Pending for Vec<R> {
+    fn canonical(&mut self) -> Result<(), String> {
+        *self = canonical_rows(std::mem::take(self))?;
+        Ok(())
+    }
+
+    fn check(&self, runners: &Runners) -> Result<(), String> {
+        let noun = R::SPEC.noun;
+        let to_runners = R::REFERENCES
+            .iter()
+            .filter(|r| r.to.name == Runner::SPEC.name);
+        let to_runners: Vec<_> = to_runners.collect();
+        for row in self {
+            let id = row.id();
+            if !is_uuid(id) {
+                return Err(format!("{noun} id {id:?} is not a UUID"));
+            }
+            for reference in &to_runners {
+                let runner = (reference.of)(row);
+                let named = runner.is_empty() && reference.optional;
+                if !named && runners.get(runner).is_none() {
+                    return Err(format!("{noun} {id} names unknown runner {runner:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn into_table(self: Box<Self>) -> Box<dyn AnyTable> {
+        let mut table = Table::<R>::new(R::SPEC.page_kind);
+        self.into_iter().for_each(|r| table.insert(r));
+        Box::new(table)
+    }
+}
+
+/// The rows as the contract's message type reads them, in canonical JSON: an enum given by
 /// the number of a named value is stored by its name, as a request's would be, so handlers
 /// compare like with like; an unnamed number stays a number. A row the message type refuses
 /// (an unknown enum name, a timestamp or base64 that does not parse) is an error here, not an
 /// answer the mock cannot encode later.
-fn canonical_rows<T: Serialize + DeserializeOwned>(
-    rows: Vec<T>,
-    list: &str,
-    message: &str,
-) -> Result<Vec<T>, String> {
+fn canonical_rows<R: Resource>(rows: Vec<R>) -> Result<Vec<R>, String> {
+    let (list, message) = (R::SPEC.state_key, R::SPEC.message);
     let desc = crate::contract::descriptors()
         .get_message_by_name(message)
         .expect("resource messages are in the contract");
     // Rows were typed already, so an unknown name here can only be an enum value's.
     let options = DeserializeOptions::new().deny_unknown_fields(true);
-    let row = |(i, row): (usize, T)| {
+    let row = |(i, row): (usize, R)| {
         let json = serde_json::to_value(row).expect("records serialize");
         let decoded = DynamicMessage::deserialize_with_options(desc.clone(), json, &options)
             .map_err(|e| format!("{list}[{i}] is not a valid {message}: {e}"))?;
@@ -111,9 +109,63 @@ fn canonical_rows<T: Serialize + DeserializeOwned>(
     rows.into_iter().enumerate().map(row).collect()
 }
 
-fn filled<T: Record + Clone>(mut table: Table<T>, rows: Vec<T>) -> Table<T> {
-    rows.into_iter().for_each(|r| table.insert(r));
-    table
+/// A state export as read: each stored resource's rows, in `STORED` order, empty for a key
+/// left out. It reads and refuses exactly what the derived form of a struct with one
+/// defaulted field per resource and `deny_unknown_fields` would.
+struct Snapshot(Vec<Box<dyn Pending>>);
+
+impl<'de> Deserialize<'de> for Snapshot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Snapshot, D::Error> {
+        d.deserialize_struct("Snapshot", state_keys(), SnapshotVisitor)
+    }
+}
+
+/// The keys of a state export: each stored resource's `state_key`.
+fn state_keys() -> &'static [&'static str] {
+    static KEYS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| STORED.iter().map(|kind| kind.spec().state_key).collect())
+}
+
+struct SnapshotVisitor;
+
+impl<'de> Visitor<'de> for SnapshotVisitor {
+    type Value = Snapshot;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct Snapshot")
+    }
+
+    /// The derived form reads a sequence too, one element per resource in order.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Snapshot, A::Error> {
+        let mut rows = Vec::new();
+        for kind in STORED {
+            let given = seq.next_element::<Value>()?;
+            let read = kind.read(given.unwrap_or_else(|| Value::Array(Vec::new())));
+            rows.push(read.map_err(de::Error::custom)?);
+        }
+        Ok(Snapshot(rows))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
+        let mut given: Vec<Option<Box<dyn Pending>>> = STORED.iter().map(|_| None).collect();
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(at) = state_keys().iter().position(|k| *k == key) else {
+                return Err(de::Error::unknown_field(&key, state_keys()));
+            };
+            if given[at].is_some() {
+                return Err(de::Error::duplicate_field(state_keys()[at]));
+            }
+            let rows = STORED[at].read(map.next_value()?);
+            given[at] = Some(rows.map_err(de::Error::custom)?);
+        }
+        let rows = STORED.iter().zip(given).map(|(kind, rows)| match rows {
+            Some(rows) => Ok(rows),
+            None => kind
+                .read(Value::Array(Vec::new()))
+                .map_err(de::Error::custom),
+        });
+        Ok(Snapshot(rows.collect::<Result<_, _>>()?))
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +173,7 @@ mod tests {
     use super::*;
     use crate::contract::Contract;
     use crate::store::fixtures::{load, Source};
+    use crate::store::records::EnvironmentClass;
 
     #[test]
     fn export_then_import_round_trips_and_bad_imports_change_nothing() {
@@ -128,9 +181,8 @@ mod tests {
         let mut state = State::new(&fixtures, Some(1));
         let exported = state.export();
         let mut other = State::new(&fixtures, Some(2));
-        other
-            .environment_classes
-            .remove(&fixtures.environment_classes[0].id);
+        let first = &fixtures.rows::<EnvironmentClass>()[0];
+        other.table_mut::<EnvironmentClass>().remove(&first.id);
         other.import(&exported).unwrap();
         assert_eq!(other.export(), exported);
 

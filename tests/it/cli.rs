@@ -10,6 +10,7 @@ mod memory;
 mod signals;
 mod wire;
 
+use gitpod_mock::store::records::{EnvironmentClass, HostToken};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
@@ -179,9 +180,13 @@ fn more_workers_and_per_resource_generation_serve_the_same_way() {
     let source = gitpod_mock::store::fixtures::Source::Embedded;
     let fixtures = gitpod_mock::store::fixtures::load(&contract, source).unwrap();
     let classes = list("ListEnvironmentClasses", "environmentClasses");
-    assert_eq!(classes, fixtures.environment_classes.len() + 30);
+    assert_eq!(classes, fixtures.rows::<EnvironmentClass>().len() + 30);
     let tokens = list("ListHostAuthenticationTokens", "tokens");
-    assert_eq!(tokens, fixtures.host_tokens.len(), "no tokens generated");
+    assert_eq!(
+        tokens,
+        fixtures.rows::<HostToken>().len(),
+        "no tokens generated"
+    );
     served.terminate();
 }
 

@@ -7,6 +7,8 @@ use gitpod_mock::app::{self, App, Settings};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::store::fixtures::{self, Fixtures, Source};
 use gitpod_mock::store::generate::Counts;
+use gitpod_mock::store::records::{EnvironmentClass, HostToken, ScmIntegration};
+use gitpod_mock::store::Resource;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -31,20 +33,16 @@ async fn generated() -> (TestServer, Fixtures) {
     (server, fixtures)
 }
 
+fn ids<R: Resource>(rows: &[R]) -> Vec<String> {
+    rows.iter().map(|r| r.id().to_string()).collect()
+}
+
 /// The fixture ids of a list, in file order: the first rows of every listing.
 fn fixture_ids(fixtures: &Fixtures, list: &str) -> Vec<String> {
     match list {
-        "environmentClasses" => fixtures
-            .environment_classes
-            .iter()
-            .map(|r| r.id.clone())
-            .collect(),
-        "integrations" => fixtures
-            .scm_integrations
-            .iter()
-            .map(|r| r.id.clone())
-            .collect(),
-        _ => fixtures.host_tokens.iter().map(|r| r.id.clone()).collect(),
+        "environmentClasses" => ids(fixtures.rows::<EnvironmentClass>()),
+        "integrations" => ids(fixtures.rows::<ScmIntegration>()),
+        _ => ids(fixtures.rows::<HostToken>()),
     }
 }
 
@@ -105,9 +103,9 @@ async fn every_row_is_seen_once_in_the_same_order_at_every_page_size() {
     for (method, list, _) in LISTS {
         let first = fixture_ids(&fixtures, list);
         let held = server.app.with_state(|s| match list {
-            "environmentClasses" => s.environment_classes.len(),
-            "integrations" => s.scm_integrations.len(),
-            _ => s.host_tokens.len(),
+            "environmentClasses" => s.table::<EnvironmentClass>().len(),
+            "integrations" => s.table::<ScmIntegration>().len(),
+            _ => s.table::<HostToken>().len(),
         });
         assert_eq!(
             held,

@@ -51,9 +51,7 @@ impl Harness {
         let app = App::with_defaults(Some(seed)).with_sessions(seed, LIMITS);
         let procedures = app.contract.procedures().to_vec();
         let template = app.sessions.template();
-        let records = template.environment_classes.len()
-            + template.scm_integrations.len()
-            + template.host_tokens.len();
+        let records = template.records();
         Harness {
             server: InProcess::new(app),
             procedures,
@@ -125,9 +123,7 @@ impl Harness {
             Err(_) => return Err(format!("{}: refused with no reason", edit.file())),
         };
         let state = State::new(&loaded, Some(1));
-        let records = state.environment_classes.len()
-            + state.scm_integrations.len()
-            + state.host_tokens.len();
+        let records = state.records();
         let mut most = self.template_records.borrow_mut();
         *most = (*most).max(records);
         self.server.app.sessions.set_template(state);
@@ -153,9 +149,7 @@ impl Harness {
         for session in sessions {
             let session = session.lock();
             let state = &session.state;
-            let records = state.environment_classes.len()
-                + state.scm_integrations.len()
-                + state.host_tokens.len();
+            let records = state.records();
             let journal = &session.journal;
             let over =
                 journal.len() > LIMITS.journal_size || journal.bytes() > LIMITS.journal_max_bytes;
