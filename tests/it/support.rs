@@ -86,6 +86,14 @@ impl TestServer {
         self.send(request).await
     }
 
+    /// The default session's data, as `GET /__mock/state` exports it.
+    pub async fn state(&self) -> Value {
+        let request = Request::get(self.url("/__mock/state"))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        self.send(request).await.json()
+    }
+
     /// Calls a method and returns the JSON body, failing the test unless the answer is 200.
     pub async fn ok(&self, method: &str, body: Value) -> Value {
         let reply = self.call(method, body).await;
