@@ -3,7 +3,7 @@
 //! it changed in the session's data; each body checked against the response schema, and its
 //! field names against the reference's example response.
 
-use crate::support::TestServer;
+use crate::support::{assert_only_these_snapshots, TestServer};
 use gitpod_mock::contract::Contract;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -181,20 +181,6 @@ fn changes(before: &Value, after: &Value) -> Value {
         }
     }
     Value::Object(out)
-}
-
-/// Fails unless the snapshots of this module (files named `PREFIX<name>.snap`) are exactly
-/// these: a snapshot no test writes any more is an orphan that would never fail.
-pub fn assert_only_these_snapshots<'a>(prefix: &str, names: impl Iterator<Item = &'a str>) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
-    let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.starts_with(prefix) && f.ends_with(".snap"))
-        .collect();
-    let expected: BTreeSet<String> = names.map(|n| format!("{prefix}{n}.snap")).collect();
-    let orphans: Vec<&String> = on_disk.difference(&expected).collect();
-    assert!(orphans.is_empty(), "snapshots no test writes: {orphans:?}");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! control plane, and through the built binary's `check --scenario-dir` and
 //! `serve --scenario-dir`.
 
-use crate::calls::{admin, entries, get_says, get_scm, header, rpc, said, try_send};
+use crate::calls::{entries, get_says, get_scm, said};
 use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Contract;
@@ -27,10 +27,7 @@ async fn serving(scenario: &str, seed: u64) -> TestServer {
 async fn every_method(server: &TestServer) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for (method, _) in HANDLERS {
-        out.push((
-            *method,
-            said(&rpc(server.addr, method, &[], json!({})).await),
-        ));
+        out.push((*method, said(&server.rpc(method, &[], json!({})).await)));
     }
     out
 }
@@ -41,12 +38,12 @@ async fn flaky_fails_every_other_call_so_one_retry_absorbs_it() {
     let transient = "503 unavailable: upstream connection reset; try again";
     for _ in 0..4 {
         // A client that retries once, as the SDKs do, always gets through.
-        let failed = get_scm(server.addr, &[]).await;
+        let failed = get_scm(&server, &[]).await;
         assert_eq!(said(&failed), transient);
-        assert_eq!(header(&failed, "retry-after-ms"), Some("20"));
-        assert_eq!(get_says(server.addr, &[]).await, "200");
+        assert_eq!(failed.header("retry-after-ms"), Some("20"));
+        assert_eq!(get_says(&server, &[]).await, "200");
     }
-    let journal = admin(server.addr, "GET /__mock/journal", "").await.json();
+    let journal = server.request("GET /__mock/journal", &[], "").await.json();
     let fired: Vec<Value> = entries(&journal, "scenario");
     assert_eq!(
         fired,
@@ -63,21 +60,15 @@ async fn flaky_fails_every_other_call_so_one_retry_absorbs_it() {
 async fn rate_limited_allows_a_burst_of_five_per_session() {
     let server = serving("rate-limited", 42).await;
     for _ in 0..5 {
-        assert_eq!(
-            get_says(server.addr, &[("x-mock-session", "a")]).await,
-            "200"
-        );
+        assert_eq!(get_says(&server, &[("x-mock-session", "a")]).await, "200");
     }
-    let limited = get_scm(server.addr, &[("x-mock-session", "a")]).await;
+    let limited = get_scm(&server, &[("x-mock-session", "a")]).await;
     let expected = "429 resource_exhausted: rate limit exceeded: retry in 1s";
     assert_eq!(
-        (said(&limited), header(&limited, "retry-after")),
+        (said(&limited), limited.header("retry-after")),
         (expected.into(), Some("1"))
     );
-    assert_eq!(
-        get_says(server.addr, &[("x-mock-session", "b")]).await,
-        "200"
-    );
+    assert_eq!(get_says(&server, &[("x-mock-session", "b")]).await, "200");
 }
 
 #[tokio::test]
@@ -100,7 +91,7 @@ async fn auth_expired_and_not_found_everything_answer_every_method() {
 #[tokio::test]
 async fn permission_denied_writes_refuses_changes_and_serves_reads() {
     let server = serving("permission-denied-writes", 42).await;
-    let before = admin(server.addr, "GET /__mock/state", "").await.json();
+    let before = server.request("GET /__mock/state", &[], "").await.json();
     let denied = "403 permission_denied: the caller may not change runner configuration";
     let mut writes = 0;
     for (method, got) in every_method(&server).await {
@@ -132,24 +123,24 @@ async fn permission_denied_writes_refuses_changes_and_serves_reads() {
     ];
     for (method, body) in reads {
         assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
+            said(&server.rpc(method, &[], body).await),
             "200",
             "{method}"
         );
     }
-    let after = admin(server.addr, "GET /__mock/state", "").await.json();
+    let after = server.request("GET /__mock/state", &[], "").await.json();
     assert_eq!(after, before, "nothing changed");
 }
 
 #[tokio::test]
 async fn slow_answers_normally_after_a_spread_of_delays() {
     let server = serving("slow", 42).await;
-    let normal = admin(server.addr, "GET /__mock/state", "").await;
+    let normal = server.request("GET /__mock/state", &[], "").await;
     assert_eq!(normal.status, 200, "the control plane is not slowed");
     let mut took = Vec::new();
     for _ in 0..9 {
         let started = Instant::now();
-        let reply = get_scm(server.addr, &[]).await;
+        let reply = get_scm(&server, &[]).await;
         took.push(started.elapsed());
         let id = reply.json()["integration"]["id"].clone();
         assert_eq!((reply.status, id), (200, json!(EXAMPLE_ID)));
@@ -200,20 +191,20 @@ async fn runner_offline_fails_only_calls_naming_that_runner() {
     let offline = format!("503 unavailable: runner {OFFLINE} is offline");
     for (method, body) in calls(OFFLINE) {
         assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
+            said(&server.rpc(method, &[], body).await),
             offline,
             "{method}"
         );
     }
     for (method, body) in calls(GCP) {
         assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
+            said(&server.rpc(method, &[], body).await),
             "200",
             "{method}"
         );
     }
     // The integration with the same id as the runner does not name the runner.
-    assert_eq!(get_says(server.addr, &[]).await, "200");
+    assert_eq!(get_says(&server, &[]).await, "200");
 }
 
 #[tokio::test]
@@ -228,7 +219,7 @@ async fn chaos_is_a_seeded_mix_that_repeats_across_servers() {
         let mut outcomes = Vec::new();
         for _ in 0..80 {
             let body = json!({ "id": EXAMPLE_ID }).to_string();
-            let reply = try_send(server.addr, &line, &headers, body).await;
+            let reply = server.try_request(&line, &headers, body).await;
             outcomes.push(reply.map_or("connection error".into(), |r| said(&r)));
         }
         outcomes
@@ -283,17 +274,17 @@ async fn the_control_plane_refuses_a_broken_scenario_naming_the_rule_and_the_rea
     let server = TestServer::start().await;
     for (file, yaml, reason) in BROKEN {
         let name = file.trim_end_matches(".yaml");
-        let reply = admin(
-            server.addr,
-            &format!("POST /__mock/scenarios?name={name}"),
-            yaml,
-        )
-        .await;
+        let reply = server
+            .request(&format!("POST /__mock/scenarios?name={name}"), &[], yaml)
+            .await;
         let got = said(&reply);
         let expected = format!("400 invalid_argument: {file}: ");
         assert!(got.starts_with(&expected) && got.contains(reason), "{got}");
     }
-    let list = admin(server.addr, "GET /__mock/scenarios", "").await.json();
+    let list = server
+        .request("GET /__mock/scenarios", &[], "")
+        .await
+        .json();
     assert_eq!(
         list["scenarios"].as_array().unwrap().len(),
         8,
