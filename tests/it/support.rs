@@ -325,6 +325,8 @@ pub struct Exchange {
     pub reply: Option<Reply>,
     /// A scenario rule fired for the call, which may then answer anything the rule says.
     pub scripted: bool,
+    /// How long the answer took on the paused clock: the delays the server slept.
+    pub took: Duration,
 }
 
 impl InProcess {
@@ -346,15 +348,16 @@ impl InProcess {
         let session = Sessions::id_from_headers(request.headers()).ok();
         let before = session.as_deref().and_then(|id| self.last_entry(id));
         let work = async move {
+            let started = tokio::time::Instant::now();
             let reset = Arc::new(AtomicBool::new(false));
             let reply = match gitpod_mock::http::serve(app, reset, request).await {
                 // A body that breaks off counts as an empty one, as the oracle judges status.
                 Ok(response) => Reply::read(response, |_| Ok(Bytes::new())).await.ok(),
                 Err(_) => None,
             };
-            reply
+            (reply, started.elapsed())
         };
-        let reply = self
+        let (reply, took) = self
             .runtime
             .block_on(async { tokio::time::timeout(HANG, work).await })
             .map_err(|_| format!("no answer within {} s of (virtual) time", HANG.as_secs()))?;
@@ -362,7 +365,11 @@ impl InProcess {
         // names one.
         let after = session.and_then(|id| self.last_entry(&id));
         let scripted = after.is_some_and(|(seq, fired)| fired && Some(seq) != before.map(|b| b.0));
-        Ok(Exchange { reply, scripted })
+        Ok(Exchange {
+            reply,
+            scripted,
+            took,
+        })
     }
 
     /// The sequence number of a session's newest journal entry, and whether a scenario fired
