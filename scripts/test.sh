@@ -48,7 +48,7 @@ scripts/schemathesis.sh --strict
 step "Node @gitpod/sdk 0.6.0 (JSON): round trips through the SDK's resource API"
 (cd tests/node && npm ci --no-audit --no-fund --loglevel=error && GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test)
 
-step "README: the SDK snippets run exactly as written (both Python venvs above, Node), on 127.0.0.1:4010"
+step "README: the SDK snippets (both Python venvs above, Node) and shell commands run exactly as written, on 127.0.0.1:4010"
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/readme
 
 step "Browser: headless Chromium calls the mock from another origin (connect-web style, CORS)"
