@@ -5,6 +5,7 @@
 
 use crate::support::{assert_only_these_snapshots, TestServer};
 use gitpod_mock::contract::Contract;
+use gitpod_mock::service::HANDLERS;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,6 +96,12 @@ async fn every_documented_example_answers_as_snapshotted() {
             );
         });
     }
+    let methods: BTreeSet<&str> = examples.iter().map(|e| e.method).collect();
+    let handled: BTreeSet<&str> = HANDLERS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        methods, handled,
+        "every method the mock serves has an example"
+    );
     assert_only_these_snapshots("it__examples__", examples.iter().map(|e| e.name.as_str()));
 }
 
