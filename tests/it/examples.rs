@@ -1,172 +1,236 @@
 //! Every documented example of the API reference, against the default fixtures: one reviewed
-//! snapshot of status and body per example, and each body checked against the response schema.
+//! snapshot per request of every documented method, holding its whole status and body and what
+//! it changed in the session's data; each body checked against the response schema, and its
+//! field names against the reference's example response.
 
-use crate::support::{TestServer, EXAMPLE_ID, EXAMPLE_USER};
+use crate::support::{assert_only_these_snapshots, TestServer};
 use gitpod_mock::contract::Contract;
-use serde_json::{json, Value};
+use gitpod_mock::service::METHODS;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// (snapshot name, method, request body) for each example in the API reference.
-fn examples() -> Vec<(&'static str, &'static str, Value)> {
-    vec![
-        (
-            "validate_scm_integration",
-            "ValidateRunnerConfiguration",
-            json!({"runnerId": EXAMPLE_ID, "scmIntegration": {"id": "integration-id", "scmId": "github", "host": "github.com", "oauthClientId": "client_id", "oauthPlaintextClientSecret": "client_secret"}}),
-        ),
-        (
-            "create_environment_class",
-            "CreateEnvironmentClass",
-            json!({"runnerId": EXAMPLE_ID, "displayName": "Large Instance", "description": "8 CPU, 16GB RAM", "configuration": [{"key": "cpu", "value": "8"}, {"key": "memory", "value": "16384"}]}),
-        ),
-        (
-            "list_environment_classes",
-            "ListEnvironmentClasses",
-            json!({"pagination": {"pageSize": 20}}),
-        ),
-        (
-            "list_enabled_environment_classes",
-            "ListEnvironmentClasses",
-            json!({"filter": {"enabled": true}, "pagination": {"pageSize": 20}}),
-        ),
-        (
-            "get_environment_class",
-            "GetEnvironmentClass",
-            json!({"environmentClassId": EXAMPLE_ID}),
-        ),
-        (
-            "update_environment_class",
-            "UpdateEnvironmentClass",
-            json!({"environmentClassId": EXAMPLE_ID, "displayName": "Updated Large Instance", "description": "16 CPU, 32GB RAM", "enabled": true}),
-        ),
-        (
-            "create_host_authentication_token",
-            "CreateHostAuthenticationToken",
-            json!({"runnerId": EXAMPLE_ID, "userId": EXAMPLE_USER, "host": "github.com", "token": "gho_xxxxxxxxxxxx", "source": "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH", "expiresAt": "2024-12-31T23:59:59Z", "refreshToken": "ghr_xxxxxxxxxxxx"}),
-        ),
-        (
-            "delete_host_authentication_token",
-            "DeleteHostAuthenticationToken",
-            json!({"id": EXAMPLE_ID}),
-        ),
-        (
-            "list_host_authentication_tokens",
-            "ListHostAuthenticationTokens",
-            json!({"pagination": {"pageSize": 20}}),
-        ),
-        (
-            "list_host_authentication_tokens_by_runner",
-            "ListHostAuthenticationTokens",
-            json!({"filter": {"runnerId": EXAMPLE_ID}, "pagination": {"pageSize": 20}}),
-        ),
-        (
-            "get_host_authentication_token",
-            "GetHostAuthenticationToken",
-            json!({"id": EXAMPLE_ID}),
-        ),
-        (
-            "update_host_authentication_token",
-            "UpdateHostAuthenticationToken",
-            json!({"id": EXAMPLE_ID, "token": "gho_xxxxxxxxxxxx", "expiresAt": "2024-12-31T23:59:59Z", "refreshToken": "ghr_xxxxxxxxxxxx"}),
-        ),
-        (
-            "get_runner_configuration_schema",
-            "GetRunnerConfigurationSchema",
-            json!({"runnerId": EXAMPLE_ID}),
-        ),
-        (
-            "create_scm_integration",
-            "CreateSCMIntegration",
-            json!({"runnerId": EXAMPLE_ID, "scmId": "github", "host": "github.com", "oauthClientId": "client_id", "oauthPlaintextClientSecret": "client_secret"}),
-        ),
-        (
-            "delete_scm_integration",
-            "DeleteSCMIntegration",
-            json!({"id": EXAMPLE_ID}),
-        ),
-        (
-            "list_scm_integrations",
-            "ListSCMIntegrations",
-            json!({"filter": {"runnerIds": [EXAMPLE_ID]}, "pagination": {"pageSize": 20}}),
-        ),
-        (
-            "get_scm_integration",
-            "GetSCMIntegration",
-            json!({"id": EXAMPLE_ID}),
-        ),
-        (
-            "update_scm_integration",
-            "UpdateSCMIntegration",
-            json!({"id": EXAMPLE_ID, "oauthClientId": "new_client_id", "oauthPlaintextClientSecret": "new_client_secret"}),
-        ),
-    ]
+/// One request example of the API reference.
+struct Documented {
+    /// The snapshot's name: the request example's name in snake_case.
+    name: String,
+    method: &'static str,
+    summary: &'static str,
+    request: Value,
+    /// The reference's example response of the method, with placeholder values.
+    response: Value,
+}
+
+/// Every request example of every documented method, in the reference's order.
+fn documented() -> Vec<Documented> {
+    let parse = |text: &str| serde_json::from_str(text).expect("the reference's JSON parses");
+    let mut out = Vec::new();
+    for method in METHODS {
+        for (name, summary, request) in method.example.requests {
+            out.push(Documented {
+                name: name.to_lowercase().replace(' ', "_"),
+                method: method.name,
+                summary,
+                request: parse(request),
+                response: parse(method.example.response),
+            });
+        }
+    }
+    out
 }
 
 #[tokio::test]
 async fn every_documented_example_answers_as_snapshotted() {
     let contract = Contract::load();
-    let mut methods = std::collections::BTreeSet::new();
-    for (name, method, body) in examples() {
+    let examples = documented();
+    for example in &examples {
         // A fresh server per example, so deletes and updates do not leak into later examples.
         let server = TestServer::start().await;
-        let reply = server.call(method, body).await;
-        let response = reply.json();
-        assert_eq!(reply.status, 200, "{name}: {response}");
-        let procedure = contract.procedure(method).unwrap();
+        let before = server.state().await;
+        let reply = server.call(example.method, example.request.clone()).await;
+        let body = reply.json();
+        let changes = changes(&before, &server.state().await);
+        let name = &example.name;
+        assert_eq!(reply.status, 200, "{name}: {body}");
+        let procedure = contract.procedure(example.method).unwrap();
         let schema = contract.response_schema(&procedure.output);
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&schema)
             .unwrap();
         let problems: Vec<String> = validator
-            .iter_errors(&response)
+            .iter_errors(&body)
             .map(|e| e.to_string())
             .collect();
         assert!(
             problems.is_empty(),
-            "{name}: response breaks its schema: {problems:?}"
+            "{name}: breaks its schema: {problems:?}"
         );
-        insta::with_settings!({ sort_maps => true, snapshot_suffix => name }, {
-            insta::assert_json_snapshot!("example", json!({ "method": method, "status": reply.status, "body": response }));
+        let generated = std::sync::Arc::new(made_up_by(&example.request));
+        let redact = |label: &'static str| {
+            let generated = generated.clone();
+            insta::dynamic_redaction(move |value, _| match value.as_str() {
+                Some(text) if generated(text) => label.into(),
+                _ => value,
+            })
+        };
+        insta::with_settings!({
+            sort_maps => true,
+            description => example.summary,
+            omit_expression => true,
+            // What the call drew from the session's seeded generator: stable for one seed, but
+            // any extra draw elsewhere would shift it, which is no change of behaviour.
+            redactions => vec![
+                (".**.id", redact("[generated id]")),
+                (".**.encryptedClientSecret", redact("[generated ciphertext]")),
+            ],
+        }, {
+            insta::assert_json_snapshot!(
+                name.as_str(),
+                json!({
+                    "method": example.method,
+                    "request": example.request,
+                    "status": reply.status,
+                    "body": body,
+                    "changes": changes,
+                })
+            );
         });
-        methods.insert(method);
     }
-    let documented = gitpod_mock::service::METHODS.len();
+    let methods: BTreeSet<&str> = examples.iter().map(|e| e.method).collect();
+    let served: BTreeSet<&str> = METHODS.iter().map(|m| m.name).collect();
     assert_eq!(
-        methods.len(),
-        documented,
-        "every documented method has an example"
+        methods, served,
+        "every method the mock serves has at least one request example"
     );
+    assert_only_these_snapshots("it__examples__", examples.iter().map(|e| e.name.as_str()));
+}
+
+/// A predicate for the text a call made up: in neither the default fixtures nor its request.
+/// (The mock's answers carry no clock readings: their timestamps come from the fixtures or the
+/// request, so there is no clock to redact.)
+fn made_up_by(request: &Value) -> impl Fn(&str) -> bool + Send + Sync {
+    let mut known = BTreeSet::new();
+    strings(request, &mut known);
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for dir in [fixtures.clone(), fixtures.join("schemas")] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                strings(&serde_json::from_str(&text).unwrap(), &mut known);
+            }
+        }
+    }
+    move |text: &str| !known.contains(text)
+}
+
+fn strings(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::String(s) => {
+            out.insert(s.clone());
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(fields) => fields.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// What a call changed in an exported state, per resource list: the records added, the ids
+/// removed, and for each changed record the fields that differ, as `[before, after]`.
+fn changes(before: &Value, after: &Value) -> Value {
+    let by_id = |state: &Value, list: &str| -> BTreeMap<String, Value> {
+        let rows = state[list].as_array().cloned().unwrap_or_default();
+        rows.into_iter()
+            .map(|r| (r["id"].as_str().expect("records have ids").to_string(), r))
+            .collect()
+    };
+    let mut out = Map::new();
+    for list in after.as_object().expect("an export").keys() {
+        let (old, new) = (by_id(before, list), by_id(after, list));
+        let added: Vec<&Value> = new
+            .iter()
+            .filter(|(id, _)| !old.contains_key(*id))
+            .map(|(_, r)| r)
+            .collect();
+        let removed: Vec<&String> = old.keys().filter(|id| !new.contains_key(*id)).collect();
+        let mut changed = Map::new();
+        for (id, was) in &old {
+            let Some(now) = new.get(id) else { continue };
+            let fields: BTreeSet<&String> = was
+                .as_object()
+                .unwrap()
+                .keys()
+                .chain(now.as_object().unwrap().keys())
+                .collect();
+            let diff: Map<String, Value> = fields
+                .into_iter()
+                .filter(|f| was[f.as_str()] != now[f.as_str()])
+                .map(|f| (f.clone(), json!([was[f.as_str()], now[f.as_str()]])))
+                .collect();
+            if !diff.is_empty() {
+                changed.insert(id.clone(), Value::Object(diff));
+            }
+        }
+        let mut entry = Map::new();
+        for (key, value) in [
+            ("added", json!(added)),
+            ("removed", json!(removed)),
+            ("changed", Value::Object(changed)),
+        ] {
+            if value.as_array().is_some_and(|a| !a.is_empty())
+                || value.as_object().is_some_and(|o| !o.is_empty())
+            {
+                entry.insert(key.into(), value);
+            }
+        }
+        if !entry.is_empty() {
+            out.insert(list.clone(), Value::Object(entry));
+        }
+    }
+    Value::Object(out)
 }
 
 #[tokio::test]
-async fn the_reference_response_shapes_use_the_same_field_names() {
-    // The API reference's sample responses use camelCase names; each one the mock emits for
-    // the same message must be a name the reference knows.
-    let server = TestServer::start().await;
-    let token = server
-        .ok("GetHostAuthenticationToken", json!({"id": EXAMPLE_ID}))
-        .await;
-    let names: Vec<&str> = token["token"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    for name in names {
+async fn every_answer_uses_only_the_field_names_of_the_reference_response() {
+    for example in documented() {
+        let server = TestServer::start().await;
+        let reply = server.call(example.method, example.request.clone()).await;
+        assert_eq!(reply.status, 200, "{}: {}", example.name, reply.text());
+        let (ours, reference) = (paths(&reply.json()), paths(&example.response));
+        let unknown: Vec<&String> = ours.difference(&reference).collect();
         assert!(
-            [
-                "id",
-                "expiresAt",
-                "host",
-                "integrationId",
-                "runnerId",
-                "scopes",
-                "source",
-                "subject",
-                "userId"
-            ]
-            .contains(&name),
-            "{name}"
+            unknown.is_empty(),
+            "{}: not in the reference: {unknown:?}",
+            example.name
+        );
+        assert!(
+            reference.is_empty() || !ours.is_empty(),
+            "{}: none of the reference's fields",
+            example.name
         );
     }
+}
+
+/// Every field path of a JSON value, e.g. `token.subject.principal`, `scopes[]`.
+fn paths(value: &Value) -> BTreeSet<String> {
+    fn walk(value: &Value, at: &str, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (name, v) in fields {
+                    let path = if at.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{at}.{name}")
+                    };
+                    out.insert(path.clone());
+                    walk(v, &path, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, &format!("{at}[]"), out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(value, "", &mut out);
+    out
 }

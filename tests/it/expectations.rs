@@ -2,22 +2,23 @@
 //! answers 412 with the actual count and the nearest calls when they do not hold, and
 //! `GET /__mock/coverage?require=methods` answers 412 while a documented method was never called.
 
-use crate::calls::{admin, get_says, rpc, said, session};
-use crate::support::TestServer;
+use crate::calls::{get_says, said, session};
+use crate::support::{Client, TestServer};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 
-async fn verify(addr: SocketAddr, request: Value) -> (u16, Value) {
-    let reply = admin(addr, "POST /__mock/verify", &request.to_string()).await;
+async fn verify(client: &Client, request: Value) -> (u16, Value) {
+    let reply = client
+        .request("POST /__mock/verify", &[], &request.to_string())
+        .await;
     (reply.status, reply.json())
 }
 
 #[tokio::test]
 async fn a_met_expectation_answers_200_and_an_unmet_one_412_with_the_count() {
     let server = TestServer::start().await;
-    let addr = server.addr;
-    get_says(addr, &[]).await;
-    get_says(addr, &[]).await;
+    let client = server.client();
+    get_says(&client, &[]).await;
+    get_says(&client, &[]).await;
     let get = "GetSCMIntegration";
     #[rustfmt::skip]
     let cases = [
@@ -31,13 +32,13 @@ async fn a_met_expectation_answers_200_and_an_unmet_one_412_with_the_count() {
         (json!({"method": "Delete*", "expect": {"atLeast": 1}}), 412),
     ];
     for (request, status) in cases {
-        let (got, body) = verify(addr, request.clone()).await;
+        let (got, body) = verify(&client, request.clone()).await;
         assert_eq!(got, status, "{request}: {body}");
         assert_eq!(body["met"], status == 200, "{request}");
         let count = if request["method"] == get { 2 } else { 0 };
         assert_eq!(body["count"], count, "{request}");
     }
-    let (_, body) = verify(addr, json!({"method": get, "expect": {"count": 1}})).await;
+    let (_, body) = verify(&client, json!({"method": get, "expect": {"count": 1}})).await;
     assert_eq!(body["code"], "failed_precondition");
     assert_eq!(
         body["message"],
@@ -50,25 +51,29 @@ async fn a_met_expectation_answers_200_and_an_unmet_one_412_with_the_count() {
         "too many: the calls that matched"
     );
     // Without an expectation verify only counts, as before.
-    let (status, body) = verify(addr, json!({"method": get})).await;
+    let (status, body) = verify(&client, json!({"method": get})).await;
     assert_eq!((status, body.get("met")), (200, None));
 }
 
 #[tokio::test]
 async fn an_unmet_expectation_lists_the_nearest_calls_that_did_not_match() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let missing = json!({"id": "00000000-0000-4000-8000-000000000000"});
-    rpc(addr, "GetSCMIntegration", &session("near"), missing).await; // seq 1: not_found
-    rpc(addr, "ListSCMIntegrations", &session("near"), json!({})).await; // 2: other method, ok
-    get_says(addr, &session("near")).await; // 3: ok
+    client
+        .rpc("GetSCMIntegration", &session("near"), missing)
+        .await; // seq 1: not_found
+    client
+        .rpc("ListSCMIntegrations", &session("near"), json!({}))
+        .await; // 2: other method, ok
+    get_says(&client, &session("near")).await; // 3: ok
     let request = json!({
         "session": "near",
         "method": "GetSCMIntegration",
         "code": "unavailable",
         "expect": {"atLeast": 1},
     });
-    let (status, body) = verify(addr, request).await;
+    let (status, body) = verify(&client, request).await;
     assert_eq!(status, 412, "{body}");
     let nearest: Vec<(Value, Value)> = body["nearest"]
         .as_array()
@@ -143,7 +148,7 @@ async fn typos_and_contradictions_in_an_expectation_are_refused() {
         (json!({"expect": {"count": -1}}), "verify: invalid value: integer `-1`, expected u64"),
     ];
     for (request, message) in cases {
-        let (status, body) = verify(server.addr, request.clone()).await;
+        let (status, body) = verify(&server, request.clone()).await;
         assert_eq!(
             (status, &body["code"]),
             (400, &json!("invalid_argument")),
@@ -157,9 +162,9 @@ async fn typos_and_contradictions_in_an_expectation_are_refused() {
 #[tokio::test]
 async fn coverage_can_require_every_documented_method() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let require = "GET /__mock/coverage?session=all&require=methods";
-    let reply = admin(addr, require, "").await;
+    let reply = client.request(require, &[], "").await;
     assert_eq!(reply.status, 412);
     let body = reply.json();
     assert_eq!(body["code"], "failed_precondition");
@@ -171,20 +176,22 @@ async fn coverage_can_require_every_documented_method() {
     assert!(message.starts_with(&start), "{message}");
     for name in documented.iter().map(|m| m.name) {
         // Every call may fail validation: coverage counts that it was called.
-        rpc(addr, name, &session("all"), json!({})).await;
+        client.rpc(name, &session("all"), json!({})).await;
     }
-    let reply = admin(addr, require, "").await;
+    let reply = client.request(require, &[], "").await;
     assert_eq!(
         (reply.status, &reply.json()["methodsNotCalled"]),
         (200, &json!([]))
     );
-    let plain = admin(addr, "GET /__mock/coverage?session=other", "").await;
+    let plain = client
+        .request("GET /__mock/coverage?session=other", &[], "")
+        .await;
     assert_eq!(plain.status, 200, "without require coverage only reports");
     for (query, message) in [
         ("require=codes", "400 invalid_argument: unknown coverage requirement \"codes\": use require=methods (every documented method was called)"),
         ("requires=methods", "400 invalid_argument: unknown coverage parameter \"requires\": use session or require"),
     ] {
-        let reply = admin(addr, &format!("GET /__mock/coverage?{query}"), "").await;
+        let reply = client.request(&format!("GET /__mock/coverage?{query}"), &[], "").await;
         assert_eq!(said(&reply), message);
     }
 }

@@ -1,9 +1,7 @@
 //! The journal and what reads it: the ring's bound, filters, redaction of secrets,
 //! `POST /__mock/verify` and `GET /__mock/coverage`.
 
-use crate::calls::{
-    admin, create_scm, entries, get_says, journal, rpc, said, session, with_limits, GCP,
-};
+use crate::calls::{create_scm, entries, get_says, journal, said, session, with_limits, GCP};
 use crate::support::{TestServer, EXAMPLE_ID, EXAMPLE_USER};
 use gitpod_mock::session::Limits;
 use serde_json::{json, Value};
@@ -16,9 +14,9 @@ async fn the_journal_is_a_bounded_ring_and_counts_what_it_dropped() {
     }))
     .await;
     for _ in 0..5 {
-        get_says(server.addr, &[]).await;
+        get_says(&server, &[]).await;
     }
-    let journal = journal(server.addr, "").await;
+    let journal = journal(&server, "").await;
     assert_eq!(entries(&journal, "seq"), [3, 4, 5], "the newest three");
     assert_eq!(journal["dropped"], 2);
 }
@@ -26,13 +24,13 @@ async fn the_journal_is_a_bounded_ring_and_counts_what_it_dropped() {
 #[tokio::test]
 async fn the_journal_filters_by_method_code_status_scenario_and_limit() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let missing = json!({ "id": "00000000-0000-4000-8000-000000000000" });
-    rpc(addr, "GetSCMIntegration", &[], missing.clone()).await;
-    get_says(addr, &[]).await;
+    client.rpc("GetSCMIntegration", &[], missing.clone()).await;
+    get_says(&client, &[]).await;
     let expired = [("x-mock-scenario", "auth-expired")];
-    rpc(addr, "ListSCMIntegrations", &expired, json!({})).await;
-    rpc(addr, "GetHostAuthenticationToken", &[], missing).await;
+    client.rpc("ListSCMIntegrations", &expired, json!({})).await;
+    client.rpc("GetHostAuthenticationToken", &[], missing).await;
     let (get, list, token) = (
         "GetSCMIntegration",
         "ListSCMIntegrations",
@@ -50,12 +48,12 @@ async fn the_journal_filters_by_method_code_status_scenario_and_limit() {
     ];
     for (query, expected) in cases {
         assert_eq!(
-            entries(&journal(addr, query).await, "method"),
+            entries(&journal(&client, query).await, "method"),
             expected,
             "{query}"
         );
     }
-    let entry = journal(addr, "?status=401").await["entries"][0].clone();
+    let entry = journal(&client, "?status=401").await["entries"][0].clone();
     let seen = ["session", "code", "scenario", "rule"].map(|k| entry[k].clone());
     assert_eq!(
         seen,
@@ -67,7 +65,9 @@ async fn the_journal_filters_by_method_code_status_scenario_and_limit() {
         ]
     );
     for query in ["?status=four", "?limit=x", "?mehtod=Get*"] {
-        let reply = admin(addr, &format!("GET /__mock/journal{query}"), "").await;
+        let reply = client
+            .request(&format!("GET /__mock/journal{query}"), &[], "")
+            .await;
         let got = said(&reply);
         assert!(got.starts_with("400 invalid_argument: "), "{query}: {got}");
     }
@@ -76,7 +76,7 @@ async fn the_journal_filters_by_method_code_status_scenario_and_limit() {
 #[tokio::test]
 async fn secrets_never_reach_the_journal() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     #[rustfmt::skip]
     let calls = [
         ("CreateHostAuthenticationToken", json!({"runnerId": EXAMPLE_ID, "userId": EXAMPLE_USER, "host": "h.example.com", "token": "secret-token-1", "refresh_token": "secret-refresh-1"})),
@@ -88,9 +88,9 @@ async fn secrets_never_reach_the_journal() {
     ];
     let bearer = [("authorization", "Bearer secret-bearer")];
     for (method, body) in calls {
-        rpc(addr, method, &bearer, body).await;
+        client.rpc(method, &bearer, body).await;
     }
-    let journal = admin(addr, "GET /__mock/journal", "").await;
+    let journal = client.request("GET /__mock/journal", &[], "").await;
     let text = String::from_utf8_lossy(&journal.body);
     assert!(!text.contains("secret-"), "{text}");
     let requests = entries(&journal.json(), "request");
@@ -111,16 +111,16 @@ async fn secrets_never_reach_the_journal() {
 #[tokio::test]
 async fn verify_counts_the_calls_that_match_a_predicate() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     for attempt in ["0", "1"] {
         let headers = [
             ("x-mock-scenario", "flaky"),
             ("x-stainless-retry-count", attempt),
         ];
-        rpc(addr, "ListSCMIntegrations", &headers, json!({})).await;
+        client.rpc("ListSCMIntegrations", &headers, json!({})).await;
     }
-    get_says(addr, &session("other")).await;
-    create_scm(addr, "default", "v.example.com").await;
+    get_says(&client, &session("other")).await;
+    create_scm(&client, "default", "v.example.com").await;
     #[rustfmt::skip]
     let cases = [
         (json!({}), 3),
@@ -133,11 +133,15 @@ async fn verify_counts_the_calls_that_match_a_predicate() {
         (json!({"session": "other"}), 1),
     ];
     for (predicate, count) in cases {
-        let reply = admin(addr, "POST /__mock/verify", &predicate.to_string()).await;
+        let reply = client
+            .request("POST /__mock/verify", &[], &predicate.to_string())
+            .await;
         assert_eq!(reply.json()["count"], count, "{predicate}");
     }
     for bad in [json!({"mehtod": "List*"}), json!({"status": "503"})] {
-        let reply = admin(addr, "POST /__mock/verify", &bad.to_string()).await;
+        let reply = client
+            .request("POST /__mock/verify", &[], &bad.to_string())
+            .await;
         let got = said(&reply);
         assert!(got.starts_with("400 invalid_argument: verify: "), "{got}");
     }
@@ -146,14 +150,17 @@ async fn verify_counts_the_calls_that_match_a_predicate() {
 #[tokio::test]
 async fn coverage_shows_what_each_session_exercised() {
     let server = TestServer::start().await;
-    let addr = server.addr;
-    get_says(addr, &session("cov")).await;
+    let client = server.client();
+    get_says(&client, &session("cov")).await;
     let missing = json!({ "id": "00000000-0000-4000-8000-000000000000" });
-    rpc(addr, "GetSCMIntegration", &session("cov"), missing).await;
+    client
+        .rpc("GetSCMIntegration", &session("cov"), missing)
+        .await;
     let headers = [("x-mock-session", "cov"), ("x-mock-scenario", "flaky")];
-    rpc(addr, "ListSCMIntegrations", &headers, json!({})).await;
+    client.rpc("ListSCMIntegrations", &headers, json!({})).await;
     let coverage = |id: &'static str| async move {
-        admin(addr, &format!("GET /__mock/coverage?session={id}"), "")
+        client
+            .request(&format!("GET /__mock/coverage?session={id}"), &[], "")
             .await
             .json()
     };
@@ -183,19 +190,21 @@ async fn coverage_shows_what_each_session_exercised() {
 #[tokio::test]
 async fn page_tokens_stay_visible_while_secrets_stay_redacted() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let first = json!({"pagination": {"pageSize": 1}});
-    let page = rpc(addr, "ListSCMIntegrations", &[], first).await.json();
+    let page = client.rpc("ListSCMIntegrations", &[], first).await.json();
     let next = page["pagination"]["nextToken"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(!next.is_empty(), "{page}");
     let second = json!({"pagination": {"pageSize": 1, "token": next}});
-    rpc(addr, "ListSCMIntegrations", &[], second).await;
+    client.rpc("ListSCMIntegrations", &[], second).await;
     let token = json!({"runnerId": EXAMPLE_ID, "userId": EXAMPLE_USER, "host": "p.example.com", "token": "secret-token", "refreshToken": "secret-refresh"});
-    rpc(addr, "CreateHostAuthenticationToken", &[], token).await;
-    let requests = entries(&journal(addr, "").await, "request");
+    client
+        .rpc("CreateHostAuthenticationToken", &[], token)
+        .await;
+    let requests = entries(&journal(&client, "").await, "request");
     assert_eq!(
         requests[1]["pagination"]["token"],
         json!(next),
@@ -208,17 +217,17 @@ async fn page_tokens_stay_visible_while_secrets_stay_redacted() {
 #[tokio::test]
 async fn an_entry_keeps_at_most_64_kib_of_a_body_and_says_so() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let big =
         json!({"runnerId": EXAMPLE_ID, "displayName": "n".repeat(1_000_000), "description": "big"});
-    let reply = rpc(addr, "CreateEnvironmentClass", &[], big).await;
+    let reply = client.rpc("CreateEnvironmentClass", &[], big).await;
     assert_eq!(
         reply.code(),
         "invalid_argument",
         "refused, and journalled all the same"
     );
-    get_says(addr, &[]).await;
-    let journal = journal(addr, "").await;
+    get_says(&client, &[]).await;
+    let journal = journal(&client, "").await;
     assert_eq!(entries(&journal, "truncated"), [json!(true), json!(false)]);
     let kept = &journal["entries"][0]["request"];
     assert_eq!(

@@ -1,261 +1,136 @@
-//! The scenario library: each shipped scenario does what its description says, switched on
-//! server-wide as `serve --scenario NAME` does; and broken scenario files (respond bodies
-//! included) are refused when they load, naming the file, the rule and the reason: on the
-//! control plane, and through the built binary's `check --scenario-dir` and
+//! The scenario library: one snapshot per shipped scenario of what a fixed call sequence gets
+//! with it switched on server-wide, as `serve --scenario NAME` does; and broken scenario files
+//! (respond bodies included) are refused when they load, naming the file, the rule and the
+//! reason: on the control plane, and through the built binary's `check --scenario-dir` and
 //! `serve --scenario-dir`.
 
-use crate::calls::{admin, entries, get_says, get_scm, header, rpc, said, try_send};
-use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
+use crate::calls::{said, GCP};
+use crate::support::{
+    assert_only_these_snapshots, rpc_request, Exchange, InProcess, TestServer, EXAMPLE_ID,
+};
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Contract;
 use gitpod_mock::scenario::Library;
-use gitpod_mock::service::METHODS;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
-const OFFLINE: &str = EXAMPLE_ID;
-const GCP: &str = "07503cd0-8150-42b7-8429-5bf8513241c9";
-
-/// A server with one shipped scenario on for every session.
-async fn serving(scenario: &str, seed: u64) -> TestServer {
-    let library = Library::load(&Contract::load(), None).unwrap();
-    let app = App::with_defaults(Some(seed)).with_scenarios(library, vec![scenario.into()]);
-    TestServer::with(app.unwrap()).await
+/// One snapshot per shipped scenario file: what each call of one fixed sequence gets with the
+/// scenario switched on server-wide (as `serve --scenario NAME --seed 42` does), call by call.
+/// This shows a reader what the scenario does to a client better than its rules, which the file
+/// already states: which calls it fails and how, in which order, with what retry headers and
+/// after what delay. The server runs in process on the paused clock, so the delays are exact and
+/// cost nothing, and the same seed must give the same answers twice. (Only rate-limited's
+/// bucket refills on the wall clock, at 2 tokens a second; the sequence takes milliseconds.)
+#[test]
+fn every_shipped_scenario_answers_the_call_sequence_as_snapshotted() {
+    let contract = Contract::load();
+    let calls = call_sequence(&contract);
+    insta::glob!("../../scenarios", "*.yaml", |path| {
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        let answers = || {
+            let library = Library::load(&contract, None).unwrap();
+            let app = App::with_defaults(Some(42)).with_scenarios(library, vec![name.into()]);
+            let server = InProcess::new(app.unwrap_or_else(|e| panic!("{e}")));
+            let lines = calls.iter().map(|(session, label, method, body)| {
+                let headers = [("x-mock-session", *session)];
+                let request = rpc_request(method, "application/json", &headers, body.as_str());
+                let exchange = server
+                    .send(request)
+                    .unwrap_or_else(|e| panic!("{label}: {e}"));
+                format!("{session}  {method} ({label}): {}", what_it_got(&exchange))
+            });
+            lines.collect::<Vec<_>>().join("\n")
+        };
+        let first = answers();
+        let again = answers();
+        assert_eq!(first, again, "{name}: the same seed gives the same answers");
+        let library = Library::load(&contract, None).unwrap();
+        let description = library.get(name).unwrap().description.trim().to_string();
+        insta::with_settings!({ description => description, omit_expression => true }, {
+            insta::assert_snapshot!("calls", first);
+        });
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_only_these_snapshots("it__library__calls@", files.iter().map(String::as_str));
 }
 
-/// Every method with an empty body: the scenarios below answer before validation.
-async fn every_method(server: &TestServer) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    for method in METHODS.iter().map(|m| m.name) {
-        out.push((
-            method,
-            said(&rpc(server.addr, method, &[], json!({})).await),
-        ));
+/// (session, label, method, JSON body): every documented request in session `a`, reads first
+/// and deletes last (so the calls after them find their records), two calls naming another
+/// runner than the documented one, then eight reads in session `b`.
+fn call_sequence(contract: &Contract) -> Vec<(&'static str, &'static str, &'static str, String)> {
+    let mut calls: Vec<_> = gitpod_mock::service::METHODS
+        .iter()
+        .flat_map(|m| {
+            m.example
+                .requests
+                .iter()
+                .map(|r| ("a", r.0, m.name, r.2.to_string()))
+        })
+        .collect();
+    let writes = |method: &str| contract.procedure(method).unwrap().side_effects;
+    // By kind, then name, so the sequence does not depend on the order of the procedure table.
+    calls.sort_by_key(|(_, label, method, _)| {
+        (
+            writes(method),
+            method.starts_with("Delete"),
+            *method,
+            *label,
+        )
+    });
+    let schema = json!({ "runnerId": GCP }).to_string();
+    let integrations = json!({"filter": {"runnerIds": [GCP]}}).to_string();
+    calls.push((
+        "a",
+        "another runner's schema",
+        "GetRunnerConfigurationSchema",
+        schema,
+    ));
+    calls.push((
+        "a",
+        "another runner's integrations",
+        "ListSCMIntegrations",
+        integrations,
+    ));
+    let read = json!({ "id": EXAMPLE_ID }).to_string();
+    let read = ("b", "Get integration details", "GetSCMIntegration", read);
+    calls.extend(std::iter::repeat_n(read, 8));
+    calls
+}
+
+/// An answer in one line: `200`, `503 unavailable: <message>` for a Connect error, the status,
+/// content type and body of anything else, or `connection dropped`; then the headers a
+/// scenario added and the time it held the answer back.
+fn what_it_got(exchange: &Exchange) -> String {
+    let Some(reply) = &exchange.reply else {
+        return "connection dropped".into();
+    };
+    let mut out = match reply.header("content-type") {
+        _ if reply.status == 200 => "200".to_string(),
+        Some("application/json") => said(reply),
+        other => format!(
+            "{} {}: {}",
+            reply.status,
+            other.unwrap_or("-"),
+            reply.text()
+        ),
+    };
+    for (name, value) in &reply.headers {
+        if !NORMAL_HEADERS.contains(&name.as_str()) {
+            out += &format!(" [{name}: {}]", value.to_str().unwrap());
+        }
+    }
+    if !exchange.took.is_zero() {
+        out += &format!(" after {} ms", exchange.took.as_millis());
     }
     out
 }
 
-#[tokio::test]
-async fn flaky_fails_every_other_call_so_one_retry_absorbs_it() {
-    let server = serving("flaky", 42).await;
-    let transient = "503 unavailable: upstream connection reset; try again";
-    for _ in 0..4 {
-        // A client that retries once, as the SDKs do, always gets through.
-        let failed = get_scm(server.addr, &[]).await;
-        assert_eq!(said(&failed), transient);
-        assert_eq!(header(&failed, "retry-after-ms"), Some("20"));
-        assert_eq!(get_says(server.addr, &[]).await, "200");
-    }
-    let journal = admin(server.addr, "GET /__mock/journal", "").await.json();
-    let fired: Vec<Value> = entries(&journal, "scenario");
-    assert_eq!(
-        fired,
-        [json!("flaky"), Value::Null]
-            .iter()
-            .cycle()
-            .take(8)
-            .cloned()
-            .collect::<Vec<_>>()
-    );
-}
-
-#[tokio::test]
-async fn rate_limited_allows_a_burst_of_five_per_session() {
-    let server = serving("rate-limited", 42).await;
-    for _ in 0..5 {
-        assert_eq!(
-            get_says(server.addr, &[("x-mock-session", "a")]).await,
-            "200"
-        );
-    }
-    let limited = get_scm(server.addr, &[("x-mock-session", "a")]).await;
-    let expected = "429 resource_exhausted: rate limit exceeded: retry in 1s";
-    assert_eq!(
-        (said(&limited), header(&limited, "retry-after")),
-        (expected.into(), Some("1"))
-    );
-    assert_eq!(
-        get_says(server.addr, &[("x-mock-session", "b")]).await,
-        "200"
-    );
-}
-
-#[tokio::test]
-async fn auth_expired_and_not_found_everything_answer_every_method() {
-    let cases = [
-        (
-            "auth-expired",
-            "401 unauthenticated: the access token has expired; sign in again",
-        ),
-        ("not-found-everything", "404 not_found: resource not found"),
-    ];
-    for (scenario, expected) in cases {
-        let server = serving(scenario, 42).await;
-        for (method, got) in every_method(&server).await {
-            assert_eq!(got, expected, "{scenario}: {method}");
-        }
-    }
-}
-
-#[tokio::test]
-async fn permission_denied_writes_refuses_changes_and_serves_reads() {
-    let server = serving("permission-denied-writes", 42).await;
-    let before = admin(server.addr, "GET /__mock/state", "").await.json();
-    let denied = "403 permission_denied: the caller may not change runner configuration";
-    let mut writes = 0;
-    for (method, got) in every_method(&server).await {
-        if ["Create", "Update", "Delete"]
-            .iter()
-            .any(|w| method.starts_with(w))
-        {
-            assert_eq!(got, denied, "{method}");
-            writes += 1;
-        }
-    }
-    assert_eq!(writes, 8, "three creates, three updates and two deletes");
-    let scm = json!({"scmId": "github", "host": "github.com", "pat": true});
-    let reads = [
-        ("GetSCMIntegration", json!({ "id": EXAMPLE_ID })),
-        ("ListSCMIntegrations", json!({})),
-        (
-            "GetEnvironmentClass",
-            json!({ "environmentClassId": EXAMPLE_ID }),
-        ),
-        ("ListEnvironmentClasses", json!({})),
-        ("GetHostAuthenticationToken", json!({ "id": EXAMPLE_ID })),
-        ("ListHostAuthenticationTokens", json!({})),
-        ("GetRunnerConfigurationSchema", json!({ "runnerId": GCP })),
-        (
-            "ValidateRunnerConfiguration",
-            json!({ "runnerId": GCP, "scmIntegration": scm }),
-        ),
-    ];
-    for (method, body) in reads {
-        assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
-            "200",
-            "{method}"
-        );
-    }
-    let after = admin(server.addr, "GET /__mock/state", "").await.json();
-    assert_eq!(after, before, "nothing changed");
-}
-
-#[tokio::test]
-async fn slow_answers_normally_after_a_spread_of_delays() {
-    let server = serving("slow", 42).await;
-    let normal = admin(server.addr, "GET /__mock/state", "").await;
-    assert_eq!(normal.status, 200, "the control plane is not slowed");
-    let mut took = Vec::new();
-    for _ in 0..9 {
-        let started = Instant::now();
-        let reply = get_scm(server.addr, &[]).await;
-        took.push(started.elapsed());
-        let id = reply.json()["integration"]["id"].clone();
-        assert_eq!((reply.status, id), (200, json!(EXAMPLE_ID)));
-    }
-    took.sort();
-    // Seeded draws around a 120 ms median; loose bounds, since a busy machine only adds.
-    assert!(
-        took[4] >= Duration::from_millis(60),
-        "median {:?} of {took:?}",
-        took[4]
-    );
-    assert!(
-        took[8] - took[0] >= Duration::from_millis(20),
-        "a spread, not one delay: {took:?}"
-    );
-}
-
-#[tokio::test]
-async fn runner_offline_fails_only_calls_naming_that_runner() {
-    let server = serving("runner-offline", 42).await;
-    let scm =
-        |runner: &str| json!({"runnerId": runner, "scmId": "github", "host": "github.example.com"});
-    let calls = |runner: &str| {
-        [
-            (
-                "GetRunnerConfigurationSchema",
-                json!({ "runnerId": runner }),
-            ),
-            (
-                "ListSCMIntegrations",
-                json!({"filter": {"runnerIds": [runner]}}),
-            ),
-            (
-                "ListEnvironmentClasses",
-                json!({"filter": {"runnerIds": [GCP, runner]}}),
-            ),
-            (
-                "ListHostAuthenticationTokens",
-                json!({"filter": {"runnerId": runner}}),
-            ),
-            (
-                "ValidateRunnerConfiguration",
-                json!({"runnerId": runner, "scmIntegration": scm(runner)}),
-            ),
-            ("CreateSCMIntegration", scm(runner)),
-        ]
-    };
-    let offline = format!("503 unavailable: runner {OFFLINE} is offline");
-    for (method, body) in calls(OFFLINE) {
-        assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
-            offline,
-            "{method}"
-        );
-    }
-    for (method, body) in calls(GCP) {
-        assert_eq!(
-            said(&rpc(server.addr, method, &[], body).await),
-            "200",
-            "{method}"
-        );
-    }
-    // The integration with the same id as the runner does not name the runner.
-    assert_eq!(get_says(server.addr, &[]).await, "200");
-}
-
-#[tokio::test]
-async fn chaos_is_a_seeded_mix_that_repeats_across_servers() {
-    async fn run(seed: u64, session: &str) -> Vec<String> {
-        let server = serving("chaos", seed).await;
-        let line = format!("POST {SERVICE}/GetSCMIntegration");
-        let headers = [
-            ("content-type", "application/json"),
-            ("x-mock-session", session),
-        ];
-        let mut outcomes = Vec::new();
-        for _ in 0..80 {
-            let body = json!({ "id": EXAMPLE_ID }).to_string();
-            let reply = try_send(server.addr, &line, &headers, body).await;
-            outcomes.push(reply.map_or("connection error".into(), |r| said(&r)));
-        }
-        outcomes
-    }
-    let (first, again, other) = tokio::join!(run(5, "ci"), run(5, "ci"), run(5, "ci-2"));
-    assert_eq!(
-        first, again,
-        "the same seed and session give the same sequence"
-    );
-    assert_ne!(first, other, "another session draws its own sequence");
-    let mut kinds: Vec<&str> = first.iter().map(|o| o.split(':').next().unwrap()).collect();
-    let ok = kinds.iter().filter(|k| **k == "200").count();
-    kinds.sort();
-    kinds.dedup();
-    assert!(
-        ok >= 40 && kinds.len() >= 4,
-        "{ok} ok of 80; kinds {kinds:?}"
-    );
-    let known = [
-        "200",
-        "503 unavailable",
-        "500 internal",
-        "502 <html><body><h1>502 Bad Gateway</h1></body></html>",
-        "connection error",
-    ];
-    assert!(kinds.iter().all(|k| known.contains(k)), "{kinds:?}");
-}
+/// The headers every answer carries, scenario or not.
+const NORMAL_HEADERS: &[&str] = &["content-type", "content-length", "vary"];
 
 /// Broken scenario files, and what each must say after `FILE: `.
 #[rustfmt::skip]
@@ -283,17 +158,17 @@ async fn the_control_plane_refuses_a_broken_scenario_naming_the_rule_and_the_rea
     let server = TestServer::start().await;
     for (file, yaml, reason) in BROKEN {
         let name = file.trim_end_matches(".yaml");
-        let reply = admin(
-            server.addr,
-            &format!("POST /__mock/scenarios?name={name}"),
-            yaml,
-        )
-        .await;
+        let reply = server
+            .request(&format!("POST /__mock/scenarios?name={name}"), &[], yaml)
+            .await;
         let got = said(&reply);
         let expected = format!("400 invalid_argument: {file}: ");
         assert!(got.starts_with(&expected) && got.contains(reason), "{got}");
     }
-    let list = admin(server.addr, "GET /__mock/scenarios", "").await.json();
+    let list = server
+        .request("GET /__mock/scenarios", &[], "")
+        .await
+        .json();
     assert_eq!(
         list["scenarios"].as_array().unwrap().len(),
         8,

@@ -2,7 +2,7 @@
 //! JSON error with the right status, code and message, bytes that are not HTTP get a reply or a
 //! close, and afterwards the server still answers and its state is what it was.
 
-use crate::support::{status, Reply, TestServer, EXAMPLE_ID, SERVICE};
+use crate::support::{request, status, Reply, TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::{App, Settings};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::store::{fixtures, State};
@@ -122,14 +122,8 @@ async fn protocol_and_routing_errors_follow_connect() {
     let server = TestServer::start().await;
     let id = json!({"id": EXAMPLE_ID}).to_string();
     for (method, path, headers, status, code, message, header) in route_cases() {
-        let mut request = http::Request::builder()
-            .method(method)
-            .uri(server.url(&path));
-        for (name, value) in &headers {
-            request = request.header(*name, *value);
-        }
-        let body = http_body_util::Full::new(bytes::Bytes::from(id.clone()));
-        let reply = within(&path, server.send(request.body(body).unwrap())).await;
+        let request = request(&format!("{method} {path}"), &headers, &id);
+        let reply = within(&path, server.send(request)).await;
         reply.assert_error(status, code, &message);
         if let Some((name, value)) = header {
             let got = reply.headers.get(name).map(|v| v.to_str().unwrap());

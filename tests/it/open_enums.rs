@@ -2,8 +2,8 @@
 //! wherever it is stored (fixtures, an imported state) it comes back as the number, in JSON as
 //! protojson writes it and in binary as it went in.
 
-use crate::protocol::{base64url, get, post, proto_request, proto_response, urlencode};
-use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
+use crate::protocol::{base64url, get, proto_request, proto_response, urlencode};
+use crate::support::{request, TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::app::{App, Settings};
 use gitpod_mock::contract::Contract;
 use gitpod_mock::store::fixtures::{self, Source};
@@ -19,15 +19,17 @@ async fn list_every_way(server: &TestServer, filter: Value) -> Vec<Value> {
     let body = json!({ "filter": filter, "pagination": { "pageSize": 100 } });
     let binary = proto_request(method, body.clone());
     let replies = [
-        post(
-            server,
-            method,
-            "application/json",
-            &[],
-            body.to_string().into_bytes(),
-        )
-        .await,
-        post(server, method, "application/proto", &[], binary.clone()).await,
+        server
+            .rpc_as(
+                method,
+                "application/json",
+                &[],
+                body.to_string().into_bytes(),
+            )
+            .await,
+        server
+            .rpc_as(method, "application/proto", &[], binary.clone())
+            .await,
         get(
             server,
             method,
@@ -137,14 +139,14 @@ async fn unnamed_numbers_in_fixtures_round_trip_in_both_codecs() {
     let method = "GetHostAuthenticationToken";
     let body = json!({ "id": EXAMPLE_ID });
     let from_json = server.ok(method, body.clone()).await;
-    let binary = post(
-        &server,
-        method,
-        "application/proto",
-        &[],
-        proto_request(method, body),
-    )
-    .await;
+    let binary = server
+        .rpc_as(
+            method,
+            "application/proto",
+            &[],
+            proto_request(method, body),
+        )
+        .await;
     for token in [
         &from_json["token"],
         &proto_response(method, &binary.body)["token"],
@@ -172,28 +174,18 @@ async fn unnamed_numbers_in_fixtures_round_trip_in_both_codecs() {
 #[tokio::test]
 async fn an_imported_state_keeps_unnamed_numbers_and_names_known_ones() {
     let server = TestServer::start().await;
-    let state = |verb: &str| {
-        http::Request::builder()
-            .method(verb)
-            .uri(server.url("/__mock/state"))
-            .header("x-mock-session", "open-enums")
+    let state = |verb: &str, body: String| {
+        let line = format!("{verb} /__mock/state");
+        request(&line, &[("x-mock-session", "open-enums")], body)
     };
-    let exported = server
-        .send(state("GET").body(Default::default()).unwrap())
-        .await
-        .json();
+    let exported = server.send(state("GET", String::new())).await.json();
     let mut edited = exported.clone();
     edited["hostTokens"][0]["source"] = json!(99);
     edited["hostTokens"][1]["source"] = json!(2);
     edited["hostTokens"][0]["subject"]["principal"] = json!(-3);
-    let put = server
-        .send(state("PUT").body(edited.to_string().into()).unwrap())
-        .await;
+    let put = server.send(state("PUT", edited.to_string())).await;
     assert_eq!(put.status, 200, "{}", put.text());
-    let again = server
-        .send(state("GET").body(Default::default()).unwrap())
-        .await
-        .json();
+    let again = server.send(state("GET", String::new())).await.json();
     assert_eq!(again["hostTokens"][0]["source"], 99);
     assert_eq!(again["hostTokens"][0]["subject"]["principal"], -3);
     assert_eq!(
@@ -216,9 +208,7 @@ async fn an_imported_state_keeps_unnamed_numbers_and_names_known_ones() {
 
     // An enum name the contract does not know is refused at import, not answered with a 500 later.
     edited["hostTokens"][0]["source"] = json!("HOST_AUTHENTICATION_TOKEN_SOURCE_CARRIER_PIGEON");
-    let put = server
-        .send(state("PUT").body(edited.to_string().into()).unwrap())
-        .await;
+    let put = server.send(state("PUT", edited.to_string())).await;
     let message = put.assert_code(400, "invalid_argument");
     assert!(
         message.contains("hostTokens[0] is not a valid gitpod.v1.HostAuthenticationToken"),

@@ -2,7 +2,7 @@
 //! probability, the `x-mock-scenario` header, and loading and switching scenarios on the
 //! control plane.
 
-use crate::calls::{admin, get_scm, load, rpc, said, T};
+use crate::calls::{get_scm, load, said, T};
 use crate::support::TestServer;
 use gitpod_mock::app::App;
 use serde_json::json;
@@ -20,12 +20,12 @@ async fn sequences_fire_on_the_calls_they_name() {
     ];
     for (i, (when, expected)) in cases.into_iter().enumerate() {
         let yaml = format!("rules:\n  - when: {when}\n    error: unavailable\n");
-        load(server.addr, "t", &yaml).await;
+        load(&server, "t", &yaml).await;
         // A fresh session per case: counters are per session.
         let session = format!("seq-{i}");
         let mut got = String::new();
         for _ in 0..expected.len() {
-            let reply = get_scm(server.addr, &[T, ("x-mock-session", &session)]).await;
+            let reply = get_scm(&server, &[T, ("x-mock-session", &session)]).await;
             got.push(if reply.status == 503 { 'E' } else { '_' });
         }
         assert_eq!(got, expected, "when {when}");
@@ -37,10 +37,10 @@ async fn probability_repeats_for_the_same_seed_and_session() {
     let yaml = "rules:\n  - when: {probability: 0.5}\n    error: unavailable\n";
     let run = |seed: u64, session: &'static str| async move {
         let server = TestServer::with(App::with_defaults(Some(seed))).await;
-        load(server.addr, "t", yaml).await;
+        load(&server, "t", yaml).await;
         let mut faults = String::new();
         for _ in 0..40 {
-            let reply = get_scm(server.addr, &[T, ("x-mock-session", session)]).await;
+            let reply = get_scm(&server, &[T, ("x-mock-session", session)]).await;
             faults.push(if reply.status == 503 { 'E' } else { '_' });
         }
         faults
@@ -61,9 +61,9 @@ async fn probability_repeats_for_the_same_seed_and_session() {
 async fn the_scenario_header_takes_a_list_and_refuses_unknown_names() {
     let server = TestServer::start().await;
     let one = "rules:\n  - match: {method: GetSCMIntegration}\n    error: {code: internal, message: one}\n";
-    load(server.addr, "one", one).await;
+    load(&server, "one", one).await;
     let two = "rules:\n  - error: {code: unavailable, message: two}\n";
-    load(server.addr, "two", two).await;
+    load(&server, "two", two).await;
     let loaded = "auth-expired, chaos, flaky, not-found-everything, one, permission-denied-writes, rate-limited, runner-offline, slow, two";
     let unknown = format!("400 invalid_argument: x-mock-scenario: unknown scenario \"nope\"; loaded scenarios are: {loaded}");
     // Listed scenarios run in order; the first rule that fires decides.
@@ -75,34 +75,34 @@ async fn the_scenario_header_takes_a_list_and_refuses_unknown_names() {
         ("GetSCMIntegration", "one, nope", unknown),
     ];
     for (method, names, expected) in cases {
-        let reply = rpc(
-            server.addr,
-            method,
-            &[("x-mock-scenario", names)],
-            json!({}),
-        )
-        .await;
+        let reply = server
+            .rpc(method, &[("x-mock-scenario", names)], json!({}))
+            .await;
         assert_eq!(said(&reply), expected, "{method} with {names}");
     }
-    let plain = said(&get_scm(server.addr, &[]).await);
+    let plain = said(&get_scm(&server, &[]).await);
     assert_eq!(plain, "200", "without the header nothing fires");
 }
 
 #[tokio::test]
 async fn the_control_plane_loads_activates_deactivates_and_counts() {
     let server = TestServer::start().await;
-    let addr = server.addr;
+    let client = server.client();
     let yaml = "rules:\n  - match: {method: GetSCMIntegration}\n    when: {first: 1}\n    error: {code: unavailable, message: blink}\n";
-    load(addr, "blink", yaml).await;
+    load(&client, "blink", yaml).await;
     let switch = |verb: &'static str| async move {
-        let reply = admin(addr, &format!("POST /__mock/scenarios/blink/{verb}"), "").await;
+        let reply = client
+            .request(&format!("POST /__mock/scenarios/blink/{verb}"), &[], "")
+            .await;
         reply.json()
     };
     let get =
-        |id: &'static str| async move { said(&get_scm(addr, &[("x-mock-session", id)]).await) };
+        |id: &'static str| async move { said(&get_scm(&client, &[("x-mock-session", id)]).await) };
     // Where blink is on, and its hit counts, as one session sees it.
     let blink = |id: &'static str| async move {
-        let list = admin(addr, &format!("GET /__mock/scenarios?session={id}"), "").await;
+        let list = client
+            .request(&format!("GET /__mock/scenarios?session={id}"), &[], "")
+            .await;
         let list = list.json();
         let all = list["scenarios"].as_array().unwrap().clone();
         let s = all.into_iter().find(|s| s["name"] == "blink").unwrap();
@@ -131,7 +131,7 @@ async fn the_control_plane_loads_activates_deactivates_and_counts() {
     assert_eq!(blink("p").await, json!([false, true, counts]));
     // Loading it again (here with another message) starts its counts afresh.
     load(
-        addr,
+        &client,
         "blink",
         &yaml.replace("message: blink", "message: again"),
     )
@@ -140,7 +140,9 @@ async fn the_control_plane_loads_activates_deactivates_and_counts() {
         [get("p").await, get("p").await],
         ["503 unavailable: again", "200"]
     );
-    let reply = admin(addr, "POST /__mock/scenarios/nope/activate", "").await;
+    let reply = client
+        .request("POST /__mock/scenarios/nope/activate", &[], "")
+        .await;
     let expected = "404 not_found: unknown scenario \"nope\"; loaded scenarios are: auth-expired, blink, chaos,";
     assert!(said(&reply).starts_with(expected), "{}", said(&reply));
 }

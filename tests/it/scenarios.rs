@@ -2,13 +2,9 @@
 //! deadlines, rate limits, raw and truncated answers, dropped connections, dribbled bodies,
 //! custom bodies and pass.
 
-use crate::calls::{admin, entries, get_says, get_scm, header, load, rpc, said, try_send, T};
-use crate::support::{Reply, TestServer, EXAMPLE_ID, SERVICE};
-use bytes::Bytes;
+use crate::calls::{entries, get_says, get_scm, load, said, T};
+use crate::support::{rpc_request, Reply, TestServer, EXAMPLE_ID, SERVICE};
 use gitpod_mock::error::Code;
-use http::Request;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
 use serde_json::{json, Value};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -16,7 +12,7 @@ use std::time::{Duration, Instant};
 
 async fn with_scenario(yaml: &str) -> TestServer {
     let server = TestServer::start().await;
-    load(server.addr, "t", yaml).await;
+    load(&server, "t", yaml).await;
     server
 }
 
@@ -33,7 +29,7 @@ async fn errors_carry_any_code_message_details_and_retry_headers() {
     let server = with_scenario(&format!("rules:\n{rules}")).await;
     for code in Code::all() {
         let (name, status) = (code.as_str(), code.http_status());
-        let got = said(&get_scm(server.addr, &[T, ("x-want", name)]).await);
+        let got = said(&get_scm(&server, &[T, ("x-want", name)]).await);
         assert_eq!(
             got,
             format!("{status} {name}: scripted {name} from gitpod-mock scenario")
@@ -49,16 +45,16 @@ async fn errors_carry_any_code_message_details_and_retry_headers() {
   - error: {code: unavailable, message: "back soon"}
     headers: {Retry-After-Ms: "25", x-should-retry: "false"}
 "#;
-    load(server.addr, "t", yaml).await;
-    let reply = get_scm(server.addr, &[T]).await;
+    load(&server, "t", yaml).await;
+    let reply = get_scm(&server, &[T]).await;
     assert_eq!(said(&reply), "409 aborted: conflict, try later");
     let detail =
         json!({"type": "google.rpc.RetryInfo", "value": "CgIIAQ", "debug": {"retryDelay": "1s"}});
     assert_eq!(reply.json()["details"], json!([detail]));
     let names = ["retry-after", "retry-after-ms", "x-should-retry"];
-    let retry = |r: &Reply| names.map(|n| header(r, n).unwrap_or("-").to_string());
+    let retry = |r: &Reply| names.map(|n| r.header(n).unwrap_or("-").to_string());
     assert_eq!(retry(&reply), ["3", "-", "true"]);
-    let reply = rpc(server.addr, "ListSCMIntegrations", &[T], json!({})).await;
+    let reply = server.rpc("ListSCMIntegrations", &[T], json!({})).await;
     assert_eq!(said(&reply), "503 unavailable: back soon");
     assert_eq!(retry(&reply), ["-", "25", "false"]);
 }
@@ -66,7 +62,7 @@ async fn errors_carry_any_code_message_details_and_retry_headers() {
 #[tokio::test]
 async fn delays_hold_back_the_normal_answer() {
     let server = TestServer::start().await;
-    let normal = get_scm(server.addr, &[]).await.body;
+    let normal = get_scm(&server, &[]).await.body;
     // (delay, at least, below): lower bounds are loose; the one upper bound, far from tight,
     // shows that max_ms caps a lognormal whose median is ten seconds.
     #[rustfmt::skip]
@@ -77,9 +73,9 @@ async fn delays_hold_back_the_normal_answer() {
         ("{median_ms: 10000, sigma: 0.5, max_ms: 100}", 100, 5_000),
     ];
     for (delay, at_least, below) in cases {
-        load(server.addr, "t", &format!("rules:\n  - delay: {delay}\n")).await;
+        load(&server, "t", &format!("rules:\n  - delay: {delay}\n")).await;
         let started = Instant::now();
-        let reply = get_scm(server.addr, &[T]).await;
+        let reply = get_scm(&server, &[T]).await;
         let took = started.elapsed().as_millis();
         assert_eq!((reply.status, &reply.body), (200, &normal), "{delay}");
         assert!(took >= at_least && took < below, "{delay}: {took} ms");
@@ -104,7 +100,9 @@ async fn exceeding_the_deadline_answers_deadline_exceeded_after_the_timeout() {
         let mut headers = vec![T];
         headers.extend(timeout.map(|t| ("connect-timeout-ms", t)));
         let started = Instant::now();
-        let reply = rpc(server.addr, method, &headers, json!({ "id": EXAMPLE_ID })).await;
+        let reply = server
+            .rpc(method, &headers, json!({ "id": EXAMPLE_ID }))
+            .await;
         let took = started.elapsed().as_millis();
         assert_eq!(said(&reply), expected);
         let in_time = took >= at_least && took < 4000;
@@ -117,15 +115,15 @@ async fn a_rate_limit_answers_resource_exhausted_with_retry_after_per_session() 
     let server = with_scenario("rules:\n  - rate_limit: {capacity: 2, per_second: 0.5}\n").await;
     let a = [T, ("x-mock-session", "a")];
     for _ in 0..2 {
-        assert_eq!(get_says(server.addr, &a).await, "200");
+        assert_eq!(get_says(&server, &a).await, "200");
     }
-    let limited = get_scm(server.addr, &a).await;
+    let limited = get_scm(&server, &a).await;
     let expected = "429 resource_exhausted: rate limit exceeded: retry in 2s";
     assert_eq!(said(&limited), expected);
-    assert_eq!(header(&limited, "retry-after"), Some("2"));
+    assert_eq!(limited.header("retry-after"), Some("2"));
     // Another session has its own bucket.
     assert_eq!(
-        get_says(server.addr, &[T, ("x-mock-session", "b")]).await,
+        get_says(&server, &[T, ("x-mock-session", "b")]).await,
         "200"
     );
 }
@@ -134,24 +132,20 @@ async fn a_rate_limit_answers_resource_exhausted_with_retry_after_per_session() 
 async fn an_errors_own_headers_win_over_the_rules_and_the_rest_go_on() {
     let yaml = "rules:\n  - rate_limit: {capacity: 1, per_second: 0.5}\n    headers: {Retry-After: \"99\", x-should-retry: \"true\"}\n";
     let server = with_scenario(yaml).await;
-    assert_eq!(get_says(server.addr, &[T]).await, "200");
-    let limited = get_scm(server.addr, &[T]).await;
+    assert_eq!(get_says(&server, &[T]).await, "200");
+    let limited = get_scm(&server, &[T]).await;
     assert_eq!(
         said(&limited),
         "429 resource_exhausted: rate limit exceeded: retry in 2s"
     );
-    assert_eq!(
-        header(&limited, "retry-after"),
-        Some("2"),
-        "the error's own"
-    );
-    assert_eq!(header(&limited, "x-should-retry"), Some("true"));
+    assert_eq!(limited.header("retry-after"), Some("2"), "the error's own");
+    assert_eq!(limited.header("x-should-retry"), Some("true"));
 }
 
 /// Status, content type and body text.
 fn whole(reply: &Reply) -> (u16, Option<&str>, String) {
     let text = String::from_utf8_lossy(&reply.body).into_owned();
-    (reply.status, header(reply, "content-type"), text)
+    (reply.status, reply.header("content-type"), text)
 }
 
 #[tokio::test]
@@ -162,9 +156,9 @@ async fn raw_answers_are_not_connect() {
         "rules:\n  - match: {{method: GetSCMIntegration}}\n    raw: {{status: 502, content_type: text/html, body: \"{page}\"}}\n  - raw: {{status: 200, content_type: application/json, body: '{cut}'}}\n"
     );
     let server = with_scenario(&yaml).await;
-    let reply = get_scm(server.addr, &[T]).await;
+    let reply = get_scm(&server, &[T]).await;
     assert_eq!(whole(&reply), (502, Some("text/html"), page.into()));
-    let reply = rpc(server.addr, "ListSCMIntegrations", &[T], json!({})).await;
+    let reply = server.rpc("ListSCMIntegrations", &[T], json!({})).await;
     assert_eq!(whole(&reply), (200, Some("application/json"), cut.into()));
     let parsed = serde_json::from_slice::<Value>(&reply.body);
     assert!(parsed.is_err(), "the JSON is cut short");
@@ -199,11 +193,13 @@ async fn connection_faults_end_the_connection_without_an_answer() {
     for method in ["GetSCMIntegration", "ListSCMIntegrations"] {
         let headers = [("content-type", "application/json"), T];
         let line = format!("POST {SERVICE}/{method}");
-        let result = try_send(server.addr, &line, &headers, "{}").await;
+        let result = server.try_request(&line, &headers, "{}").await;
         assert!(result.is_err(), "{method}: {result:?}");
     }
-    assert_eq!(get_says(server.addr, &[]).await, "200");
-    let journal = admin(server.addr, "GET /__mock/journal?scenario=t", "").await;
+    assert_eq!(get_says(&server, &[]).await, "200");
+    let journal = server
+        .request("GET /__mock/journal?scenario=t", &[], "")
+        .await;
     let codes = entries(&journal.json(), "code");
     assert_eq!(codes, ["reset", "close", "reset", "close"]);
 }
@@ -211,20 +207,12 @@ async fn connection_faults_end_the_connection_without_an_answer() {
 #[tokio::test]
 async fn a_dribbled_body_arrives_whole_in_pieces_over_time() {
     let server = with_scenario("rules:\n  - dribble: {chunk_bytes: 64, interval_ms: 40}\n").await;
-    let normal = get_scm(server.addr, &[]).await.body;
-    let body = Bytes::from(json!({ "id": EXAMPLE_ID }).to_string());
-    let request = Request::post(server.url(&format!("{SERVICE}/GetSCMIntegration")))
-        .header("content-type", "application/json")
-        .header(T.0, T.1);
-    let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let normal = get_scm(&server, &[]).await.body;
+    let body = json!({ "id": EXAMPLE_ID }).to_string();
+    let request = rpc_request("GetSCMIntegration", "application/json", &[T], body);
     let started = Instant::now();
-    let response = client.request(request.body(Full::new(body)).unwrap()).await;
-    let response = response.unwrap();
-    let (mut body, mut bytes, mut frames) = (response.into_body(), Vec::new(), 0);
-    while let Some(frame) = body.frame().await {
-        bytes.extend_from_slice(&frame.unwrap().into_data().unwrap());
-        frames += 1;
-    }
+    let (reply, frames) = server.send_in_frames(request).await;
+    let bytes = reply.body;
     let (took, chunks) = (started.elapsed(), normal.len().div_ceil(64) as u32);
     assert!(chunks >= 3, "the answer is long enough to dribble");
     assert_eq!(bytes, normal, "the body arrives intact");
@@ -246,22 +234,18 @@ async fn respond_answers_a_custom_body_in_both_codecs_and_pass_goes_on() {
     let server = with_scenario(yaml).await;
     let custom =
         json!({"integration": {"id": "custom", "host": "on", "scmId": "github", "pat": true}});
-    assert_eq!(get_scm(server.addr, &[T]).await.json(), custom);
+    assert_eq!(get_scm(&server, &[T]).await.json(), custom);
     // The same body through the binary codec.
     let procedure = server.app.contract.procedure("GetSCMIntegration").cloned();
     let procedure = procedure.unwrap();
     let request = DynamicMessage::deserialize(procedure.input, json!({ "id": EXAMPLE_ID }));
     let headers = [("content-type", "application/proto"), T];
     let line = format!("POST {SERVICE}/GetSCMIntegration");
-    let reply = try_send(
-        server.addr,
-        &line,
-        &headers,
-        request.unwrap().encode_to_vec(),
-    )
-    .await;
+    let reply = server
+        .try_request(&line, &headers, request.unwrap().encode_to_vec())
+        .await;
     let reply = reply.unwrap();
-    let content_type = header(&reply, "content-type");
+    let content_type = reply.header("content-type");
     assert_eq!(
         (reply.status, content_type),
         (200, Some("application/proto"))
@@ -270,7 +254,9 @@ async fn respond_answers_a_custom_body_in_both_codecs_and_pass_goes_on() {
     assert_eq!(serde_json::to_value(&message).unwrap(), custom);
     // pass stops later rules: the real answer comes back.
     let id = "00000000-0000-4000-8000-000000000000";
-    let reply = rpc(server.addr, "GetSCMIntegration", &[T], json!({ "id": id })).await;
+    let reply = server
+        .rpc("GetSCMIntegration", &[T], json!({ "id": id }))
+        .await;
     let expected = format!("404 not_found: SCM integration {id} not found");
     assert_eq!(said(&reply), expected);
 }

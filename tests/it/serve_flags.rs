@@ -1,13 +1,12 @@
 //! Auth and the state file, as `serve --require-auth [--auth-file FILE]` and
 //! `serve --state FILE` set them up: in process, and through the built binary across a restart.
 
-use crate::calls::{get_says, rpc, said, GCP};
+use crate::calls::{get_says, said, GCP};
 use crate::library::run_binary;
-use crate::support::TestServer;
+use crate::support::{Client, TestServer};
 use gitpod_mock::app::App;
 use gitpod_mock::auth::Auth;
 use serde_json::json;
-use std::net::SocketAddr;
 
 /// A file in the temporary directory, named for this test process.
 fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
@@ -39,17 +38,17 @@ async fn auth_wants_a_bearer_token_and_read_only_tokens_cannot_write() {
     ];
     for (i, (server, token, read, write)) in cases.into_iter().enumerate() {
         let headers: Vec<_> = token.map(|t| ("authorization", t)).into_iter().collect();
-        let got = get_says(server.addr, &headers).await;
+        let got = get_says(server, &headers).await;
         assert_eq!(got, read, "read with {token:?}");
         let body = json!({"runnerId": GCP, "scmId": "github", "host": format!("h{i}.example.com")});
-        let reply = rpc(server.addr, "CreateSCMIntegration", &headers, body).await;
+        let reply = server.rpc("CreateSCMIntegration", &headers, body).await;
         assert_eq!(said(&reply), write, "write with {token:?}");
     }
 }
 
-/// `gitpod-mock serve --port 0 ARGS`, killed when dropped; `.2` is the rest of its ready line
-/// after the address.
-pub struct Serving(pub std::process::Child, pub SocketAddr, pub String);
+/// `gitpod-mock serve --port 0 ARGS`, killed when dropped: `.1` calls it, `.2` is the rest of
+/// its ready line after the address.
+pub struct Serving(pub std::process::Child, pub Client, pub String);
 
 impl Serving {
     pub fn start(args: &[&str]) -> Serving {
@@ -70,7 +69,10 @@ impl Serving {
         let rest = line.trim().strip_prefix("gitpod-mock listening on http://");
         let rest = rest.unwrap_or_else(|| panic!("not a ready line: {line:?}"));
         let (addr, more) = rest.split_once(' ').unwrap_or((rest, ""));
-        Serving(child, addr.parse().unwrap(), more.to_string())
+        let client = Client {
+            addr: addr.parse().unwrap(),
+        };
+        Serving(child, client, more.to_string())
     }
 
     /// SIGTERM, then the exit status and stderr.
@@ -103,7 +105,7 @@ async fn the_state_file_is_saved_at_shutdown_and_loaded_at_start() {
     let args = ["--state", file.to_str().unwrap()];
     let first = Serving::start(&args);
     let body = json!({"runnerId": GCP, "scmId": "github", "host": "saved.example.com"});
-    let created = rpc(first.1, "CreateSCMIntegration", &[], body).await.json();
+    let created = first.1.rpc("CreateSCMIntegration", &[], body).await.json();
     let (ok, stderr) = first.stop();
     let saved = "gitpod-mock: saved the default session's state to";
     let saved = format!("{saved} {}", file.display());
@@ -112,7 +114,7 @@ async fn the_state_file_is_saved_at_shutdown_and_loaded_at_start() {
     assert!(text.contains("saved.example.com"), "{text}");
     let second = Serving::start(&args);
     let body = json!({ "id": created["id"] });
-    let got = rpc(second.1, "GetSCMIntegration", &[], body).await;
+    let got = second.1.rpc("GetSCMIntegration", &[], body).await;
     assert_eq!(got.json()["integration"]["host"], "saved.example.com");
     drop(second);
     std::fs::remove_file(&file).unwrap();
@@ -129,13 +131,13 @@ async fn require_auth_on_the_binary_with_and_without_an_auth_file() {
     let missing = "401 unauthenticated: missing credentials: send Authorization: Bearer <token>";
     let write = json!({"runnerId": GCP, "scmId": "github", "host": "bin.example.com"});
     let ro = [("authorization", "Bearer ro")];
-    assert_eq!(get_says(any.1, &[]).await, missing);
+    assert_eq!(get_says(&any.1, &[]).await, missing);
     assert_eq!(
-        get_says(any.1, &[("authorization", "Bearer x")]).await,
+        get_says(&any.1, &[("authorization", "Bearer x")]).await,
         "200"
     );
-    assert_eq!(get_says(listed.1, &ro).await, "200");
-    let reply = rpc(listed.1, "CreateSCMIntegration", &ro, write).await;
+    assert_eq!(get_says(&listed.1, &ro).await, "200");
+    let reply = listed.1.rpc("CreateSCMIntegration", &ro, write).await;
     let denied = "403 permission_denied: the bearer token is read-only and CreateSCMIntegration changes state";
     assert_eq!(said(&reply), denied);
     std::fs::remove_file(&path).unwrap();

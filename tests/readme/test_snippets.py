@@ -9,20 +9,14 @@ passes when it exits 0 and prints the default fixtures' example environment clas
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import threading
-from pathlib import Path
-from typing import Iterator, List, NamedTuple
+from typing import List, NamedTuple
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-README = REPO / "README.md"
+from conftest import REPO, TIMEOUT_S, blocks
+
 EXAMPLE_CLASS = "d2c94c27-3b76-4a42-b88c-95a85e392c68"
-READY = "gitpod-mock listening on http://127.0.0.1:4010"
-TIMEOUT_S = 60
 
 # The command that runs a snippet (from stdin) for each install line; scripts/test.sh makes
 # these venvs and tests/node's node_modules with the same pins.
@@ -41,9 +35,8 @@ class Snippet(NamedTuple):
 
 
 def snippets() -> List[Snippet]:
-    blocks = re.findall(r"^```(python|js)\n(.*?)^```", README.read_text(), re.M | re.S)
     out = []
-    for language, text in blocks:
+    for language, text in blocks("python", "js"):
         first = text.splitlines()[0]
         install = first.removeprefix(COMMENT[language]).strip()
         out.append(Snippet(language, install, text))
@@ -55,29 +48,8 @@ def test_the_readme_shows_both_python_sdks_and_node() -> None:
     assert sorted(installs) == sorted(RUNNERS), installs
 
 
-@pytest.fixture
-def mock() -> Iterator[subprocess.Popen]:
-    binary = Path(os.environ.get("GITPOD_MOCK_BIN") or "target/debug/gitpod-mock")
-    binary = binary if binary.is_absolute() else REPO / binary
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--seed", "42"], cwd=REPO, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    line: List[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(TIMEOUT_S)
-    if not line or line[0].strip() != READY:
-        proc.kill()
-        _, stderr = proc.communicate(timeout=TIMEOUT_S)
-        pytest.fail(f"the mock did not start on 127.0.0.1:4010: {line} {stderr}", pytrace=False)
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=TIMEOUT_S)
-
-
 @pytest.mark.parametrize("snippet", snippets(), ids=lambda s: s.install)
-def test_a_readme_snippet_runs_as_written(snippet: Snippet, mock: subprocess.Popen) -> None:
+def test_a_readme_snippet_runs_as_written(snippet: Snippet, mock: None) -> None:
     assert snippet.install in RUNNERS, f"no environment for {snippet.install!r}: add it to RUNNERS"
     command, cwd = RUNNERS[snippet.install]
     run = subprocess.run(

@@ -24,7 +24,7 @@ fn a_scripted_raw_answer_needs_a_final_status() {
 /// fuzz harness's binary bodies found it after 750,004 cases; it is an invalid argument now.
 #[test]
 fn a_binary_timestamp_out_of_range_is_an_invalid_argument() {
-    use super::in_process::{Answer, InProcess};
+    use crate::support::InProcess;
     let server = InProcess::new(gitpod_mock::app::App::with_defaults(Some(1)));
     // id "/tfs", expires_at {seconds: 2^62 - 1 (as the fuzzer wrote it)}: the shrunk input.
     let body = vec![
@@ -35,9 +35,8 @@ fn a_binary_timestamp_out_of_range_is_an_invalid_argument() {
             .header("content-type", "application/proto")
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();
-    let Answer::Response { status, body, .. } = server.send(request).unwrap() else {
-        panic!("no response");
-    };
+    let reply = server.send(request).unwrap().reply.expect("a response");
+    let (status, body) = (reply.status, reply.body);
     let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(status, 400, "{error}");
     assert_eq!(error["code"], "invalid_argument");

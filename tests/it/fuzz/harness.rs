@@ -8,9 +8,10 @@
 
 use super::cases::{cases, Call, Case, Kind};
 use super::files::{scratch_dir, FixtureEdit};
-use super::in_process::{judge, Answer, InProcess};
+use super::oracle::judge;
 use super::requests::request;
 use super::{case_count, runner};
+use crate::support::InProcess;
 use bytes::Bytes;
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Procedure;
@@ -76,13 +77,13 @@ impl Harness {
     }
 
     fn send(&self, request: Request<Full<Bytes>>) -> Result<(), String> {
-        let answer = self.server.send(request)?;
-        let status = match &answer {
-            Answer::Response { status, .. } => status.to_string(),
-            Answer::Dropped { .. } => "dropped".into(),
+        let exchange = self.server.send(request)?;
+        let status = match &exchange.reply {
+            Some(reply) => reply.status.to_string(),
+            None => "dropped".into(),
         };
         *self.statuses.borrow_mut().entry(status).or_default() += 1;
-        judge(&answer)
+        judge(&exchange)
     }
 
     /// Parses a scenario file; one that loads is switched on for a call. Delays and

@@ -1,18 +1,18 @@
 //! Property tests and the fuzz harness, on stable Rust with proptest: schema-valid messages
 //! generated from the contract's descriptors (`messages`), the whole server driven in
-//! process (`in_process`), the property every method must hold (`property`), and the
-//! structure-aware fuzzer of bodies, queries, headers, gzip frames, scenario and fixture
-//! files (`harness`). `cargo test` runs a short seeded version of each; the README's
-//! "Fuzzing" section gives the long-run command.
+//! process (`support::InProcess`) and judged by one oracle (`oracle`), the property every
+//! method must hold (`property`), and the structure-aware fuzzer of bodies, queries, headers,
+//! gzip frames, scenario and fixture files (`harness`). `cargo test` runs a short seeded
+//! version of each; the README's "Fuzzing" section gives the long-run command.
 
 mod cases;
 mod files;
 mod findings;
 mod harness;
-mod in_process;
 mod inputs;
 mod messages;
 mod mutate;
+mod oracle;
 mod property;
 mod requests;
 

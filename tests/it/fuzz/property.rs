@@ -3,8 +3,9 @@
 //! binary or, for methods without side effects, as a Connect GET, gets no 5xx but 501 for the
 //! methods the mock does not implement, and a success reads as the method's response type.
 
-use super::in_process::{judge, Answer, InProcess};
+use super::oracle::judge;
 use super::{case_count, messages, requests, runner};
+use crate::support::{Exchange, InProcess};
 use gitpod_mock::app::App;
 use gitpod_mock::contract::Procedure;
 use proptest::test_runner::TestCaseError;
@@ -28,12 +29,12 @@ fn every_method_answers_every_schema_valid_message() {
         let mut runner = runner(cases, 1000 + i as u64);
         let result = runner.run(&strategy, |(message, wire)| {
             let request = requests::request(procedure, &message, wire);
-            let answer = server.send(request).map_err(TestCaseError::fail)?;
-            if let Answer::Response { status, .. } = &answer {
-                *statuses.borrow_mut().entry(*status).or_insert(0u32) += 1;
+            let exchange = server.send(request).map_err(TestCaseError::fail)?;
+            if let Some(reply) = &exchange.reply {
+                *statuses.borrow_mut().entry(reply.status).or_insert(0u32) += 1;
             }
-            judge(&answer)
-                .and_then(|()| reads_as_response(procedure, &answer))
+            judge(&exchange)
+                .and_then(|()| reads_as_response(procedure, &exchange))
                 .map_err(|e| TestCaseError::fail(format!("{wire:?}: {e}")))
         });
         if let Err(e) = result {
@@ -44,16 +45,11 @@ fn every_method_answers_every_schema_valid_message() {
 }
 
 /// A 200's body decodes as the method's response message in the codec it names.
-fn reads_as_response(procedure: &Procedure, answer: &Answer) -> Result<(), String> {
-    let Answer::Response {
-        status: 200,
-        headers,
-        body,
-        ..
-    } = answer
-    else {
+fn reads_as_response(procedure: &Procedure, exchange: &Exchange) -> Result<(), String> {
+    let Some(reply) = exchange.reply.as_ref().filter(|r| r.status == 200) else {
         return Ok(());
     };
+    let (headers, body) = (&reply.headers, &reply.body);
     let desc = procedure.output.clone();
     let decoded = match headers.get("content-type").map(|v| v.as_bytes()) {
         Some(b"application/proto") => DynamicMessage::decode(desc, body.as_ref())

@@ -7,36 +7,36 @@ use serde_json::json;
 
 /// Calls `method` with `body` in both codecs and returns the two answers as proto3 JSON.
 async fn both(server: &TestServer, method: &str, body: Value) -> (Value, Value) {
-    let json_reply = post(
-        server,
-        method,
-        "application/json",
-        &[],
-        body.to_string().into_bytes(),
-    )
-    .await;
+    let json_reply = server
+        .rpc_as(
+            method,
+            "application/json",
+            &[],
+            body.to_string().into_bytes(),
+        )
+        .await;
     assert_eq!(
         json_reply.status,
         200,
         "{method} json: {}",
-        body_text(&json_reply)
+        json_reply.text()
     );
-    let proto_reply = post(
-        server,
-        method,
-        "application/proto",
-        &[("connect-protocol-version", "1")],
-        proto_request(method, body),
-    )
-    .await;
+    let proto_reply = server
+        .rpc_as(
+            method,
+            "application/proto",
+            &[("connect-protocol-version", "1")],
+            proto_request(method, body),
+        )
+        .await;
     assert_eq!(
         proto_reply.status,
         200,
         "{method} proto: {}",
-        body_text(&proto_reply)
+        proto_reply.text()
     );
     assert_eq!(
-        header(&proto_reply, "content-type"),
+        proto_reply.header("content-type"),
         Some("application/proto")
     );
     (
@@ -87,15 +87,15 @@ async fn seeded_data_answers_the_same_in_both_codecs() {
 async fn data_stored_through_one_codec_reads_the_same_through_the_other() {
     let server = TestServer::start().await;
     let create = json!({ "runnerId": EXAMPLE_ID, "displayName": "Binary", "description": "made in proto", "configuration": [{ "key": "cpu", "value": "4" }, { "key": "memory", "value": "8192" }] });
-    let reply = post(
-        &server,
-        "CreateEnvironmentClass",
-        "application/proto",
-        &[],
-        proto_request("CreateEnvironmentClass", create),
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server
+        .rpc_as(
+            "CreateEnvironmentClass",
+            "application/proto",
+            &[],
+            proto_request("CreateEnvironmentClass", create),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
     let id = proto_response("CreateEnvironmentClass", &reply.body)["id"]
         .as_str()
         .unwrap()
@@ -130,14 +130,9 @@ async fn data_stored_through_one_codec_reads_the_same_through_the_other() {
 async fn a_body_in_the_other_codec_is_an_invalid_argument() {
     let server = TestServer::start().await;
     let binary = proto_request("GetSCMIntegration", json!({ "id": EXAMPLE_ID }));
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[],
-        binary,
-    )
-    .await;
+    let reply = server
+        .rpc_as("GetSCMIntegration", "application/json", &[], binary)
+        .await;
     assert_connect_error(
         &reply,
         400,
@@ -149,14 +144,14 @@ async fn a_body_in_the_other_codec_is_an_invalid_argument() {
         "{}".to_string(),
         "[]".to_string(),
     ] {
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/proto",
-            &[],
-            body.clone().into_bytes(),
-        )
-        .await;
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/proto",
+                &[],
+                body.clone().into_bytes(),
+            )
+            .await;
         assert_connect_error(
             &reply,
             400,
@@ -170,23 +165,23 @@ async fn a_body_in_the_other_codec_is_an_invalid_argument() {
 async fn binary_calls_get_connect_json_errors() {
     let server = TestServer::start().await;
     let missing = "11111111-1111-4111-8111-111111111111";
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[],
-        proto_request("GetSCMIntegration", json!({ "id": missing })),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &[],
+            proto_request("GetSCMIntegration", json!({ "id": missing })),
+        )
+        .await;
     assert_connect_error(&reply, 404, "not_found", missing);
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[],
-        proto_request("GetSCMIntegration", json!({ "id": "nope" })),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &[],
+            proto_request("GetSCMIntegration", json!({ "id": "nope" })),
+        )
+        .await;
     assert_connect_error(
         &reply,
         400,
@@ -198,14 +193,9 @@ async fn binary_calls_get_connect_json_errors() {
         "buf.validate.Violations"
     );
     // An empty binary body is a valid empty message, which then fails validation.
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[],
-        Vec::new(),
-    )
-    .await;
+    let reply = server
+        .rpc_as("GetSCMIntegration", "application/proto", &[], Vec::new())
+        .await;
     assert_connect_error(&reply, 400, "invalid_argument", "validation error: id");
     // Garbage never crashes the server.
     for garbage in [
@@ -214,14 +204,9 @@ async fn binary_calls_get_connect_json_errors() {
         vec![0x08],
         b"\x7b\x7d".to_vec(),
     ] {
-        let reply = post(
-            &server,
-            "ListSCMIntegrations",
-            "application/proto",
-            &[],
-            garbage,
-        )
-        .await;
+        let reply = server
+            .rpc_as("ListSCMIntegrations", "application/proto", &[], garbage)
+            .await;
         assert_connect_error(
             &reply,
             400,
@@ -229,14 +214,14 @@ async fn binary_calls_get_connect_json_errors() {
             "unmarshal into gitpod.v1.ListSCMIntegrationsRequest",
         );
     }
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[("connect-protocol-version", "2")],
-        Vec::new(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &[("connect-protocol-version", "2")],
+            Vec::new(),
+        )
+        .await;
     assert_connect_error(
         &reply,
         400,
@@ -262,9 +247,13 @@ async fn the_five_llm_methods_are_unimplemented_not_missing() {
     for method in &llm {
         assert!(method.contains("LLMIntegration"), "{method}");
         let expected = format!("gitpod-mock does not cover {method} yet");
-        let reply = post(&server, method, "application/json", &[], b"{}".to_vec()).await;
+        let reply = server
+            .rpc_as(method, "application/json", &[], b"{}".to_vec())
+            .await;
         assert_connect_error(&reply, 501, "unimplemented", &expected);
-        let reply = post(&server, method, "application/proto", &[], Vec::new()).await;
+        let reply = server
+            .rpc_as(method, "application/proto", &[], Vec::new())
+            .await;
         assert_connect_error(&reply, 501, "unimplemented", &expected);
         let procedure = contract().procedure(method).unwrap();
         if !procedure.side_effects {
@@ -273,13 +262,8 @@ async fn the_five_llm_methods_are_unimplemented_not_missing() {
         }
     }
     // An unknown method is a 404, unlike the LLM ones.
-    let reply = post(
-        &server,
-        "GetLLMThing",
-        "application/json",
-        &[],
-        b"{}".to_vec(),
-    )
-    .await;
+    let reply = server
+        .rpc_as("GetLLMThing", "application/json", &[], b"{}".to_vec())
+        .await;
     assert_eq!(reply.status, 404);
 }

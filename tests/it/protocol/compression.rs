@@ -11,90 +11,85 @@ async fn gzip_request_bodies_are_read_in_both_codecs() {
     let server = TestServer::start().await;
     let body = json!({ "id": EXAMPLE_ID });
     let expected = server.ok("GetSCMIntegration", body.clone()).await;
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[("content-encoding", "gzip")],
-        gzip(body.to_string().as_bytes()),
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &[("content-encoding", "gzip")],
+            gzip(body.to_string().as_bytes()),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json(), expected);
     let binary = proto_request("GetSCMIntegration", body);
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[("content-encoding", "GZIP")],
-        gzip(&binary),
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &[("content-encoding", "GZIP")],
+            gzip(&binary),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(
         proto_response("GetSCMIntegration", &reply.body)["integration"]["id"],
         EXAMPLE_ID
     );
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &[("content-encoding", "identity")],
-        binary,
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &[("content-encoding", "identity")],
+            binary,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
 #[tokio::test]
 async fn responses_are_gzipped_only_when_accept_encoding_asks() {
     let server = TestServer::start().await;
     let body = br#"{"pagination":{"pageSize":5}}"#.to_vec();
-    let plain = post(
-        &server,
-        "ListSCMIntegrations",
-        "application/json",
-        &[],
-        body.clone(),
-    )
-    .await;
-    assert_eq!(header(&plain, "content-encoding"), None);
-    for accept in ["gzip", "br, gzip;q=0.8, deflate", "*"] {
-        let reply = post(
-            &server,
-            "ListSCMIntegrations",
-            "application/json",
-            &[("accept-encoding", accept)],
-            body.clone(),
-        )
+    let plain = server
+        .rpc_as("ListSCMIntegrations", "application/json", &[], body.clone())
         .await;
+    assert_eq!(plain.header("content-encoding"), None);
+    for accept in ["gzip", "br, gzip;q=0.8, deflate", "*"] {
+        let reply = server
+            .rpc_as(
+                "ListSCMIntegrations",
+                "application/json",
+                &[("accept-encoding", accept)],
+                body.clone(),
+            )
+            .await;
         assert_eq!(reply.status, 200);
-        assert_eq!(header(&reply, "content-encoding"), Some("gzip"), "{accept}");
+        assert_eq!(reply.header("content-encoding"), Some("gzip"), "{accept}");
         assert_eq!(gunzip(&reply.body), plain.body.to_vec(), "{accept}");
     }
     for accept in ["br", "gzip;q=0", "identity"] {
-        let reply = post(
-            &server,
-            "ListSCMIntegrations",
-            "application/json",
-            &[("accept-encoding", accept)],
-            body.clone(),
-        )
-        .await;
-        assert_eq!(header(&reply, "content-encoding"), None, "{accept}");
+        let reply = server
+            .rpc_as(
+                "ListSCMIntegrations",
+                "application/json",
+                &[("accept-encoding", accept)],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(reply.header("content-encoding"), None, "{accept}");
         assert_eq!(reply.body, plain.body, "{accept}");
     }
     // Binary responses too, and GET responses.
     let binary = proto_request("ListSCMIntegrations", json!({}));
-    let reply = post(
-        &server,
-        "ListSCMIntegrations",
-        "application/proto",
-        &[("accept-encoding", "gzip")],
-        binary.clone(),
-    )
-    .await;
-    assert_eq!(header(&reply, "content-encoding"), Some("gzip"));
+    let reply = server
+        .rpc_as(
+            "ListSCMIntegrations",
+            "application/proto",
+            &[("accept-encoding", "gzip")],
+            binary.clone(),
+        )
+        .await;
+    assert_eq!(reply.header("content-encoding"), Some("gzip"));
     let integrations = &proto_response("ListSCMIntegrations", &gunzip(&reply.body))["integrations"];
     assert!(!integrations.as_array().unwrap().is_empty());
     let query = format!(
@@ -102,28 +97,28 @@ async fn responses_are_gzipped_only_when_accept_encoding_asks() {
         base64url(&binary)
     );
     let path = format!("{SERVICE}/ListSCMIntegrations?{query}");
-    let reply = bare(
-        &server,
-        "GET",
-        &path,
-        &[("accept-encoding", "gzip, deflate")],
-    )
-    .await;
-    assert_eq!(header(&reply, "content-encoding"), Some("gzip"));
+    let reply = server
+        .request(
+            &format!("GET {path}"),
+            &[("accept-encoding", "gzip, deflate")],
+            "",
+        )
+        .await;
+    assert_eq!(reply.header("content-encoding"), Some("gzip"));
 }
 
 #[tokio::test]
 async fn errors_are_never_compressed() {
     let server = TestServer::start().await;
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[("accept-encoding", "gzip")],
-        br#"{"id":"bad"}"#.to_vec(),
-    )
-    .await;
-    assert_eq!(header(&reply, "content-encoding"), None);
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &[("accept-encoding", "gzip")],
+            br#"{"id":"bad"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(reply.header("content-encoding"), None);
     assert_connect_error(&reply, 400, "invalid_argument", "valid UUID");
 }
 
@@ -131,14 +126,14 @@ async fn errors_are_never_compressed() {
 async fn unsupported_encodings_are_unimplemented_and_list_the_supported_ones() {
     let server = TestServer::start().await;
     for encoding in ["br", "zstd", "deflate", "gzip, br"] {
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/json",
-            &[("content-encoding", encoding)],
-            b"{}".to_vec(),
-        )
-        .await;
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/json",
+                &[("content-encoding", encoding)],
+                b"{}".to_vec(),
+            )
+            .await;
         assert_connect_error(
             &reply,
             501,
@@ -147,7 +142,7 @@ async fn unsupported_encodings_are_unimplemented_and_list_the_supported_ones() {
         );
         assert!(reply.message().contains(encoding), "{}", reply.message());
         // As connect-go answers it: the compressions it has, in Accept-Encoding.
-        assert_eq!(header(&reply, "accept-encoding"), Some("gzip"));
+        assert_eq!(reply.header("accept-encoding"), Some("gzip"));
     }
 }
 
@@ -157,14 +152,14 @@ async fn a_corrupt_gzip_body_is_an_invalid_argument() {
     let mut truncated = gzip(br#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#);
     truncated.truncate(truncated.len() / 2);
     for body in [b"{\"id\":\"x\"}".to_vec(), truncated] {
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/json",
-            &[("content-encoding", "gzip")],
-            body,
-        )
-        .await;
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/json",
+                &[("content-encoding", "gzip")],
+                body,
+            )
+            .await;
         assert_connect_error(
             &reply,
             400,
@@ -188,14 +183,14 @@ async fn a_gzip_bomb_gets_resource_exhausted_not_memory() {
         "the compressed body fits the limit: {}",
         bomb.len()
     );
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[("content-encoding", "gzip")],
-        bomb.clone(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &[("content-encoding", "gzip")],
+            bomb.clone(),
+        )
+        .await;
     assert_connect_error(
         &reply,
         429,
@@ -214,14 +209,14 @@ async fn a_gzip_bomb_gets_resource_exhausted_not_memory() {
         "decompresses to more than the limit",
     );
     // Just under the limit still works.
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[("content-encoding", "gzip")],
-        gzip(br#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &[("content-encoding", "gzip")],
+            gzip(br#"{"id":"d2c94c27-3b76-4a42-b88c-95a85e392c68"}"#),
+        )
+        .await;
     assert_eq!(reply.status, 200);
 }
 
@@ -229,22 +224,22 @@ async fn a_gzip_bomb_gets_resource_exhausted_not_memory() {
 async fn an_empty_body_stays_empty_whatever_its_encoding() {
     let server = TestServer::start().await;
     let headers = [("content-encoding", "gzip")];
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/proto",
-        &headers,
-        Vec::new(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/proto",
+            &headers,
+            Vec::new(),
+        )
+        .await;
     assert_connect_error(&reply, 400, "invalid_argument", "validation error: id");
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &headers,
-        Vec::new(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &headers,
+            Vec::new(),
+        )
+        .await;
     assert_connect_error(&reply, 400, "invalid_argument", "zero-length payload");
 }

@@ -21,54 +21,54 @@ fn preflight_headers<'a>(origin: &'a str, headers: &'a str) -> Vec<(&'a str, &'a
 async fn a_preflight_allows_the_connect_headers() {
     let server = TestServer::start().await;
     let requested = "content-type,connect-protocol-version,connect-timeout-ms,authorization,x-mock-session,x-user-agent";
-    let reply = bare(
-        &server,
-        "OPTIONS",
-        &format!("{SERVICE}/ListSCMIntegrations"),
-        &preflight_headers(ORIGIN, requested),
-    )
-    .await;
+    let reply = server
+        .request(
+            &format!("OPTIONS {SERVICE}/ListSCMIntegrations"),
+            &preflight_headers(ORIGIN, requested),
+            "",
+        )
+        .await;
     assert_eq!(
         status(reply.status),
         StatusCode::NO_CONTENT,
         "{}",
-        body_text(&reply)
+        reply.text()
     );
     assert_eq!(
         server.app.settings.cors,
         AllowedOrigins::Any,
         "the default on loopback"
     );
-    assert_eq!(header(&reply, "access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
     assert_eq!(
-        header(&reply, "access-control-allow-methods"),
+        reply.header("access-control-allow-methods"),
         Some("POST, GET")
     );
-    let allowed = header(&reply, "access-control-allow-headers").unwrap();
+    let allowed = reply.header("access-control-allow-headers").unwrap();
     for name in requested.split(',') {
         assert!(allowed.contains(name), "{name} in {allowed}");
     }
     assert_eq!(
-        header(&reply, "access-control-allow-credentials"),
+        reply.header("access-control-allow-credentials"),
         Some("true")
     );
-    assert!(header(&reply, "access-control-max-age").is_some());
+    assert!(reply.header("access-control-max-age").is_some());
 }
 
 #[tokio::test]
 async fn answers_to_an_allowed_origin_expose_the_connect_headers() {
     let server = TestServer::start().await;
-    let reply = post(
-        &server,
-        "ListSCMIntegrations",
-        "application/json",
-        &[("origin", ORIGIN)],
-        b"{}".to_vec(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "ListSCMIntegrations",
+            "application/json",
+            &[("origin", ORIGIN)],
+            b"{}".to_vec(),
+        )
+        .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(header(&reply, "access-control-allow-origin"), Some(ORIGIN));
-    let exposed = header(&reply, "access-control-expose-headers").unwrap();
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
+    let exposed = reply.header("access-control-expose-headers").unwrap();
     for name in [
         "Grpc-Status",
         "Grpc-Message",
@@ -80,26 +80,26 @@ async fn answers_to_an_allowed_origin_expose_the_connect_headers() {
     }
     assert!(reply.headers.get_all("vary").iter().any(|v| v == "Origin"));
     // Errors carry them too, so the browser lets the script read the Connect error.
-    let reply = post(
-        &server,
-        "GetSCMIntegration",
-        "application/json",
-        &[("origin", ORIGIN)],
-        br#"{"id":"x"}"#.to_vec(),
-    )
-    .await;
+    let reply = server
+        .rpc_as(
+            "GetSCMIntegration",
+            "application/json",
+            &[("origin", ORIGIN)],
+            br#"{"id":"x"}"#.to_vec(),
+        )
+        .await;
     assert_eq!(reply.status, 400);
-    assert_eq!(header(&reply, "access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
     // Without an Origin, no CORS headers at all.
-    let reply = post(
-        &server,
-        "ListSCMIntegrations",
-        "application/json",
-        &[],
-        b"{}".to_vec(),
-    )
-    .await;
-    assert_eq!(header(&reply, "access-control-allow-origin"), None);
+    let reply = server
+        .rpc_as(
+            "ListSCMIntegrations",
+            "application/json",
+            &[],
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]
@@ -108,59 +108,59 @@ async fn a_configured_list_refuses_other_origins_and_headers_that_do_not_fit() {
     app.settings.cors = AllowedOrigins::Only(vec![ORIGIN.into()]);
     let server = TestServer::with(app).await;
     let path = format!("{SERVICE}/ListSCMIntegrations");
-    let reply = bare(
-        &server,
-        "OPTIONS",
-        &path,
-        &preflight_headers(ORIGIN, "content-type"),
-    )
-    .await;
+    let reply = server
+        .request(
+            &format!("OPTIONS {path}"),
+            &preflight_headers(ORIGIN, "content-type"),
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 204);
     let other = "http://evil.example";
-    let reply = bare(
-        &server,
-        "OPTIONS",
-        &path,
-        &preflight_headers(other, "content-type"),
-    )
-    .await;
+    let reply = server
+        .request(
+            &format!("OPTIONS {path}"),
+            &preflight_headers(other, "content-type"),
+            "",
+        )
+        .await;
     assert_connect_error(
         &reply,
         403,
         "permission_denied",
         "origin \"http://evil.example\" is not allowed",
     );
-    assert_eq!(header(&reply, "access-control-allow-origin"), None);
-    let reply = post(
-        &server,
-        "ListSCMIntegrations",
-        "application/json",
-        &[("origin", other)],
-        b"{}".to_vec(),
-    )
-    .await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    let reply = server
+        .rpc_as(
+            "ListSCMIntegrations",
+            "application/json",
+            &[("origin", other)],
+            b"{}".to_vec(),
+        )
+        .await;
     assert_eq!(
         reply.status, 200,
         "the call runs; the browser withholds the answer"
     );
-    assert_eq!(header(&reply, "access-control-allow-origin"), None);
-    let reply = bare(
-        &server,
-        "OPTIONS",
-        &path,
-        &preflight_headers(ORIGIN, "content-type,x-api-secret"),
-    )
-    .await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    let reply = server
+        .request(
+            &format!("OPTIONS {path}"),
+            &preflight_headers(ORIGIN, "content-type,x-api-secret"),
+            "",
+        )
+        .await;
     assert_connect_error(&reply, 403, "permission_denied", "x-api-secret");
-    let reply = bare(
-        &server,
-        "OPTIONS",
-        &path,
-        &[
-            ("origin", ORIGIN),
-            ("access-control-request-method", "DELETE"),
-        ],
-    )
-    .await;
+    let reply = server
+        .request(
+            &format!("OPTIONS {path}"),
+            &[
+                ("origin", ORIGIN),
+                ("access-control-request-method", "DELETE"),
+            ],
+            "",
+        )
+        .await;
     assert_connect_error(&reply, 403, "permission_denied", "method \"DELETE\"");
 }

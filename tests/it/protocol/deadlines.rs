@@ -10,14 +10,14 @@ async fn malformed_timeouts_are_invalid_arguments() {
     let server = TestServer::start().await;
     let body = format!(r#"{{"id":"{EXAMPLE_ID}"}}"#).into_bytes();
     for value in ["abc", "-5", "0", "1.5", "12345678901", "+5", ""] {
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/json",
-            &[("connect-timeout-ms", value)],
-            body.clone(),
-        )
-        .await;
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/json",
+                &[("connect-timeout-ms", value)],
+                body.clone(),
+            )
+            .await;
         assert_connect_error(
             &reply,
             400,
@@ -26,15 +26,15 @@ async fn malformed_timeouts_are_invalid_arguments() {
         );
     }
     for value in ["1000", "9999999999", "0000000100"] {
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/json",
-            &[("connect-timeout-ms", value)],
-            body.clone(),
-        )
-        .await;
-        assert_eq!(reply.status, 200, "{value}: {}", body_text(&reply));
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/json",
+                &[("connect-timeout-ms", value)],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{value}: {}", reply.text());
     }
 }
 
@@ -70,8 +70,20 @@ async fn the_deadline_applies_to_get_and_binary_calls_alike() {
     ));
     let path =
         format!("{SERVICE}/GetSCMIntegration?connect=v1&encoding=proto&base64=1&message={message}");
-    let reply = bare(&server, "GET", &path, &[("connect-timeout-ms", "5000")]).await;
+    let reply = server
+        .request(
+            &format!("GET {path}"),
+            &[("connect-timeout-ms", "5000")],
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 200);
-    let reply = bare(&server, "GET", &path, &[("connect-timeout-ms", "soon")]).await;
+    let reply = server
+        .request(
+            &format!("GET {path}"),
+            &[("connect-timeout-ms", "soon")],
+            "",
+        )
+        .await;
     assert_connect_error(&reply, 400, "invalid_argument", "connect-timeout-ms");
 }

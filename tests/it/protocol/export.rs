@@ -28,7 +28,7 @@ fn compile(schema: &Value) -> jsonschema::Validator {
 async fn the_root_lists_every_procedure_by_name_saying_which_the_mock_serves() {
     let server = TestServer::start().await;
     for path in ["/", "/api/"] {
-        let reply = bare(&server, "GET", path, &[]).await;
+        let reply = server.request(&format!("GET {path}"), &[], "").await;
         assert_eq!(reply.status, 200, "{path}");
         let body = reply.json();
         let listed: Vec<(String, bool, bool)> = body["methods"]
@@ -62,9 +62,9 @@ async fn the_root_lists_every_procedure_by_name_saying_which_the_mock_serves() {
 #[tokio::test]
 async fn the_openapi_document_and_the_schemas_are_served() {
     let server = TestServer::start().await;
-    let reply = bare(&server, "GET", "/__mock/openapi.json", &[]).await;
+    let reply = server.request("GET /__mock/openapi.json", &[], "").await;
     assert_eq!(reply.status, 200);
-    assert_eq!(header(&reply, "content-type"), Some("application/json"));
+    assert_eq!(reply.header("content-type"), Some("application/json"));
     let doc = reply.json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["servers"][0]["url"], format!("http://{}", server.addr));
@@ -76,23 +76,21 @@ async fn the_openapi_document_and_the_schemas_are_served() {
         "the served document is the exported one"
     );
 
-    let reply = bare(&server, "GET", "/__mock/schemas/CreateSCMIntegration", &[]).await;
+    let reply = server
+        .request("GET /__mock/schemas/CreateSCMIntegration", &[], "")
+        .await;
     assert_eq!(reply.status, 200);
     let input = &contract().procedure("CreateSCMIntegration").unwrap().input;
     assert_eq!(
         reply.json(),
         contract().published_request_schema(input, false)
     );
-    let reply = bare(
-        &server,
-        "GET",
-        "/__mock/schemas/GetEnvironmentClass/response",
-        &[],
-    )
-    .await;
+    let reply = server
+        .request("GET /__mock/schemas/GetEnvironmentClass/response", &[], "")
+        .await;
     let output = &contract().procedure("GetEnvironmentClass").unwrap().output;
     assert_eq!(reply.json(), contract().response_schema(output));
-    let reply = bare(&server, "GET", "/__mock/schemas", &[]).await;
+    let reply = server.request("GET /__mock/schemas", &[], "").await;
     let every = documented + gitpod_mock::service::UNCOVERED.len();
     assert_eq!(reply.json()["schemas"].as_array().unwrap().len(), every);
 }
@@ -100,11 +98,13 @@ async fn the_openapi_document_and_the_schemas_are_served() {
 #[tokio::test]
 async fn unknown_control_paths_and_wrong_methods_are_connect_errors() {
     let server = TestServer::start().await;
-    let reply = bare(&server, "GET", "/__mock/schemas/NoSuchMethod", &[]).await;
+    let reply = server
+        .request("GET /__mock/schemas/NoSuchMethod", &[], "")
+        .await;
     assert_connect_error(&reply, 404, "not_found", "no schema for \"NoSuchMethod\"");
-    let reply = bare(&server, "GET", "/__mock/nothing-here", &[]).await;
+    let reply = server.request("GET /__mock/nothing-here", &[], "").await;
     assert_connect_error(&reply, 404, "not_found", "/__mock/nothing-here");
-    let reply = bare(&server, "POST", "/__mock/openapi.json", &[]).await;
+    let reply = server.request("POST /__mock/openapi.json", &[], "").await;
     assert_connect_error(&reply, 405, "unknown", "use GET");
 }
 
@@ -116,24 +116,27 @@ async fn the_served_documents_say_unknown_fields_are_what_the_server_makes_of_th
     );
     for strict in [false, true] {
         let server = TestServer::with(app(strict)).await;
-        let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+        let doc = server
+            .request("GET /__mock/openapi.json", &[], "")
             .await
             .json();
         let closed = &doc["components"]["schemas"]["gitpod.v1.GetSCMIntegrationRequest"]
             ["additionalProperties"];
         assert_eq!(*closed == false, strict, "{closed}");
-        let schema = bare(&server, "GET", "/__mock/schemas/GetSCMIntegration", &[]).await;
+        let schema = server
+            .request("GET /__mock/schemas/GetSCMIntegration", &[], "")
+            .await;
         let request: Value = serde_json::from_str(&unknown).unwrap();
         assert_eq!(compile(&schema.json()).is_valid(&request), !strict);
-        let reply = post(
-            &server,
-            "GetSCMIntegration",
-            "application/json",
-            &[],
-            unknown.clone().into_bytes(),
-        )
-        .await;
-        assert_eq!(reply.status == 400, strict, "{}", body_text(&reply));
+        let reply = server
+            .rpc_as(
+                "GetSCMIntegration",
+                "application/json",
+                &[],
+                unknown.clone().into_bytes(),
+            )
+            .await;
+        assert_eq!(reply.status == 400, strict, "{}", reply.text());
     }
 }
 
@@ -143,13 +146,9 @@ async fn requests_only_handlers_reject_break_the_published_schema() {
     for rule in HANDLER_RULES {
         let input = &contract().procedure(rule.method).unwrap().input;
         let request: Value = serde_json::from_str(rule.breaking).unwrap();
-        let published = bare(
-            &server,
-            "GET",
-            &format!("/__mock/schemas/{}", rule.method),
-            &[],
-        )
-        .await;
+        let published = server
+            .request(&format!("GET /__mock/schemas/{}", rule.method), &[], "")
+            .await;
         assert!(
             !compile(&published.json()).is_valid(&request),
             "{}",
@@ -160,14 +159,9 @@ async fn requests_only_handlers_reject_break_the_published_schema() {
             "{}",
             rule.answer
         );
-        let reply = post(
-            &server,
-            rule.method,
-            "application/json",
-            &[],
-            rule.breaking.into(),
-        )
-        .await;
+        let reply = server
+            .rpc_as(rule.method, "application/json", &[], rule.breaking)
+            .await;
         assert_connect_error(&reply, 400, "invalid_argument", rule.answer);
     }
 }
@@ -175,7 +169,8 @@ async fn requests_only_handlers_reject_break_the_published_schema() {
 #[tokio::test]
 async fn other_methods_and_content_types_get_the_documented_answers() {
     let server = TestServer::start().await;
-    let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+    let doc = server
+        .request("GET /__mock/openapi.json", &[], "")
         .await
         .json();
     let responses = &doc["components"]["responses"];
@@ -193,30 +188,33 @@ async fn other_methods_and_content_types_get_the_documented_answers() {
             .collect();
         methods.sort();
         for other in ["PUT", "DELETE", "PATCH"] {
-            let reply = bare(&server, other, path, &[]).await;
+            let reply = server.request(&format!("{other} {path}"), &[], "").await;
             assert_eq!(reply.status, 405, "{other} {path}");
             assert_eq!(
-                header(&reply, "allow"),
+                reply.header("allow"),
                 Some(methods.join(", ").as_str()),
                 "{path}"
             );
-            assert!(error.is_valid(&reply.json()), "{}", body_text(&reply));
+            assert!(error.is_valid(&reply.json()), "{}", reply.text());
         }
-        let reply = bare(&server, "POST", path, &[("content-type", "text/plain")]).await;
+        let reply = server
+            .request(
+                &format!("POST {path}"),
+                &[("content-type", "text/plain")],
+                "",
+            )
+            .await;
         assert_eq!(reply.status, 415, "{path}");
-        assert_eq!(
-            header(&reply, "accept-post"),
-            accept_post.as_str(),
-            "{path}"
-        );
-        assert!(error.is_valid(&reply.json()), "{}", body_text(&reply));
+        assert_eq!(reply.header("accept-post"), accept_post.as_str(), "{path}");
+        assert!(error.is_valid(&reply.json()), "{}", reply.text());
     }
 }
 
 #[tokio::test]
 async fn a_get_built_from_the_document_reaches_the_handler() {
     let server = TestServer::start().await;
-    let doc = bare(&server, "GET", "/__mock/openapi.json", &[])
+    let doc = server
+        .request("GET /__mock/openapi.json", &[], "")
         .await
         .json();
     let get = &doc["paths"][format!("{SERVICE}/GetSCMIntegration")]["get"];
@@ -245,14 +243,14 @@ async fn a_get_built_from_the_document_reaches_the_handler() {
             urlencode(value.as_bytes())
         ));
     }
-    let reply = bare(
-        &server,
-        "GET",
-        &format!("{SERVICE}/GetSCMIntegration?{}", query.join("&")),
-        &[],
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server
+        .request(
+            &format!("GET {SERVICE}/GetSCMIntegration?{}", query.join("&")),
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(
         reply.json()["integration"]["id"],
         crate::support::EXAMPLE_ID
@@ -351,7 +349,8 @@ async fn the_published_schemas_and_the_server_give_one_verdict() {
     ];
     for (method, body, strict, accepted) in VERDICTS {
         let server = &servers[usize::from(*strict)];
-        let schema = bare(server, "GET", &format!("/__mock/schemas/{method}"), &[])
+        let schema = server
+            .request(&format!("GET /__mock/schemas/{method}"), &[], "")
             .await
             .json();
         let request: Value = serde_json::from_str(body).unwrap();
@@ -367,24 +366,19 @@ async fn the_published_schemas_and_the_server_give_one_verdict() {
                 "schema, formats {formats}: {method} {body}"
             );
         }
-        let reply = post(
-            server,
-            method,
-            "application/json",
-            &[],
-            body.as_bytes().to_vec(),
-        )
-        .await;
+        let reply = server
+            .rpc_as(method, "application/json", &[], body.as_bytes().to_vec())
+            .await;
         let verdict = match reply.status {
             400 => false,
             status if status < 500 => true,
-            _ => panic!("server: {method} {body}: {}", body_text(&reply)),
+            _ => panic!("server: {method} {body}: {}", reply.text()),
         };
         assert_eq!(
             verdict,
             *accepted,
             "server: {method} {body}: {}",
-            body_text(&reply)
+            reply.text()
         );
     }
 }

@@ -15,8 +15,8 @@ async fn a_json_get_answers_like_the_post() {
         urlencode(body.to_string().as_bytes())
     );
     let reply = get(&server, "GetSCMIntegration", &query).await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
-    assert_eq!(header(&reply, "content-type"), Some("application/json"));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.json(), posted);
     assert_eq!(reply.json()["integration"]["id"], EXAMPLE_ID);
 }
@@ -39,8 +39,8 @@ async fn a_proto_get_in_any_parameter_order_with_unknown_parameters() {
         ),
     ] {
         let reply = get(&server, "GetSCMIntegration", &query).await;
-        assert_eq!(reply.status, 200, "{query}: {}", body_text(&reply));
-        assert_eq!(header(&reply, "content-type"), Some("application/proto"));
+        assert_eq!(reply.status, 200, "{query}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), Some("application/proto"));
         assert_eq!(
             proto_response("GetSCMIntegration", &reply.body),
             json_response("GetSCMIntegration", expected.to_string().as_bytes()),
@@ -62,7 +62,7 @@ async fn json_messages_may_be_base64_and_gzip_compressed() {
         format!("compression=identity&connect=v1&encoding=json&base64=1&message={plain}"),
     ] {
         let reply = get(&server, "ListEnvironmentClasses", &query).await;
-        assert_eq!(reply.status, 200, "{query}: {}", body_text(&reply));
+        assert_eq!(reply.status, 200, "{query}: {}", reply.text());
         assert_eq!(reply.json(), expected, "{query}");
         assert_eq!(
             reply.json()["environmentClasses"].as_array().unwrap().len(),
@@ -79,8 +79,8 @@ async fn the_api_prefix_works_for_get_too() {
         urlencode(json!({ "runnerId": EXAMPLE_ID }).to_string().as_bytes())
     );
     let path = format!("/api{SERVICE}/GetRunnerConfigurationSchema?{query}");
-    let reply = bare(&server, "GET", &path, &[]).await;
-    assert_eq!(reply.status, 200, "{}", body_text(&reply));
+    let reply = server.request(&format!("GET {path}"), &[], "").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(reply.json()["schema"].is_object());
 }
 
@@ -96,12 +96,14 @@ async fn methods_with_side_effects_refuse_get_with_405_and_allow_post() {
     ] {
         let reply = get(&server, method, &query).await;
         assert_connect_error(&reply, 405, "unknown", ": use POST");
-        assert_eq!(header(&reply, "allow"), Some("POST"), "{method}");
+        assert_eq!(reply.header("allow"), Some("POST"), "{method}");
     }
     // A read refuses other HTTP methods but names both it accepts.
-    let reply = bare(&server, "PUT", &format!("{SERVICE}/GetSCMIntegration"), &[]).await;
+    let reply = server
+        .request(&format!("PUT {SERVICE}/GetSCMIntegration"), &[], "")
+        .await;
     assert_connect_error(&reply, 405, "unknown", "HTTP method PUT");
-    assert_eq!(header(&reply, "allow"), Some("GET, POST"));
+    assert_eq!(reply.header("allow"), Some("GET, POST"));
 }
 
 #[tokio::test]
@@ -163,7 +165,7 @@ async fn missing_or_invalid_get_parameters_are_invalid_arguments() {
         "unimplemented",
         "supported encodings are gzip, identity",
     );
-    assert_eq!(header(&reply, "accept-encoding"), Some("gzip"));
+    assert_eq!(reply.header("accept-encoding"), Some("gzip"));
 }
 
 #[tokio::test]

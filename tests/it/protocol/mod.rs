@@ -1,6 +1,7 @@
 //! Protocol tests: Connect GET, gzip both ways, deadlines, codecs (binary and JSON answering
 //! alike, mismatched bodies, errors staying JSON), unimplemented methods, CORS and the exported
-//! contract. The helpers here build binary requests through the contract's own descriptors.
+//! contract. The helpers here build binary requests through the contract's own descriptors;
+//! calls go through `support::Client`.
 
 mod codecs;
 mod compression;
@@ -9,11 +10,8 @@ mod deadlines;
 mod export;
 mod get;
 
-use crate::support::{Reply, TestServer, SERVICE};
-use bytes::Bytes;
+use crate::support::{Client, Reply, TestServer, SERVICE};
 use gitpod_mock::contract::Contract;
-use http::Request;
-use http_body_util::Full;
 use prost::Message;
 use prost_reflect::DynamicMessage;
 use serde_json::Value;
@@ -61,43 +59,10 @@ pub fn gunzip(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// POSTs `body` to a method with a content type and extra headers.
-pub async fn post(
-    server: &TestServer,
-    method: &str,
-    content_type: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> Reply {
-    let mut request = Request::post(server.url(&format!("{SERVICE}/{method}")))
-        .header("content-type", content_type);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    server
-        .send(request.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-}
-
-/// Sends a request with any HTTP method, path and headers, and no body.
-pub async fn bare(
-    server: &TestServer,
-    http_method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> Reply {
-    let mut request = Request::builder().method(http_method).uri(server.url(path));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    server
-        .send(request.body(Full::new(Bytes::new())).unwrap())
-        .await
-}
-
 /// A Connect GET of a method with a raw query string.
-pub async fn get(server: &TestServer, method: &str, query: &str) -> Reply {
-    bare(server, "GET", &format!("{SERVICE}/{method}?{query}"), &[]).await
+pub async fn get(server: &Client, method: &str, query: &str) -> Reply {
+    let line = format!("GET {SERVICE}/{method}?{query}");
+    server.request(&line, &[], "").await
 }
 
 /// Percent-encodes everything but unreserved characters.
@@ -117,17 +82,13 @@ pub fn base64url(data: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
 }
 
-pub fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
-    reply.headers.get(name).map(|v| v.to_str().unwrap())
-}
-
 /// Asserts a Connect error reply by status, code and a part of its message.
 #[track_caller]
 pub fn assert_connect_error(reply: &Reply, status: u16, code: &str, contains: &str) {
     let body = String::from_utf8_lossy(&reply.body);
     assert_eq!(reply.status, status, "{body}");
     assert_eq!(
-        header(reply, "content-type"),
+        reply.header("content-type"),
         Some("application/json"),
         "{body}"
     );
@@ -136,9 +97,4 @@ pub fn assert_connect_error(reply: &Reply, status: u16, code: &str, contains: &s
         reply.message().contains(contains),
         "{contains:?} not in {body}"
     );
-}
-
-/// A reply's body as text, for failure messages.
-pub fn body_text(reply: &Reply) -> String {
-    String::from_utf8_lossy(&reply.body).into_owned()
 }
