@@ -121,7 +121,7 @@ impl Expect {
 
 /// `POST /__mock/verify`: the matching calls' count and sequence numbers; with an expectation
 /// that fails, status 412 and the calls that came nearest to matching.
-pub fn verify(app: &App, request: &Value, session: &str) -> Result<(u16, Value), RpcError> {
+pub(super) fn verify(app: &App, request: &Value, session: &str) -> Result<(u16, Value), RpcError> {
     let r = Request::deserialize(request)
         .map_err(|e| RpcError::invalid_argument(format!("verify: {e}")))?;
     let beside = Expect {

@@ -19,7 +19,7 @@ use values::{kind_name, map_key_fits, Raw};
 
 /// Checks every value of `body` against the message type `desc` and returns the first problem.
 /// JSON that does not parse passes: the decoder reports it with its own wording.
-pub fn check(desc: &MessageDescriptor, body: &[u8], strict: bool) -> Result<(), String> {
+pub(super) fn check(desc: &MessageDescriptor, body: &[u8], strict: bool) -> Result<(), String> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let walk = Walk {
         shape: Shape::Message(desc.clone()),

@@ -11,7 +11,7 @@ const DURATION_SECONDS: i64 = 315_576_000_000;
 const MAX_NANOS: i32 = 999_999_999;
 
 /// The first `Timestamp` or `Duration` in `message` that proto3 JSON cannot write.
-pub fn check(message: &DynamicMessage) -> Result<(), String> {
+pub(super) fn check(message: &DynamicMessage) -> Result<(), String> {
     walk(message, "")
 }
 

@@ -6,12 +6,12 @@ use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The plans of every message in a descriptor pool.
-pub struct Plans {
+pub(crate) struct Plans {
     by_name: HashMap<String, usize>,
     pub messages: Vec<MessagePlan>,
 }
 
-pub struct MessagePlan {
+pub(crate) struct MessagePlan {
     /// Sorted by JSON name, for binary search.
     pub fields: Vec<FieldPlan>,
     /// Well-known types other than Timestamp, which the fast encoder leaves to the reference path.
@@ -19,7 +19,7 @@ pub struct MessagePlan {
     pub timestamp: bool,
 }
 
-pub struct FieldPlan {
+pub(crate) struct FieldPlan {
     pub json_name: String,
     /// `"jsonName":`, escaped once.
     pub key: Vec<u8>,
@@ -33,14 +33,14 @@ pub struct FieldPlan {
 }
 
 #[derive(PartialEq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Single,
     List,
     /// A map; `kind` is the value's kind.
     Map,
 }
 
-pub enum KindPlan {
+pub(crate) enum KindPlan {
     Message(usize),
     String,
     Bool,
@@ -56,12 +56,12 @@ pub enum KindPlan {
 
 impl Plans {
     /// The plan index of `desc`; None for a message from another pool.
-    pub fn index(&self, desc: &MessageDescriptor) -> Option<usize> {
+    pub(crate) fn index(&self, desc: &MessageDescriptor) -> Option<usize> {
         self.by_name.get(desc.full_name()).copied()
     }
 
     /// The plans of every message in `pool`.
-    pub fn build(pool: &DescriptorPool) -> Plans {
+    pub(crate) fn build(pool: &DescriptorPool) -> Plans {
         let by_name: HashMap<String, usize> = pool
             .all_messages()
             .enumerate()
@@ -147,7 +147,7 @@ fn kind_plan(kind: &Kind, by_name: &HashMap<String, usize>) -> KindPlan {
 }
 
 impl MessagePlan {
-    pub fn field(&self, json_name: &str) -> Option<&FieldPlan> {
+    pub(crate) fn field(&self, json_name: &str) -> Option<&FieldPlan> {
         self.fields
             .binary_search_by(|f| f.json_name.as_str().cmp(json_name))
             .ok()

@@ -152,11 +152,13 @@ impl SchemaBuilder<'_> {
         };
         let mut element = self.kind_schema(&field.kind(), &element_rules, rules_on, defs);
         let mut schema = if field.is_list() {
-            let mut array = json!({ "type": "array", "items": element });
+            let mut array = serde_json::Map::new();
+            array.insert("type".into(), json!("array"));
+            array.insert("items".into(), element);
             for rule in &rules.rules {
-                rule.schema_keywords(array.as_object_mut().unwrap());
+                rule.schema_keywords(&mut array);
             }
-            array
+            Value::Object(array)
         } else {
             element.take()
         };
@@ -239,7 +241,10 @@ impl SchemaBuilder<'_> {
             schema["if"] = json!({ "minLength": 1 });
             schema["then"] = Value::Object(keywords);
         } else {
-            schema.as_object_mut().unwrap().extend(keywords);
+            schema
+                .as_object_mut()
+                .expect("a field's schema is a JSON object")
+                .extend(keywords);
         }
         schema
     }

@@ -9,7 +9,7 @@ use prost_reflect::{FieldDescriptor, MessageDescriptor};
 use serde_json::Value;
 
 /// A compiled request schema.
-pub struct RequestValidator {
+pub(super) struct RequestValidator {
     validator: Validator,
 }
 
@@ -27,7 +27,7 @@ pub struct Violation {
 }
 
 impl RequestValidator {
-    pub fn new(contract: &Contract, message: &MessageDescriptor) -> RequestValidator {
+    pub(super) fn new(contract: &Contract, message: &MessageDescriptor) -> RequestValidator {
         let schema = contract.request_schema(message);
         let validator = jsonschema::options()
             .should_validate_formats(true)
@@ -41,7 +41,7 @@ impl RequestValidator {
         RequestValidator { validator }
     }
 
-    pub fn check(
+    pub(super) fn check(
         &self,
         contract: &Contract,
         message: &MessageDescriptor,

@@ -9,7 +9,7 @@ pub const BODY_CAP: usize = 64 * 1024;
 
 /// What [`keep`] left of a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kept {
+pub(super) struct Kept {
     /// About how many bytes of JSON text the kept body is.
     pub bytes: usize,
     /// Whether anything was cut to stay within [`BODY_CAP`].
@@ -25,7 +25,7 @@ fn is_secret(parent: Option<&str>, field: &str) -> bool {
 /// Redacts the secrets in `body`, at any depth, and trims it to [`BODY_CAP`] bytes. Bodies
 /// within the cap (nearly all) are kept whole; in a bigger one, a value that does not fit takes
 /// at most half the room left, so the short fields beside it (a host, an id) stay readable.
-pub fn keep(body: &mut Value) -> Kept {
+pub(super) fn keep(body: &mut Value) -> Kept {
     let bytes = redact(body, None);
     if bytes <= BODY_CAP {
         return Kept {

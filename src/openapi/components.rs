@@ -11,7 +11,7 @@ const DEFS: &str = "#/$defs/";
 const COMPONENTS: &str = "#/components/schemas/";
 
 #[derive(Default)]
-pub struct Components {
+pub(super) struct Components {
     schemas: Map<String, Value>,
     /// For each message name: every closure seen so far and the component it became.
     variants: HashMap<String, Vec<(Value, String)>>,
@@ -21,7 +21,7 @@ impl Components {
     /// Adds a document's definitions and returns the component name of its root. A definition
     /// that differs from what an earlier document defined under the same name gets the name
     /// with `suffix` (then `suffix2`, `suffix3`, …).
-    pub fn add(&mut self, document: &Value, suffix: &str) -> String {
+    pub(super) fn add(&mut self, document: &Value, suffix: &str) -> String {
         let empty = Map::new();
         let defs = document["$defs"].as_object().unwrap_or(&empty);
         let names: HashMap<&str, String> = defs
@@ -48,7 +48,7 @@ impl Components {
         names[root].clone()
     }
 
-    pub fn into_schemas(self) -> Map<String, Value> {
+    pub(super) fn into_schemas(self) -> Map<String, Value> {
         self.schemas
     }
 

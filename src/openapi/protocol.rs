@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 /// An error answer: its HTTP status, component name, what it means, the headers the server
 /// adds to it, and whether only POST calls can get it.
-pub struct ErrorResponse {
+pub(super) struct ErrorResponse {
     pub status: u16,
     pub name: &'static str,
     description: &'static str,
@@ -28,7 +28,7 @@ const fn error(status: u16, name: &'static str, description: &'static str) -> Er
 }
 
 /// Every error answer an operation may give, in status order.
-pub const ERROR_RESPONSES: &[ErrorResponse] = &[
+pub(super) const ERROR_RESPONSES: &[ErrorResponse] = &[
     error(400, "InvalidArgument", "invalid_argument (the request breaks the contract's rules; details carry buf.validate.Violations), failed_precondition or out_of_range"),
     error(401, "Unauthenticated", "unauthenticated: no valid bearer token"),
     error(403, "PermissionDenied", "permission_denied: the token may not do this"),
@@ -54,7 +54,7 @@ pub const ERROR_RESPONSES: &[ErrorResponse] = &[
 ];
 
 /// `components.responses`: one per error answer, each a Connect JSON error.
-pub fn responses() -> Map<String, Value> {
+pub(super) fn responses() -> Map<String, Value> {
     ERROR_RESPONSES
         .iter()
         .map(|e| {
@@ -86,7 +86,7 @@ pub fn responses() -> Map<String, Value> {
 
 /// `components.parameters`: the Connect headers and the GET query parameters shared by every
 /// operation. The GET `message` parameter is per operation (its content is the request schema).
-pub fn parameters() -> Value {
+pub(super) fn parameters() -> Value {
     let header = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "header", "required": false, "description": description, "schema": schema });
     let query = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": true, "description": description, "schema": schema });
     json!({
@@ -100,7 +100,7 @@ pub fn parameters() -> Value {
     })
 }
 
-pub fn connect_error_schema() -> Value {
+pub(super) fn connect_error_schema() -> Value {
     let codes: Vec<&str> = Code::all().map(Code::as_str).collect();
     json!({
         "type": "object",
@@ -116,7 +116,7 @@ pub fn connect_error_schema() -> Value {
     })
 }
 
-pub fn connect_error_detail_schema() -> Value {
+pub(super) fn connect_error_detail_schema() -> Value {
     json!({
         "type": "object",
         "required": ["type", "value"],

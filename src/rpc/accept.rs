@@ -34,7 +34,7 @@ pub(super) struct Accepted<'a> {
 
 impl Accepted<'_> {
     /// How the call was made, as the journal and the log show it.
-    pub fn protocol(&self) -> &'static str {
+    pub(super) fn protocol(&self) -> &'static str {
         match (&self.source, self.encoding) {
             (Source::Body, Encoding::Json) => "connect+json",
             (Source::Body, Encoding::Proto) => "connect+proto",

@@ -33,7 +33,7 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
-    pub fn error(e: RpcError) -> Outcome {
+    pub(super) fn error(e: RpcError) -> Outcome {
         Outcome {
             answer: Answer::Error(e),
             delay: Duration::ZERO,

@@ -32,7 +32,7 @@ pub(super) struct InFlight<'a> {
 }
 
 impl<'a> InFlight<'a> {
-    pub fn new(
+    pub(super) fn new(
         app: &'a App,
         session_id: &'a str,
         session: &'a Mutex<Session>,
@@ -57,19 +57,19 @@ impl<'a> InFlight<'a> {
     }
 
     /// Learns how the call was made and its deadline.
-    pub fn accepted(&mut self, accepted: &Accepted<'_>) {
+    pub(super) fn accepted(&mut self, accepted: &Accepted<'_>) {
         self.protocol = accepted.protocol();
         self.timeout = accepted.timeout;
     }
 
     /// Takes the request and the fired rule from a call that has run.
-    pub fn hold(&mut self, outcome: &mut Outcome) {
+    pub(super) fn hold(&mut self, outcome: &mut Outcome) {
         self.request = std::mem::take(&mut outcome.request);
         self.fired = outcome.fired.take();
     }
 
     /// Records the call with the answer it is about to get.
-    pub fn finish(&mut self, answer: &Answer<Reply>) {
+    pub(super) fn finish(&mut self, answer: &Answer<Reply>) {
         let (status, code) = ending(answer);
         self.record(status, code);
     }

@@ -12,7 +12,7 @@ use serde_saphyr::MessageFormatter;
 
 /// The problems of `text`, each `FILE: [rule N: ][key: ]reason`; None when the file is not
 /// even loose YAML, whose parse error (with its line) then says all there is.
-pub fn problems(contract: &Contract, file: &str, text: &str) -> Option<Vec<String>> {
+pub(super) fn problems(contract: &Contract, file: &str, text: &str) -> Option<Vec<String>> {
     let top: Map<String, Value> = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
     let mut out = Vec::new();
     for (key, value) in top.iter().filter(|(k, _)| *k != "rules") {

@@ -33,7 +33,7 @@ impl Encode for Scripted {
 
 /// Checks `body` against the response type of each method `methods` (globs; every method when
 /// empty) matches. The error names the method, its response type and the problem.
-pub fn check(contract: &Contract, methods: &[String], body: &Value) -> Result<(), String> {
+pub(super) fn check(contract: &Contract, methods: &[String], body: &Value) -> Result<(), String> {
     let matched = contract
         .procedures()
         .iter()

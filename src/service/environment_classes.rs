@@ -18,7 +18,7 @@ struct CreateRequest {
     configuration: Vec<FieldValue>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
     let id = state.new_id();
@@ -39,7 +39,7 @@ fn not_found(id: &str) -> RpcError {
     RpcError::no_such("environment class", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "environmentClassId");
     let class = state.table::<EnvironmentClass>().shared(&id);
     Ok(Response::field(
@@ -60,7 +60,7 @@ struct Filter {
     runner_providers: Vec<EnumValue>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -97,7 +97,7 @@ struct UpdateRequest {
     enabled: Option<bool>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let class = state
         .table_mut::<EnvironmentClass>()

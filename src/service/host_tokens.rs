@@ -25,7 +25,7 @@ struct CreateRequest {
     subject: Option<Subject>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     state.runners.require(&req.runner_id)?;
     if !req.integration_id.is_empty() {
@@ -82,7 +82,7 @@ fn not_found(id: &str) -> RpcError {
     RpcError::no_such("host authentication token", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     let token = state
         .table::<HostToken>()
@@ -102,7 +102,7 @@ struct Filter {
     subject_id: Option<String>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -134,7 +134,7 @@ struct UpdateRequest {
     scopes: Vec<String>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let token = state
         .table_mut::<HostToken>()
@@ -150,7 +150,7 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     Ok(json!({}).into())
 }
 
-pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
         .table_mut::<HostToken>()

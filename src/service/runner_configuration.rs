@@ -12,7 +12,7 @@ use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-pub fn get_schema(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn get_schema(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let schema = state
         .runners
@@ -42,7 +42,7 @@ struct ScmInput {
     virtual_directory: Option<String>,
 }
 
-pub fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let empty = RunnerSchema::default();
     let schema = state.runners.schema(runner).unwrap_or(&empty);

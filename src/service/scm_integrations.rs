@@ -24,7 +24,7 @@ struct CreateRequest {
     virtual_directory: Option<String>,
 }
 
-pub fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn create(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: CreateRequest = parse(body)?;
     let runner = state.runners.require(&req.runner_id)?.clone();
     if let Some(schema) = state.runners.schema(&runner) {
@@ -83,7 +83,7 @@ fn not_found(id: &str) -> RpcError {
     RpcError::no_such("SCM integration", id)
 }
 
-pub fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn get(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     let integration = state.table::<ScmIntegration>().shared(&id);
     Ok(Response::field(
@@ -99,7 +99,7 @@ struct Filter {
     runner_ids: Vec<String>,
 }
 
-pub fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn list(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let filter: Filter = body
         .get("filter")
         .map(parse)
@@ -127,7 +127,7 @@ struct UpdateRequest {
     virtual_directory: Option<String>,
 }
 
-pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let req: UpdateRequest = parse(body)?;
     let mut integration = state
         .table::<ScmIntegration>()
@@ -190,7 +190,7 @@ pub fn update(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     Ok(json!({}).into())
 }
 
-pub fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(super) fn delete(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let id = ids::of(body, "id");
     state
         .table_mut::<ScmIntegration>()

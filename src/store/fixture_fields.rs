@@ -11,13 +11,13 @@ const MOST_PROBLEMS: usize = 100;
 
 /// One step of a field path: an object key or a list index.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub(super) enum Step {
     Key(String),
     Index(usize),
 }
 
 /// A field path such as `environmentClasses[2].enabled`.
-pub fn shown(path: &[Step]) -> String {
+pub(super) fn shown(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
@@ -34,14 +34,14 @@ pub fn shown(path: &[Step]) -> String {
 
 /// What decoding a whole file found: the message made of every field that decodes, and each
 /// field that did not, with the decoder's reason.
-pub struct Decoded {
+pub(super) struct Decoded {
     pub message: Option<DynamicMessage>,
     pub problems: Vec<(Vec<Step>, String)>,
 }
 
 /// Decodes `raw` as a `desc` message, reporting every field that fails. A failing field is
 /// removed (a failing list element becomes `{}` first, so later indices keep their numbers).
-pub fn decode_all(desc: &MessageDescriptor, raw: &Value) -> Decoded {
+pub(super) fn decode_all(desc: &MessageDescriptor, raw: &Value) -> Decoded {
     let mut raw = raw.clone();
     let mut problems: Vec<(Vec<Step>, String)> = Vec::new();
     loop {
@@ -102,7 +102,7 @@ fn set_aside(raw: &mut Value, path: &[Step], again: bool) -> bool {
 
 /// The path of the field that keeps `value` from decoding as a `desc` message: each field is
 /// tried alone, then the element or nested field inside it that fails.
-pub fn locate(desc: &MessageDescriptor, value: &Value) -> Option<Vec<Step>> {
+pub(super) fn locate(desc: &MessageDescriptor, value: &Value) -> Option<Vec<Step>> {
     let decodes = |key: &str, item: Value| {
         let alone = Value::Object(std::iter::once((key.to_string(), item)).collect());
         DynamicMessage::deserialize(desc.clone(), alone).is_ok()

@@ -1,5 +1,10 @@
 //! Integration tests: the real server on an ephemeral port, driven over HTTP.
 
+// A failed unwrap in a test helper is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test they serve")]
+// Helpers are `pub` across the test modules; nothing outside this test crate exists to reach.
+#![allow(unreachable_pub, reason = "a test binary has no outside")]
+
 mod abandoned;
 mod calls;
 mod cli;

@@ -10,7 +10,7 @@ use std::fmt;
 /// "Not for the fast path": the value does not fit the plan, or uses a form it leaves to the
 /// reference encoder.
 #[derive(Debug)]
-pub struct Decline;
+pub(super) struct Decline;
 
 impl fmt::Display for Decline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,7 +29,7 @@ impl ser::Error for Decline {
 type Result<T> = std::result::Result<T, Decline>;
 
 /// Writes one message: `{`, its fields, `}`.
-pub struct Message<'a> {
+pub(super) struct Message<'a> {
     pub plans: &'a Plans,
     pub index: usize,
     pub out: &'a mut Vec<u8>,
@@ -43,7 +43,7 @@ pub struct Message<'a> {
 }
 
 impl<'a> Message<'a> {
-    pub fn new(plans: &'a Plans, index: usize, out: &'a mut Vec<u8>, top: bool) -> Self {
+    pub(super) fn new(plans: &'a Plans, index: usize, out: &'a mut Vec<u8>, top: bool) -> Self {
         out.push(b'{');
         Message {
             plans,
@@ -249,7 +249,7 @@ mod values;
 use values::Field;
 
 /// The top-level message of an answer, which must be an object.
-pub struct Root<'a> {
+pub(super) struct Root<'a> {
     pub plans: &'a Plans,
     pub index: usize,
     pub out: &'a mut Vec<u8>,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 /// A kind's name as protojson writes it in its errors.
-pub fn kind_name(kind: &Kind) -> &'static str {
+pub(super) fn kind_name(kind: &Kind) -> &'static str {
     match kind {
         Kind::Double => "double",
         Kind::Float => "float",
@@ -28,7 +28,7 @@ pub fn kind_name(kind: &Kind) -> &'static str {
 }
 
 /// The values an integer kind holds; None for other kinds.
-pub fn integer_range(kind: &Kind) -> Option<RangeInclusive<i128>> {
+pub(super) fn integer_range(kind: &Kind) -> Option<RangeInclusive<i128>> {
     Some(match kind {
         Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => i32::MIN.into()..=i32::MAX.into(),
         Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => i64::MIN.into()..=i64::MAX.into(),
@@ -41,7 +41,7 @@ pub fn integer_range(kind: &Kind) -> Option<RangeInclusive<i128>> {
 /// Whether a JSON number written with a fraction or exponent (`2.0`, `1e3`) is a whole number
 /// the integer kind holds, as protojson accepts it. Enums take no such number: the decoder
 /// refuses them.
-pub fn whole_in_range(kind: &Kind, x: f64) -> bool {
+pub(super) fn whole_in_range(kind: &Kind, x: f64) -> bool {
     let Some(range) = integer_range(kind) else {
         return false;
     };
@@ -76,7 +76,7 @@ fn json_number(s: &str) -> bool {
 
 /// Whether a JSON string is a valid value of a scalar or enum kind. Unknown enum names are
 /// valid unless `strict`: connect-go's protojson discards them with unknown fields.
-pub fn text_fits(kind: &Kind, s: &str, strict: bool) -> bool {
+pub(super) fn text_fits(kind: &Kind, s: &str, strict: bool) -> bool {
     match kind {
         Kind::String => true,
         Kind::Bytes => base64_fits(s),
@@ -111,13 +111,13 @@ fn base64_fits(s: &str) -> bool {
 
 /// Whether a string is a valid `Timestamp`, `Duration` or `FieldMask`, asked of the decoder
 /// itself so the two never disagree.
-pub fn well_known_text_fits(desc: &MessageDescriptor, s: &str) -> bool {
+pub(super) fn well_known_text_fits(desc: &MessageDescriptor, s: &str) -> bool {
     let text = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s);
     DynamicMessage::deserialize(desc.clone(), text).is_ok()
 }
 
 /// Whether a map key (always a JSON string) reads as the key kind.
-pub fn map_key_fits(kind: &Kind, key: &str) -> bool {
+pub(super) fn map_key_fits(kind: &Kind, key: &str) -> bool {
     match kind {
         Kind::String => true,
         Kind::Bool => matches!(key, "true" | "false"),
@@ -126,7 +126,7 @@ pub fn map_key_fits(kind: &Kind, key: &str) -> bool {
 }
 
 /// A value as an error quotes it: scalars as JSON, long strings cut, containers elided.
-pub enum Raw<'a> {
+pub(super) enum Raw<'a> {
     Bool(bool),
     Integer(i128),
     Float(f64),
