@@ -19,10 +19,13 @@ pub const DEFAULT_SESSION: &str = "default";
 /// Bounds on sessions.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Sessions kept at once; beyond it the least recently used one is dropped.
     pub max_sessions: usize,
+    /// How long an idle session is kept.
     pub idle_ttl: Duration,
     /// Records a session may add beyond its starting state.
     pub max_new_records: usize,
+    /// Journal entries kept per session; the oldest go first.
     pub journal_size: usize,
     /// About how many bytes a session's journal may hold; the oldest entries go first.
     pub journal_max_bytes: usize,

@@ -8,7 +8,7 @@ use crate::scenario::runtime_contains;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub fn sessions(app: &App) -> Value {
+pub(crate) fn sessions(app: &App) -> Value {
     let list: Vec<Value> = app
         .sessions
         .existing()
@@ -44,7 +44,7 @@ impl Filter {
     }
 
     /// The parts of the filter `e` fails, each saying what was wanted and what the call had.
-    pub fn mismatches(&self, e: &Entry) -> Vec<String> {
+    pub(super) fn mismatches(&self, e: &Entry) -> Vec<String> {
         let mut out = Vec::new();
         let mut differs = |part: &str, wanted: &str, got: Option<&str>| {
             let got = got.map_or("none".to_string(), |g| format!("{g:?}"));
@@ -87,14 +87,14 @@ impl Filter {
     }
 
     /// Whether the call was of another method than the filter names.
-    pub fn other_method(&self, e: &Entry) -> bool {
+    pub(super) fn other_method(&self, e: &Entry) -> bool {
         self.method
             .as_ref()
             .is_some_and(|m| !crate::scenario::glob(m, &e.method))
     }
 }
 
-pub fn journal(
+pub(crate) fn journal(
     app: &App,
     session: &str,
     query: &[(String, String)],
@@ -137,7 +137,7 @@ pub fn journal(
 
 /// `GET /__mock/coverage`: what a session exercised. With `?require=methods` it fails (412)
 /// while a documented method was never called, so `curl --fail` can fail a CI job.
-pub fn coverage(
+pub(crate) fn coverage(
     app: &App,
     session: &str,
     query: &[(String, String)],
@@ -187,7 +187,7 @@ pub fn coverage(
     Ok((super::UNMET, body))
 }
 
-pub fn scenarios(app: &App, session: &str) -> Value {
+pub(crate) fn scenarios(app: &App, session: &str) -> Value {
     let s = app.sessions.peek(session);
     let s = s.lock();
     // The library before the active list, in the order `App::scenarios_for` takes them: with

@@ -2,7 +2,7 @@
 //! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
 //! loopback every route but the probes wants the control token (`auth::ControlAccess`).
 
-mod inspect;
+pub(crate) mod inspect;
 mod verify;
 
 use crate::app::App;

@@ -24,6 +24,7 @@ const SIZES: &[&str] = &["Small", "Medium", "Large", "XL", "2XL", "GPU"];
 pub struct Counts([usize; STORED.len()]);
 
 impl Counts {
+    /// `n` records of every resource.
     pub fn all(n: usize) -> Counts {
         Counts([n; STORED.len()])
     }

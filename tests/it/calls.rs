@@ -2,7 +2,6 @@
 //! a few recurring calls, one-line summaries of replies, and session helpers.
 
 use crate::support::{Client, Reply, EXAMPLE_ID};
-use gitpod_mock::app::App;
 use gitpod_mock::session::Limits;
 use serde_json::{json, Value};
 
@@ -52,8 +51,8 @@ pub fn entries(journal: &Value, field: &str) -> Vec<Value> {
 pub const GCP: &str = "07503cd0-8150-42b7-8429-5bf8513241c9";
 
 /// The default app with these session bounds.
-pub fn with_limits(limits: Limits) -> App {
-    App::with_defaults(Some(42)).with_sessions(42, limits)
+pub fn with_limits(limits: Limits) -> gitpod_mock::MockServerBuilder {
+    crate::support::mock().limits(limits)
 }
 
 /// The header that puts a call in session `id`.

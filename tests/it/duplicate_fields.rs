@@ -3,21 +3,8 @@
 //! unread, unless `--strict` rejects the unknown field itself.
 
 use crate::support::{TestServer, EXAMPLE_ID, SERVICE};
-use gitpod_mock::app::{App, Settings};
-use gitpod_mock::contract::Contract;
-use gitpod_mock::store::{fixtures, State};
 
 const JSON: &[(&str, &str)] = &[("content-type", "application/json")];
-
-fn strict_app() -> App {
-    let contract = Contract::load();
-    let fixtures = fixtures::load(&contract, fixtures::Source::Embedded).unwrap();
-    let settings = Settings {
-        strict: true,
-        ..Settings::default()
-    };
-    App::new(contract, State::new(&fixtures, Some(42)), settings)
-}
 
 #[tokio::test]
 async fn repeated_unknown_fields_are_ignored_at_any_depth() {
@@ -53,7 +40,7 @@ async fn known_fields_repeat_only_once_whatever_the_spelling_or_depth() {
 
 #[tokio::test]
 async fn under_strict_the_unknown_field_is_the_error_not_its_repetition() {
-    let server = TestServer::with(strict_app()).await;
+    let server = TestServer::from(crate::support::mock().strict(true)).await;
     let get = format!("{SERVICE}/GetSCMIntegration");
     let body = format!(r#"{{"id":"{EXAMPLE_ID}","extra":1,"extra":2}}"#);
     let message = server

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn the_journal_is_a_bounded_ring_and_counts_what_it_dropped() {
-    let server = TestServer::with(with_limits(Limits {
+    let server = TestServer::from(with_limits(Limits {
         journal_size: 3,
         ..Limits::default()
     }))

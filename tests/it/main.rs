@@ -12,6 +12,7 @@ mod closed_stdout;
 mod control_plane;
 mod crud;
 mod duplicate_fields;
+mod embedding;
 mod examples;
 mod expectations;
 mod fuzz;

@@ -3,9 +3,6 @@
 //! close, and afterwards the server still answers and its state is what it was.
 
 use crate::support::{request, status, Reply, TestServer, EXAMPLE_ID, SERVICE};
-use gitpod_mock::app::{App, Settings};
-use gitpod_mock::contract::Contract;
-use gitpod_mock::store::{fixtures, State};
 use serde_json::json;
 use std::future::Future;
 use std::time::Duration;
@@ -152,16 +149,6 @@ async fn protocol_and_routing_errors_follow_connect() {
     assert_intact(&server).await;
 }
 
-fn limited(max_body_bytes: usize) -> App {
-    let contract = Contract::load();
-    let fixtures = fixtures::load(&contract, fixtures::Source::Embedded).unwrap();
-    let settings = Settings {
-        max_body_bytes,
-        ..Settings::default()
-    };
-    App::new(contract, State::new(&fixtures, Some(42)), settings)
-}
-
 /// The status code and body of a raw HTTP/1.1 response, checking its status line is well formed.
 fn parse(raw: &[u8]) -> (u16, serde_json::Value) {
     let text = String::from_utf8_lossy(raw);
@@ -182,7 +169,7 @@ fn parse(raw: &[u8]) -> (u16, serde_json::Value) {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_resource_exhausted() {
-    let server = TestServer::with(limited(64)).await;
+    let server = TestServer::from(crate::support::mock().max_body_bytes(64)).await;
     let id = json!({"id": EXAMPLE_ID}).to_string();
     let padded = |n: usize| format!("{id}{}", " ".repeat(n - id.len()));
     let reply = server.post(&get_path(), &[JSON], padded(64)).await;

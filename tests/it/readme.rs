@@ -168,3 +168,46 @@ fn the_readmes_method_counts_are_the_procedure_tables() {
     let contract = format!("the {real} methods of the");
     assert!(README.contains(&contract), "the README says {contract:?}");
 }
+
+/// The README's Layout names only paths that exist, and lib.rs's guide names every module the
+/// crate declares, so neither map drifts from the code.
+#[test]
+fn the_layouts_match_the_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let layout = section("## Layout");
+    let paths: Vec<&str> = layout
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(','))
+        .filter(|w| {
+            let tops = [
+                "contract/",
+                "fixtures/",
+                "scenarios/",
+                "src/",
+                "tests/",
+                "bench/",
+            ];
+            tops.iter().any(|top| w.starts_with(top))
+        })
+        .collect();
+    assert!(paths.len() > 20, "{paths:?}");
+    for path in paths {
+        assert!(
+            root.join(path).exists(),
+            "README Layout names {path}, which does not exist"
+        );
+    }
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let guide: String = lib.lines().filter(|l| l.starts_with("//!")).collect();
+    let layout = &guide[guide.find("# Layout").expect("lib.rs has a Layout section")..];
+    let modules = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ").or(l.strip_prefix("mod ")))
+        .map(|m| m.trim_end_matches(';'));
+    for module in modules {
+        assert!(
+            layout.contains(&format!("`{module}`")),
+            "lib.rs's Layout does not name module `{module}`"
+        );
+    }
+}

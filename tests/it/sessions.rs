@@ -214,7 +214,7 @@ async fn control_plane_reads_make_no_session() {
         max_sessions: 2,
         ..Limits::default()
     };
-    let server = TestServer::with(with_limits(limits)).await;
+    let server = TestServer::from(with_limits(limits)).await;
     let client = server.client();
     assert_eq!(create_scm(&client, "kept", "kept.example.com").await, "200");
     for path in ["journal", "coverage", "scenarios", "state"] {
@@ -236,7 +236,7 @@ async fn a_session_may_create_only_its_record_budget() {
         max_new_records: 2,
         ..Limits::default()
     };
-    let server = TestServer::with(with_limits(limits)).await;
+    let server = TestServer::from(with_limits(limits)).await;
     let client = server.client();
     assert_eq!(create_scm(&client, "b", "one.example.com").await, "200");
     assert_eq!(create_scm(&client, "b", "two.example.com").await, "200");
@@ -257,7 +257,7 @@ async fn an_import_restarts_the_record_budget_from_the_imported_records() {
         max_new_records: 2,
         ..Limits::default()
     };
-    let server = TestServer::with(with_limits(limits)).await;
+    let server = TestServer::from(with_limits(limits)).await;
     let client = server.client();
     // The fixtures and two more integrations, with ids made up here.
     let mut two_more = state(&client, "fixtures").await;

@@ -9,6 +9,7 @@ pub use in_process::{Exchange, InProcess};
 
 use bytes::Bytes;
 use gitpod_mock::app::App;
+use gitpod_mock::{MockServer, MockServerBuilder};
 use http::{HeaderMap, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -18,7 +19,6 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 pub const SERVICE: &str = "/gitpod.v1.RunnerConfigurationService";
 /// The id the API reference uses in its examples for a runner, a class, an integration and a token.
@@ -126,34 +126,44 @@ impl Reply {
     }
 }
 
+/// The library's builder with seed 42, which every socket test starts from.
+pub fn mock() -> MockServerBuilder {
+    MockServer::builder().seed(Some(42))
+}
+
 /// A running server; dropping it shuts the server down. It calls itself through its
-/// `Client` (it derefs to one), so `server.call(…)` reads as what it does.
+/// `Client` (it derefs to one), so `server.call(…)` reads as what it does. It is the library's
+/// own `MockServer`, the one a Rust user embeds.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub app: Arc<App>,
     client: Client,
-    shutdown: Option<oneshot::Sender<()>>,
+    _mock: MockServer,
 }
 
 impl TestServer {
     /// The default fixtures with seed 42.
     pub async fn start() -> TestServer {
-        TestServer::with(App::with_defaults(Some(42))).await
+        TestServer::from(mock()).await
     }
 
+    /// A mock from the library's builder, which `mock()` starts.
+    pub async fn from(builder: MockServerBuilder) -> TestServer {
+        TestServer::around(builder.start().await.unwrap())
+    }
+
+    /// Serves an app a test assembled with settings the builder does not offer.
     pub async fn with(app: App) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Arc::new(app);
-        let (tx, rx) = oneshot::channel();
-        tokio::spawn(gitpod_mock::server::run(listener, app.clone(), async {
-            let _ = rx.await;
-        }));
+        TestServer::around(MockServer::serve(app, "127.0.0.1", 0).await.unwrap())
+    }
+
+    fn around(mock: MockServer) -> TestServer {
+        let addr = mock.address();
         TestServer {
             addr,
-            app,
+            app: mock.app().clone(),
             client: Client { addr },
-            shutdown: Some(tx),
+            _mock: mock,
         }
     }
 
@@ -298,14 +308,6 @@ impl Client {
         let mut out = Vec::new();
         let _ = tokio::time::timeout(wait, stream.read_to_end(&mut out)).await;
         out
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

@@ -2,20 +2,8 @@
 //! and checks that what they say is what the server does.
 
 use super::*;
-use gitpod_mock::app::{App, Settings};
 use gitpod_mock::contract::handler_rules::HANDLER_RULES;
-use gitpod_mock::store::{fixtures, State};
 use serde_json::json;
-
-fn app(strict: bool) -> App {
-    let contract = Contract::load();
-    let fixtures = fixtures::load(&contract, fixtures::Source::Embedded).unwrap();
-    let settings = Settings {
-        strict,
-        ..Settings::default()
-    };
-    App::new(contract, State::new(&fixtures, Some(42)), settings)
-}
 
 fn compile(schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
@@ -115,7 +103,7 @@ async fn the_served_documents_say_unknown_fields_are_what_the_server_makes_of_th
         crate::support::EXAMPLE_ID
     );
     for strict in [false, true] {
-        let server = TestServer::with(app(strict)).await;
+        let server = TestServer::from(crate::support::mock().strict(strict)).await;
         let doc = server
             .request("GET /__mock/openapi.json", &[], "")
             .await
@@ -344,8 +332,8 @@ const VERDICTS: &[(&str, &str, bool, bool)] = &[
 #[tokio::test]
 async fn the_published_schemas_and_the_server_give_one_verdict() {
     let servers = [
-        TestServer::with(app(false)).await,
-        TestServer::with(app(true)).await,
+        TestServer::from(crate::support::mock()).await,
+        TestServer::from(crate::support::mock().strict(true)).await,
     ];
     for (method, body, strict, accepted) in VERDICTS {
         let server = &servers[usize::from(*strict)];

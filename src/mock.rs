@@ -1,0 +1,347 @@
+//! The embeddable mock: [`MockServer`] serves the whole mock in process on a port of its own,
+//! and [`MockServerBuilder`] chooses its fixtures, scenarios and settings.
+
+use crate::app::{self, App, Settings};
+use crate::auth::{Auth, ControlAccess};
+use crate::contract::Contract;
+use crate::log::{Format, Log};
+use crate::scenario::Library;
+use crate::session::Limits;
+use crate::store::fixtures::{self, Source};
+use crate::store::generate::Counts;
+use serde_json::Value;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running mock, serving on `127.0.0.1` at a free port unless told otherwise. Dropping it
+/// stops it; [`MockServer::stop`] also waits for open calls to finish.
+///
+/// It needs a Tokio runtime with the time and I/O drivers (`#[tokio::test]` has them).
+pub struct MockServer {
+    address: SocketAddr,
+    app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    serving: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a mock on the embedded default fixtures, with seed 0, on a free loopback port.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound, which leaves a test nothing to do.
+    pub async fn start() -> MockServer {
+        match MockServer::builder().start().await {
+            Ok(server) => server,
+            Err(e) => panic!("gitpod-mock: {e}"),
+        }
+    }
+
+    /// A builder for a mock with other fixtures, scenarios or settings.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// Serves an application assembled by hand, on `host:port`. The builder is the way to
+    /// make one; this is the door it and the crate's own tests go through.
+    #[doc(hidden)]
+    pub async fn serve(app: App, host: &str, port: u16) -> Result<MockServer, Error> {
+        let listener = tokio::net::TcpListener::bind((host, port))
+            .await
+            .map_err(|e| Error(format!("cannot listen on {host}:{port}: {e}")))?;
+        let address = listener.local_addr().map_err(|e| Error(e.to_string()))?;
+        let app = Arc::new(app);
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let serving = tokio::spawn(crate::server::run(listener, app.clone(), async {
+            let _ = stop.await;
+        }));
+        Ok(MockServer {
+            address,
+            app,
+            shutdown: Some(shutdown),
+            serving: Some(serving),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Its base URL, such as `http://127.0.0.1:40123`, to give a client as its base URL.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The journal of a session (`"default"` unless calls sent `x-mock-session`), newest last:
+    /// the JSON that `GET /__mock/journal` answers.
+    pub fn journal(&self, session: &str) -> Value {
+        // With no filters the query cannot be refused.
+        crate::admin::inspect::journal(&self.app, session, &[])
+            .map_or(Value::Null, |(_, body)| body)
+    }
+
+    /// The state of the default session, as `GET /__mock/state` exports it.
+    pub fn state(&self) -> Value {
+        self.app.with_state(|state| state.export())
+    }
+
+    /// The application it serves, for the crate's own tests.
+    #[doc(hidden)]
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// Stops accepting calls and waits, for at most five seconds, for open ones to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            let _ = serving.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a mock starts with, and the settings that shape every call; what `gitpod-mock serve`
+/// takes as flags. Each method is named after its flag.
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    host: String,
+    port: u16,
+    fixtures: Option<PathBuf>,
+    seed: Option<u64>,
+    generate: Counts,
+    scenarios: Vec<String>,
+    scenario_dir: Option<PathBuf>,
+    /// A state export to start from, and what to call it in an error.
+    state: Option<(String, Value)>,
+    strict: bool,
+    max_body_bytes: usize,
+    cors_origins: Vec<String>,
+    auth: Option<Auth>,
+    control_token: Option<String>,
+    control_open: bool,
+    limits: Limits,
+    log: Option<Format>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            host: "127.0.0.1".into(),
+            port: 0,
+            fixtures: None,
+            seed: Some(0),
+            generate: Counts::default(),
+            scenarios: Vec::new(),
+            scenario_dir: None,
+            state: None,
+            strict: false,
+            max_body_bytes: Settings::default().max_body_bytes,
+            cors_origins: Vec::new(),
+            auth: None,
+            control_token: None,
+            control_open: false,
+            limits: Limits::default(),
+            log: None,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Listens on `host:port` instead of `127.0.0.1` and a free port (`--host`, `--port`).
+    pub fn bind(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.host = host.into();
+        self.port = port;
+        self
+    }
+
+    /// Loads fixtures from this directory instead of the embedded defaults (`--fixtures`).
+    pub fn fixtures(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.fixtures = Some(dir.into());
+        self
+    }
+
+    /// Seeds generated ids and fake data (`--seed`); `None` draws a different seed each run.
+    /// The builder starts at `Some(0)`, so runs repeat exactly.
+    pub fn seed(mut self, seed: Option<u64>) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Adds generated fake records to the fixtures (`--generate`): `GenerateCounts::all(n)`,
+    /// or per resource, parsed from `"environment-classes=100000,host-tokens=10"`.
+    pub fn generate(mut self, counts: Counts) -> Self {
+        self.generate = counts;
+        self
+    }
+
+    /// Switches a scenario on for every session (`--scenario`).
+    pub fn scenario(mut self, name: impl Into<String>) -> Self {
+        self.scenarios.push(name.into());
+        self
+    }
+
+    /// Loads scenario files from this directory besides the shipped ones (`--scenario-dir`).
+    pub fn scenario_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.scenario_dir = Some(dir.into());
+        self
+    }
+
+    /// Starts the default session from a state export (`GET /__mock/state`, `--state`).
+    pub fn state(self, snapshot: Value) -> Self {
+        self.state_named("state", snapshot)
+    }
+
+    /// Like [`MockServerBuilder::state`], naming the snapshot (say its file) in errors.
+    #[doc(hidden)]
+    pub fn state_named(mut self, name: impl Into<String>, snapshot: Value) -> Self {
+        self.state = Some((name.into(), snapshot));
+        self
+    }
+
+    /// Rejects unknown JSON fields instead of ignoring them (`--strict`).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The largest request body accepted, in bytes (`--max-body-bytes`).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Allows browsers on this origin, or `*` for any (`--cors-origin`, repeatable).
+    pub fn cors_origin(mut self, origin: impl Into<String>) -> Self {
+        self.cors_origins.push(origin.into());
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every call, any token (`--require-auth`).
+    pub fn require_auth(mut self) -> Self {
+        self.auth = Some(Auth::any_token());
+        self
+    }
+
+    /// Requires one of the tokens in this file (`--require-auth --auth-file`).
+    pub fn auth_file(mut self, path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        self.auth = Some(Auth::load(path.as_ref()).map_err(Error)?);
+        Ok(self)
+    }
+
+    /// The token the control plane requires (`--control-token`).
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(token.into());
+        self
+    }
+
+    /// Leaves the control plane open even beyond loopback (`--control-open`).
+    pub fn control_open(mut self, open: bool) -> Self {
+        self.control_open = open;
+        self
+    }
+
+    /// Session limits: how many, how long idle, records and journal size (`--max-sessions`,
+    /// `--session-ttl-secs`, `--session-max-records`, `--journal-size`, `--journal-max-bytes`).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Writes one line per call on stderr, in this format (on unless `--quiet`).
+    pub fn log(mut self, format: Format) -> Self {
+        self.log = Some(format);
+        self
+    }
+
+    /// Starts the mock.
+    pub async fn start(self) -> Result<MockServer, Error> {
+        let (host, port) = (self.host.clone(), self.port);
+        MockServer::serve(self.build()?, &host, port).await
+    }
+
+    /// The application the mock serves, assembled without a socket.
+    #[doc(hidden)]
+    pub fn build(self) -> Result<App, Error> {
+        let contract = Contract::load();
+        let source = self
+            .fixtures
+            .as_deref()
+            .map_or(Source::Embedded, Source::Dir);
+        let fixtures = fixtures::load(&contract, source)
+            .map_err(|e| Error(format!("invalid fixtures:\n{e}")))?;
+        let library = Library::load(&contract, self.scenario_dir.as_deref())
+            .map_err(|e| Error(format!("invalid scenarios:\n{e}")))?;
+        let mut state = app::state_from(&fixtures, self.seed, self.generate);
+        if let Some((name, snapshot)) = &self.state {
+            state
+                .import(snapshot)
+                .map_err(|e| Error(format!("{name}: {e}")))?;
+        }
+        let settings = Settings {
+            strict: self.strict,
+            max_body_bytes: self.max_body_bytes,
+            cors: crate::cors::AllowedOrigins::for_host(&self.cors_origins, &self.host),
+            control: ControlAccess::for_host(&self.host, self.control_token, self.control_open)
+                .map_err(Error)?,
+        };
+        // Without a seed, sessions still draw different ids (and faults), just not the same
+        // ones on every run.
+        let session_seed = self.seed.unwrap_or_else(rand::random);
+        let limits = Limits {
+            max_sessions: self.limits.max_sessions.max(1),
+            ..self.limits
+        };
+        let mut app = App::new(contract, state, settings)
+            .with_sessions(session_seed, limits)
+            .with_scenarios(library, self.scenarios)
+            .map_err(Error)?;
+        if let Some(auth) = self.auth {
+            app = app.with_auth(auth);
+        }
+        if let Some(format) = self.log {
+            app = app.with_log(Log::to(std::io::stderr(), format));
+        }
+        Ok(app)
+    }
+}
+
+/// Why a mock could not start: invalid fixtures or scenarios, a contradictory setting, or a
+/// port that cannot be bound. The message names the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error(message)
+    }
+}
