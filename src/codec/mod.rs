@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod compression;
 pub mod get;
+pub mod grpc;
 pub mod headers;
 mod json;
 mod json_check;
