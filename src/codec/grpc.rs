@@ -105,8 +105,11 @@ pub fn unframe(body: &[u8], compression: Compression, limit: usize) -> Result<By
     compression.decompress(message, limit)
 }
 
-/// The first envelope of `body` as (flags, message, what follows it); None for an empty body.
-fn envelope(body: &[u8]) -> Result<Option<(u8, &[u8], &[u8])>, RpcError> {
+/// An envelope's flags and message, and the bytes that follow it.
+type Envelope<'a> = (u8, &'a [u8], &'a [u8]);
+
+/// The first envelope of `body`; None for an empty body.
+fn envelope(body: &[u8]) -> Result<Option<Envelope<'_>>, RpcError> {
     if body.is_empty() {
         return Ok(None);
     }
