@@ -42,7 +42,11 @@ pub async fn serve<B: RequestBody>(
     let mut response = match route(&app, &parts, body).await {
         Ok(response) => response,
         Err(fault) => {
-            reset.store(fault == ConnectionFault::Reset, Ordering::Relaxed);
+            // On HTTP/1.1 a reset ends the connection with a TCP RST; on HTTP/2 hyper resets
+            // just the call's stream (RST_STREAM), leaving the connection's other calls be.
+            let tcp_reset =
+                fault == ConnectionFault::Reset && parts.version < http::Version::HTTP_2;
+            reset.store(tcp_reset, Ordering::Relaxed);
             return Err(Dropped);
         }
     };

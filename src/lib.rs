@@ -85,7 +85,8 @@
 //! - `app`: the shared application: contract, procedure table, sessions, scenarios, auth.
 //! - `rpc`: the RPC path, from request to response; `admin`: the control plane; `openapi`: the
 //!   contract as OpenAPI 3.1; `http`: the hyper glue routing to them.
-//! - `server`: the accept loop with graceful shutdown.
+//! - `tls`: certificates for the listener; `server`: the accept loop, HTTP/1.1 and HTTP/2,
+//!   with graceful shutdown.
 //! - `commands`: `schemas`, `openapi` and `check`; `mock`: [`MockServer`] and its builder;
 //!   `run`: `gitpod-mock serve` from start to exit.
 
@@ -132,6 +133,8 @@ pub mod service;
 pub mod session;
 #[doc(hidden)]
 pub mod store;
+#[doc(hidden)]
+pub mod tls;
 
 /// The README's Rust blocks, run as doc tests so the README cannot drift from the API.
 #[cfg(doctest)]
@@ -143,3 +146,4 @@ pub use mock::{Error, MockServer, MockServerBuilder};
 pub use run::{run, RunOptions};
 pub use session::Limits as SessionLimits;
 pub use store::generate::Counts as GenerateCounts;
+pub use tls::TlsSource;

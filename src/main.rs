@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use gitpod_mock::commands::{self, say};
-use gitpod_mock::{Error, MockServer, MockServerBuilder, RunOptions, SessionLimits};
+use gitpod_mock::{Error, MockServer, MockServerBuilder, RunOptions, SessionLimits, TlsSource};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +66,17 @@ struct ServeArgs {
     /// Port to listen on; 0 picks a free one (the ready line shows which).
     #[arg(long, env = "GITPOD_MOCK_PORT", default_value_t = 4010)]
     port: u16,
+    /// Serve TLS with this PEM certificate chain (with --tls-key); HTTP/2 and HTTP/1.1 by ALPN.
+    #[arg(long, env = "GITPOD_MOCK_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "GITPOD_MOCK_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve TLS with a certificate for localhost made at start, written to DIR (the system's
+    /// temporary directory when left out) for clients to trust; the ready line names the file.
+    #[arg(long, env = "GITPOD_MOCK_TLS_SELF_SIGNED", value_name = "DIR", num_args = 0..=1,
+          default_missing_value = "", conflicts_with = "tls_cert")]
+    tls_self_signed: Option<PathBuf>,
     /// Load fixtures from this directory instead of the embedded defaults.
     #[arg(long, env = "GITPOD_MOCK_FIXTURES")]
     fixtures: Option<PathBuf>,
@@ -215,6 +226,19 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         .control_token
         .iter()
         .fold(mock, MockServerBuilder::control_token);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        mock = mock.tls(TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    if let Some(dir) = &args.tls_self_signed {
+        let dir = match dir.as_os_str().is_empty() {
+            true => std::env::temp_dir(),
+            false => dir.clone(),
+        };
+        mock = mock.tls(TlsSource::SelfSigned { dir });
+    }
     if args.require_auth {
         mock = match &args.auth_file {
             Some(path) => mock.auth_file(path)?,

@@ -9,6 +9,7 @@ use crate::scenario::Library;
 use crate::session::Limits;
 use crate::store::fixtures::{self, Source};
 use crate::store::generate::Counts;
+use crate::tls::{Tls, TlsSource};
 use serde_json::Value;
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,6 +24,9 @@ use tokio::task::JoinHandle;
 /// It needs a Tokio runtime with the time and I/O drivers (`#[tokio::test]` has them).
 pub struct MockServer {
     address: SocketAddr,
+    /// The certificate file clients should trust, when the mock made one.
+    certificate: Option<PathBuf>,
+    scheme: &'static str,
     app: Arc<App>,
     shutdown: Option<oneshot::Sender<()>>,
     serving: Option<JoinHandle<()>>,
@@ -48,18 +52,27 @@ impl MockServer {
     /// Serves an application assembled by hand, on `host:port`. The builder is the way to
     /// make one; this is the door it and the crate's own tests go through.
     #[doc(hidden)]
-    pub async fn serve(app: App, host: &str, port: u16) -> Result<MockServer, Error> {
+    pub async fn serve(
+        app: App,
+        host: &str,
+        port: u16,
+        tls: Option<Tls>,
+    ) -> Result<MockServer, Error> {
         let listener = tokio::net::TcpListener::bind((host, port))
             .await
             .map_err(|e| Error(format!("cannot listen on {host}:{port}: {e}")))?;
         let address = listener.local_addr().map_err(|e| Error(e.to_string()))?;
         let app = Arc::new(app);
         let (shutdown, stop) = oneshot::channel::<()>();
-        let serving = tokio::spawn(crate::server::run(listener, app.clone(), async {
+        let (acceptor, certificate) = tls.map_or((None, None), |t| (Some(t.acceptor), t.written));
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let serving = tokio::spawn(crate::server::run(listener, app.clone(), acceptor, async {
             let _ = stop.await;
         }));
         Ok(MockServer {
             address,
+            certificate,
+            scheme,
             app,
             shutdown: Some(shutdown),
             serving: Some(serving),
@@ -71,9 +84,15 @@ impl MockServer {
         self.address
     }
 
-    /// Its base URL, such as `http://127.0.0.1:40123`, to give a client as its base URL.
+    /// Its base URL, such as `http://127.0.0.1:40123` (`https://` with TLS), to give a client.
     pub fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
+    }
+
+    /// The certificate file clients should trust, when the mock made it
+    /// ([`TlsSource::SelfSigned`]).
+    pub fn certificate(&self) -> Option<&std::path::Path> {
+        self.certificate.as_deref()
     }
 
     /// The journal of a session (`"default"` unless calls sent `x-mock-session`), newest last:
@@ -143,6 +162,7 @@ pub struct MockServerBuilder {
     control_open: bool,
     limits: Limits,
     log: Option<Format>,
+    tls: Option<TlsSource>,
 }
 
 impl Default for MockServerBuilder {
@@ -164,6 +184,7 @@ impl Default for MockServerBuilder {
             control_open: false,
             limits: Limits::default(),
             log: None,
+            tls: None,
         }
     }
 }
@@ -275,10 +296,18 @@ impl MockServerBuilder {
         self
     }
 
+    /// Serves over TLS, HTTP/2 and HTTP/1.1 by ALPN (`--tls-cert` and `--tls-key`, or
+    /// `--tls-self-signed`).
+    pub fn tls(mut self, source: TlsSource) -> Self {
+        self.tls = Some(source);
+        self
+    }
+
     /// Starts the mock.
     pub async fn start(self) -> Result<MockServer, Error> {
         let (host, port) = (self.host.clone(), self.port);
-        MockServer::serve(self.build()?, &host, port).await
+        let tls = self.tls.as_ref().map(Tls::load).transpose()?;
+        MockServer::serve(self.build()?, &host, port, tls).await
     }
 
     /// The application the mock serves, assembled without a socket.

@@ -48,8 +48,12 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
             }
             _ => String::new(),
         };
+        let certificate = server
+            .certificate()
+            .map(|path| format!(" (certificate: {})", path.display()))
+            .unwrap_or_default();
         say(format_args!(
-            "gitpod-mock listening on {}{shown_token}",
+            "gitpod-mock listening on {}{shown_token}{certificate}",
             server.uri()
         ))?;
         shutdown.await;

@@ -1,9 +1,11 @@
 //! The accept loop: serves an `App` on a listener the caller owns until `shutdown` resolves,
-//! then lets open connections finish, for a bounded time.
+//! then lets open connections finish, for a bounded time. Each connection speaks HTTP/1.1 or
+//! HTTP/2, cleartext or TLS, whichever the client opens with.
 
 use crate::app::App;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::io;
@@ -17,11 +19,28 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// How long open connections get to finish after shutdown is asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send a request's head (HTTP/1.1) or finish the TLS handshake.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Streams one HTTP/2 connection may have open at once, as grpc-go's and Go's servers allow.
+const MAX_STREAMS: u32 = 250;
 
-/// Serves `app` on `listener` until `shutdown` completes. The caller binds the listener, so
-/// tests bind `127.0.0.1:0` and know the address before the first request.
-pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+/// Serves `app` on `listener` until `shutdown` completes, over TLS when `tls` is given. The
+/// caller binds the listener, so tests bind `127.0.0.1:0` and know the address before the
+/// first request.
+pub async fn run(
+    listener: TcpListener,
+    app: Arc<App>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT);
+    http.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -39,14 +58,29 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
                 let conn = Connection { stream, reset: reset.clone() };
                 let app = app.clone();
                 let service = service_fn(move |req| crate::http::serve(app.clone(), reset.clone(), req));
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(30))
-                    .serve_connection(TokioIo::new(conn), service);
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
+                match &tls {
+                    None => {
+                        let connection = http.serve_connection(TokioIo::new(conn), service);
+                        let connection = graceful.watch(connection.into_owned());
+                        tokio::spawn(async move {
+                            let _ = connection.await;
+                        });
+                    }
+                    Some(acceptor) => {
+                        // The handshake runs in the connection's task, so a slow client holds
+                        // up no other; a connection still shaking hands at shutdown is dropped.
+                        let handshake = acceptor.accept(conn);
+                        let http = http.clone();
+                        let watcher = graceful.watcher();
+                        tokio::spawn(async move {
+                            let Ok(Ok(stream)) = tokio::time::timeout(HEAD_TIMEOUT, handshake).await else {
+                                return;
+                            };
+                            let connection = http.serve_connection(TokioIo::new(stream), service);
+                            let _ = watcher.watch(connection.into_owned()).await;
+                        });
+                    }
+                }
             }
             () = &mut shutdown => break,
         }

@@ -174,7 +174,7 @@ impl Runtime {
         w.nth.is_none_or(|n| count == n)
             && w.first.is_none_or(|k| count <= k)
             && w.after.is_none_or(|k| count > k)
-            && w.every.is_none_or(|n| (count - 1) % n == 0)
+            && w.every.is_none_or(|n| (count - 1).is_multiple_of(n))
             && w.probability.is_none_or(|p| self.rng.random::<f64>() < p)
     }
 

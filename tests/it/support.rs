@@ -154,7 +154,7 @@ impl TestServer {
 
     /// Serves an app a test assembled with settings the builder does not offer.
     pub async fn with(app: App) -> TestServer {
-        TestServer::around(MockServer::serve(app, "127.0.0.1", 0).await.unwrap())
+        TestServer::around(MockServer::serve(app, "127.0.0.1", 0, None).await.unwrap())
     }
 
     fn around(mock: MockServer) -> TestServer {
