@@ -106,10 +106,10 @@ pub fn unframe(body: &[u8], compression: Compression, limit: usize) -> Result<By
 }
 
 /// An envelope's flags and message, and the bytes that follow it.
-type Envelope<'a> = (u8, &'a [u8], &'a [u8]);
+pub type Envelope<'a> = (u8, &'a [u8], &'a [u8]);
 
 /// The first envelope of `body`; None for an empty body.
-fn envelope(body: &[u8]) -> Result<Option<Envelope<'_>>, RpcError> {
+pub fn envelope(body: &[u8]) -> Result<Option<Envelope<'_>>, RpcError> {
     if body.is_empty() {
         return Ok(None);
     }

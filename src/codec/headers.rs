@@ -1,4 +1,4 @@
-//! The Connect request headers of a unary call: the protocol version, the codec and
+//! The Connect request headers of a unary call, and the content types of every protocol: the protocol version, the codec and
 //! compression of a POST body, and the deadline (`Connect-Timeout-Ms`), each read into a typed
 //! value or an error that names the header and what it should be.
 
@@ -29,17 +29,32 @@ pub fn post_codec(headers: &HeaderMap) -> Result<(Encoding, Compression), RpcErr
             .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
     };
     let content_type = header(http::header::CONTENT_TYPE);
-    let encoding = content_type.as_deref().and_then(Encoding::from_content_type).ok_or_else(|| {
-        let got = content_type.as_deref().unwrap_or("none");
-        RpcError::new(Code::Unknown, format!("content type {got:?} is not supported: use application/json or application/proto"))
-            .with_status(415)
-            .with_header("accept-post", "application/json, application/proto")
-    })?;
+    let encoding = content_type
+        .as_deref()
+        .and_then(Encoding::from_content_type)
+        .ok_or_else(|| unsupported_media_type(content_type.as_deref().unwrap_or("none")))?;
     let compression = match header(http::header::CONTENT_ENCODING) {
         Some(name) => Compression::from_name(&name, "content encoding")?,
         None => Compression::Identity,
     };
     Ok((encoding, compression))
+}
+
+/// Every content type a procedure accepts, over Connect, gRPC and gRPC-Web: a 415's
+/// `Accept-Post`, as connect-go lists its handlers' types.
+pub const ACCEPTED_CONTENT_TYPES: &str = "application/json, application/proto, \
+    application/grpc, application/grpc+proto, application/grpc+json, application/grpc-web, \
+    application/grpc-web+proto, application/grpc-web+json, application/grpc-web-text, \
+    application/grpc-web-text+proto";
+
+/// The 415 for a content type no protocol takes, listing those that are.
+pub fn unsupported_media_type(content_type: &str) -> RpcError {
+    RpcError::new(
+        Code::Unknown,
+        format!("content type {content_type:?} is not supported: use {ACCEPTED_CONTENT_TYPES}"),
+    )
+    .with_status(415)
+    .with_header("accept-post", ACCEPTED_CONTENT_TYPES)
 }
 
 /// `Connect-Timeout-Ms`: a positive integer of at most 10 digits, in milliseconds.

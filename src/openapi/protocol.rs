@@ -39,9 +39,9 @@ pub(super) const ERROR_RESPONSES: &[ErrorResponse] = &[
     },
     error(409, "Conflict", "already_exists or aborted"),
     ErrorResponse {
-        headers: &[("Accept-Post", "The content types a POST may carry.", Some("application/json, application/proto"))],
+        headers: &[("Accept-Post", "The content types a POST may carry.", Some(crate::codec::headers::ACCEPTED_CONTENT_TYPES))],
         post_only: true,
-        ..error(415, "UnsupportedMediaType", "The POST body's Content-Type is neither application/json nor application/proto (or is missing): code unknown, as Connect clients read a 415")
+        ..error(415, "UnsupportedMediaType", "The POST body's Content-Type is none of Connect's, gRPC's or gRPC-Web's (or is missing): code unknown, as Connect clients read a 415")
     },
     error(429, "ResourceExhausted", "resource_exhausted: rate limited, a limit reached, or a body over --max-body-bytes"),
     error(500, "Internal", "internal, unknown or data_loss"),

@@ -161,7 +161,7 @@ fn wrong_methods_and_content_types_are_documented_with_their_headers() {
         .is_some());
     assert_eq!(
         responses["UnsupportedMediaType"]["headers"]["Accept-Post"]["schema"]["const"],
-        "application/json, application/proto"
+        crate::codec::headers::ACCEPTED_CONTENT_TYPES
     );
     assert_eq!(
         responses["Unimplemented"]["headers"]["Accept-Encoding"]["schema"]["const"],

@@ -1,7 +1,8 @@
 //! Accepting a call, before any body is read: route it (once), check the HTTP method, the
-//! protocol headers or the GET query, the deadline and auth, and refuse methods the mock does
-//! not cover.
+//! protocol's headers (Connect's, gRPC's or gRPC-Web's) or the GET query, the deadline and
+//! auth, and refuse methods the mock does not cover.
 
+use super::protocol::Protocol;
 use crate::app::App;
 use crate::codec::{self, compression::Compression, headers, Encoding};
 use crate::error::{Code, RpcError};
@@ -22,12 +23,14 @@ pub(super) enum Source {
 /// What the request line and headers say about a call, learned before any body is read.
 pub(super) struct Accepted<'a> {
     pub entry: &'a Entry,
+    pub protocol: Protocol,
     pub encoding: Encoding,
     /// How the request message is compressed.
     pub compression: Compression,
     /// How to compress a successful response, from `Accept-Encoding`.
     pub response_compression: Compression,
-    /// The client's `Connect-Timeout-Ms`: the whole call, body included, must finish within it.
+    /// The client's `Connect-Timeout-Ms` or `grpc-timeout`: the whole call, body included, must
+    /// finish within it.
     pub timeout: Option<Duration>,
     pub source: Source,
 }
@@ -36,8 +39,7 @@ impl Accepted<'_> {
     /// How the call was made, as the journal and the log show it.
     pub(super) fn protocol(&self) -> &'static str {
         match (&self.source, self.encoding) {
-            (Source::Body, Encoding::Json) => "connect+json",
-            (Source::Body, Encoding::Proto) => "connect+proto",
+            (Source::Body, encoding) => self.protocol.name(encoding),
             (Source::Query(_), Encoding::Json) => "connect-get+json",
             (Source::Query(_), Encoding::Proto) => "connect-get+proto",
         }
@@ -49,6 +51,7 @@ pub(super) fn accept<'a>(
     app: &'a App,
     parts: &Parts,
     path: &str,
+    protocol: Protocol,
 ) -> Result<Accepted<'a>, RpcError> {
     let route = app.table.route(path).ok_or_else(|| {
         RpcError::new(
@@ -59,38 +62,66 @@ pub(super) fn accept<'a>(
     })?;
     let procedure = route.procedure();
     let side_effects = procedure.side_effects;
-    let (encoding, compression, source) = match parts.method {
-        Method::POST => {
-            headers::protocol_version(&parts.headers)?;
-            let (encoding, compression) = headers::post_codec(&parts.headers)?;
-            (encoding, compression, Source::Body)
-        }
-        Method::GET if !side_effects => {
-            let get = codec::get::parse(parts.uri.query())?;
-            (
-                get.encoding,
-                get.compression,
-                Source::Query(get.message.into()),
-            )
-        }
-        ref other => {
-            let (allow, why) = if side_effects {
-                ("POST", "use POST")
-            } else {
+    let accept_encoding = parts
+        .headers
+        .get(http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let (encoding, compression, response_compression, timeout, source) =
+        match (protocol, &parts.method) {
+            (Protocol::Grpc(grpc), &Method::POST) => {
+                let n = grpc.negotiate(&parts.headers)?;
+                let (encoding, compression) = (n.encoding, n.compression);
                 (
-                    "GET, POST",
-                    "use POST, or GET with the Connect query parameters",
+                    encoding,
+                    compression,
+                    n.response_compression,
+                    n.timeout,
+                    Source::Body,
                 )
-            };
-            return Err(RpcError::new(
-                Code::Unknown,
-                format!("HTTP method {other} is not allowed on {path}: {why}"),
-            )
-            .with_status(405)
-            .with_header("allow", allow));
-        }
-    };
-    let timeout = headers::timeout(&parts.headers)?;
+            }
+            (Protocol::Connect, &Method::POST) => {
+                headers::protocol_version(&parts.headers)?;
+                let (encoding, compression) = headers::post_codec(&parts.headers)?;
+                let response_compression = Compression::negotiate(accept_encoding);
+                let timeout = headers::timeout(&parts.headers)?;
+                (
+                    encoding,
+                    compression,
+                    response_compression,
+                    timeout,
+                    Source::Body,
+                )
+            }
+            (Protocol::Connect, &Method::GET) if !side_effects => {
+                let get = codec::get::parse(parts.uri.query())?;
+                let response_compression = Compression::negotiate(accept_encoding);
+                let timeout = headers::timeout(&parts.headers)?;
+                let message = Source::Query(get.message.into());
+                (
+                    get.encoding,
+                    get.compression,
+                    response_compression,
+                    timeout,
+                    message,
+                )
+            }
+            (_, other) => {
+                let (allow, why) = if side_effects {
+                    ("POST", "use POST")
+                } else {
+                    (
+                        "GET, POST",
+                        "use POST, or GET with the Connect query parameters",
+                    )
+                };
+                return Err(RpcError::new(
+                    Code::Unknown,
+                    format!("HTTP method {other} is not allowed on {path}: {why}"),
+                )
+                .with_status(405)
+                .with_header("allow", allow));
+            }
+        };
     if let Some(auth) = &app.auth {
         auth.check(&parts.headers, &procedure.name, side_effects)?;
     }
@@ -100,15 +131,12 @@ pub(super) fn accept<'a>(
             format!("gitpod-mock does not cover {} yet: the method exists in the real service but is not in the documented API", procedure.name),
         ));
     };
-    let accept_encoding = parts
-        .headers
-        .get(http::header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok());
     Ok(Accepted {
         entry,
+        protocol,
         encoding,
         compression,
-        response_compression: Compression::negotiate(accept_encoding),
+        response_compression,
         timeout,
         source,
     })

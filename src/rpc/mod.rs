@@ -9,15 +9,16 @@
 mod accept;
 mod execute;
 mod flight;
+mod protocol;
 mod respond;
 
+pub(crate) use protocol::Protocol;
 pub use respond::{error_response, json_response};
 
 use crate::app::App;
 use crate::body::{Body, RequestBody};
 use crate::codec::answer::{Answer, ConnectionFault};
 use crate::codec::compression::Compression;
-use crate::codec::headers::deadline_exceeded;
 use crate::session::{Session, Sessions};
 use accept::{Accepted, Source};
 use execute::Outcome;
@@ -34,22 +35,23 @@ pub fn strip_api_prefix(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// Serves a Connect call to the procedure at `path` (see [`strip_api_prefix`]). Every problem
-/// becomes a Connect error response; only a scripted connection fault fails, so that hyper
-/// drops the connection.
+/// Serves a call to the procedure at `path` (see [`strip_api_prefix`]) in the protocol its
+/// content type names: Connect, gRPC or gRPC-Web. Every problem becomes an error of that
+/// protocol; only a scripted connection fault fails, so that hyper drops the connection.
 pub async fn call<B: RequestBody>(
     app: &App,
     parts: &Parts,
     path: &str,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
+    let protocol = Protocol::of(&parts.method, &parts.headers);
     let id = match Sessions::id_from_headers(&parts.headers) {
         Ok(id) => id,
-        Err(e) => return Ok(error_response(&e)),
+        Err(e) => return Ok(respond::error(&e, protocol, &parts.headers)),
     };
     let session = app.sessions.get(&id);
     let mut flight = InFlight::new(app, &id, &session, parts);
-    let (outcome, compression) = match accept::accept(app, parts, path) {
+    let (outcome, compression) = match accept::accept(app, parts, path, protocol) {
         Err(e) => (Outcome::error(e), Compression::Identity),
         Ok(accepted) => {
             flight.accepted(&accepted);
@@ -58,7 +60,7 @@ pub async fn call<B: RequestBody>(
         }
     };
     flight.finish(&outcome.answer);
-    respond::respond(outcome, compression).await
+    respond::respond(outcome, compression, protocol, &parts.headers).await
 }
 
 /// Reads and runs the call, then sleeps its scripted delay; past the client's deadline the
@@ -81,13 +83,13 @@ async fn within_deadline<B: RequestBody>(
     };
     let mut outcome = match tokio::time::timeout(limit, work).await {
         Ok(outcome) => outcome,
-        Err(_) => return Outcome::error(deadline_exceeded(limit)),
+        Err(_) => return Outcome::error(accepted.protocol.deadline_exceeded(limit)),
     };
     flight.hold(&mut outcome);
     let left = limit.saturating_sub(flight.started.elapsed());
     if outcome.delay >= left {
         tokio::time::sleep(left).await;
-        outcome.answer = Answer::Error(deadline_exceeded(limit));
+        outcome.answer = Answer::Error(accepted.protocol.deadline_exceeded(limit));
     } else {
         pause(outcome.delay).await;
     }
@@ -102,7 +104,8 @@ async fn pause(delay: std::time::Duration) {
     }
 }
 
-/// Reads the request message (the POST body, or the GET query's), decompresses it and runs it.
+/// Reads the request message (the POST body, or the GET query's), unframes and decompresses it,
+/// and runs it.
 async fn read_and_execute<B: RequestBody>(
     app: &App,
     accepted: &Accepted<'_>,
@@ -118,7 +121,11 @@ async fn read_and_execute<B: RequestBody>(
         },
         Source::Query(message) => message.clone(),
     };
-    match accepted.compression.decompress(raw, limit) {
+    let message = match accepted.protocol {
+        Protocol::Connect => accepted.compression.decompress(raw, limit),
+        Protocol::Grpc(grpc) => grpc.unframe(raw, accepted.compression, limit),
+    };
+    match message {
         Ok(message) => execute::execute(app, accepted, parts, &message, session),
         Err(e) => Outcome::error(e),
     }

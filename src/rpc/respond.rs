@@ -1,13 +1,14 @@
-//! Answers as HTTP responses: a message (gzip-compressed when asked), a Connect error, a
-//! scripted raw body, with the firing rule's headers and pace. This is the one place an
-//! `RpcError` becomes an HTTP response.
+//! Answers as HTTP responses: a message (gzip-compressed when asked), an error of the call's
+//! protocol, a scripted raw body, with the firing rule's headers and pace. This is the one place
+//! an `RpcError` becomes an HTTP response.
 
 use super::execute::Outcome;
+use super::protocol::Protocol;
 use crate::body::{dribble, full, Body};
 use crate::codec::answer::{Answer, ConnectionFault, Reply};
 use crate::codec::compression::Compression;
 use crate::error::RpcError;
-use http::{HeaderName, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
 
 /// The response for a call's outcome, `compression` applying to a message; a scripted
@@ -15,6 +16,8 @@ use http_body_util::BodyExt;
 pub(super) async fn respond(
     outcome: Outcome,
     compression: Compression,
+    protocol: Protocol,
+    request: &HeaderMap,
 ) -> Result<Response<Body>, ConnectionFault> {
     let Outcome {
         answer,
@@ -27,15 +30,20 @@ pub(super) async fn respond(
         Answer::Error(e) => e.headers.iter().map(|(name, _)| *name).collect(),
         _ => Vec::new(),
     };
-    let mut response = match answer {
-        Answer::Message(reply) => reply_response(reply, compression),
-        Answer::Error(e) => error_response(&e),
-        Answer::Raw {
-            status,
-            content_type,
-            body,
-        } => raw_response(status, content_type.as_deref(), body),
-        Answer::Connection(fault) => return Err(fault),
+    let mut response = match (answer, protocol) {
+        (Answer::Message(reply), Protocol::Connect) => reply_response(reply, compression),
+        (Answer::Message(reply), Protocol::Grpc(grpc)) => grpc.reply(reply, compression, request),
+        (Answer::Error(e), protocol) => error(&e, protocol, request),
+        // A proxy's page goes out as it is on every protocol, as a real proxy would send it.
+        (
+            Answer::Raw {
+                status,
+                content_type,
+                body,
+            },
+            _,
+        ) => raw_response(status, content_type.as_deref(), body),
+        (Answer::Connection(fault), _) => return Err(fault),
     };
     for (name, value) in headers {
         if own.iter().any(|own| own.eq_ignore_ascii_case(&name)) {
@@ -50,14 +58,27 @@ pub(super) async fn respond(
     }
     if let Some((chunk, interval)) = pace {
         let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        response = Response::from_parts(parts, dribble(bytes, chunk, interval));
+        let Ok(collected) = body.collect().await;
+        let trailers = collected.trailers().cloned();
+        let mut body = dribble(collected.to_bytes(), chunk, interval);
+        if let Some(trailers) = trailers {
+            // gRPC's status trails the dribbled message.
+            body = body
+                .with_trailers(std::future::ready(Some(Ok(trailers))))
+                .boxed_unsync();
+        }
+        response = Response::from_parts(parts, body);
     }
     Ok(response)
+}
+
+/// An error in the call's protocol. A routing error with its own HTTP status (404, 405, 415)
+/// is plain HTTP on every protocol, as connect-go answers it before any protocol takes over.
+pub(super) fn error(e: &RpcError, protocol: Protocol, request: &HeaderMap) -> Response<Body> {
+    match protocol {
+        Protocol::Grpc(grpc) if e.http_status.is_none() => grpc.error(e, request),
+        _ => error_response(e),
+    }
 }
 
 fn reply_response(reply: Reply, compression: Compression) -> Response<Body> {

@@ -93,8 +93,10 @@ type RouteCase = (
 
 #[rustfmt::skip]
 fn route_cases() -> Vec<RouteCase> {
-    let unsupported = |t: &str| format!("content type {t:?} is not supported: use application/json or application/proto");
-    let accept = Some(("accept-post", "application/json, application/proto"));
+    let all = gitpod_mock::codec::headers::ACCEPTED_CONTENT_TYPES;
+    assert!(all.starts_with("application/json, application/proto, application/grpc, "));
+    let unsupported = |t: &str| format!("content type {t:?} is not supported: use {all}");
+    let accept = Some(("accept-post", all));
     let unknown = |path: &str| format!("{path} is not a procedure of gitpod.v1.RunnerConfigurationService");
     let create = format!("{SERVICE}/CreateSCMIntegration");
     let not_allowed = |verb: &str| format!("HTTP method {verb} is not allowed on {create}: use POST");
