@@ -1,8 +1,8 @@
 //! gitpod-mock: a mock and contract-testing server for `gitpod.v1.RunnerConfigurationService`.
 //!
-//! It speaks the Connect unary protocol the way a connect-go server does, serves every
-//! documented method from seeded in-memory state, and validates each request against JSON
-//! Schemas derived from the API contract, with the service's own validation rules. The
+//! It speaks Connect, gRPC and gRPC-Web, over HTTP/1.1 and HTTP/2, the way a connect-go server
+//! does, serves every documented method from seeded in-memory state, and validates each request
+//! against JSON Schemas derived from the API contract, with the service's own validation rules. The
 //! `gitpod-mock` command runs it; this library runs the same server inside a Rust test.
 //!
 //! # Embedding it in a test
@@ -83,7 +83,8 @@
 //! - `session`: isolated worlds; `journal`: what each call asked and got, per session; `log`:
 //!   one line per call; `auth` and `cors`: who may call.
 //! - `app`: the shared application: contract, procedure table, sessions, scenarios, auth.
-//! - `rpc`: the RPC path, from request to response; `admin`: the control plane; `openapi`: the
+//! - `rpc`: the RPC path, from request to response, for all three protocols; `admin`: the
+//!   control plane; `openapi`: the
 //!   contract as OpenAPI 3.1; `http`: the hyper glue routing to them.
 //! - `tls`: certificates for the listener; `server`: the accept loop, HTTP/1.1 and HTTP/2,
 //!   with graceful shutdown.
