@@ -2,7 +2,7 @@
 //! protocol's headers (Connect's, gRPC's or gRPC-Web's) or the GET query, the deadline and
 //! auth, and refuse methods the mock does not cover.
 
-use super::protocol::Protocol;
+use super::protocol::{Negotiated, Protocol};
 use crate::app::App;
 use crate::codec::{self, compression::Compression, headers, Encoding};
 use crate::error::{Code, RpcError};
@@ -62,66 +62,7 @@ pub(super) fn accept<'a>(
     })?;
     let procedure = route.procedure();
     let side_effects = procedure.side_effects;
-    let accept_encoding = parts
-        .headers
-        .get(http::header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok());
-    let (encoding, compression, response_compression, timeout, source) =
-        match (protocol, &parts.method) {
-            (Protocol::Grpc(grpc), &Method::POST) => {
-                let n = grpc.negotiate(&parts.headers)?;
-                let (encoding, compression) = (n.encoding, n.compression);
-                (
-                    encoding,
-                    compression,
-                    n.response_compression,
-                    n.timeout,
-                    Source::Body,
-                )
-            }
-            (Protocol::Connect, &Method::POST) => {
-                headers::protocol_version(&parts.headers)?;
-                let (encoding, compression) = headers::post_codec(&parts.headers)?;
-                let response_compression = Compression::negotiate(accept_encoding);
-                let timeout = headers::timeout(&parts.headers)?;
-                (
-                    encoding,
-                    compression,
-                    response_compression,
-                    timeout,
-                    Source::Body,
-                )
-            }
-            (Protocol::Connect, &Method::GET) if !side_effects => {
-                let get = codec::get::parse(parts.uri.query())?;
-                let response_compression = Compression::negotiate(accept_encoding);
-                let timeout = headers::timeout(&parts.headers)?;
-                let message = Source::Query(get.message.into());
-                (
-                    get.encoding,
-                    get.compression,
-                    response_compression,
-                    timeout,
-                    message,
-                )
-            }
-            (_, other) => {
-                let (allow, why) = if side_effects {
-                    ("POST", "use POST")
-                } else {
-                    (
-                        "GET, POST",
-                        "use POST, or GET with the Connect query parameters",
-                    )
-                };
-                return Err(RpcError::new(
-                    Code::Unknown,
-                    format!("HTTP method {other} is not allowed on {path}: {why}"),
-                )
-                .with_status(405)
-                .with_header("allow", allow));
-            }
-        };
+    let (negotiated, source) = read_headers(parts, path, protocol, side_effects)?;
     if let Some(auth) = &app.auth {
         auth.check(&parts.headers, &procedure.name, side_effects)?;
     }
@@ -134,10 +75,66 @@ pub(super) fn accept<'a>(
     Ok(Accepted {
         entry,
         protocol,
-        encoding,
-        compression,
-        response_compression,
-        timeout,
+        encoding: negotiated.encoding,
+        compression: negotiated.compression,
+        response_compression: negotiated.response_compression,
+        timeout: negotiated.timeout,
         source,
     })
+}
+
+/// What the HTTP method and the protocol's headers (or a Connect GET's query) say about the
+/// message: its codec, compression and deadline, and where it comes from.
+fn read_headers(
+    parts: &Parts,
+    path: &str,
+    protocol: Protocol,
+    side_effects: bool,
+) -> Result<(Negotiated, Source), RpcError> {
+    let response_compression = || {
+        let accept_encoding = parts.headers.get(http::header::ACCEPT_ENCODING);
+        Compression::negotiate(accept_encoding.and_then(|v| v.to_str().ok()))
+    };
+    match (protocol, &parts.method) {
+        (Protocol::Grpc(grpc), &Method::POST) => {
+            Ok((grpc.negotiate(&parts.headers)?, Source::Body))
+        }
+        (Protocol::Connect, &Method::POST) => {
+            headers::protocol_version(&parts.headers)?;
+            let (encoding, compression) = headers::post_codec(&parts.headers)?;
+            let negotiated = Negotiated {
+                encoding,
+                compression,
+                response_compression: response_compression(),
+                timeout: headers::timeout(&parts.headers)?,
+            };
+            Ok((negotiated, Source::Body))
+        }
+        (Protocol::Connect, &Method::GET) if !side_effects => {
+            let get = codec::get::parse(parts.uri.query())?;
+            let negotiated = Negotiated {
+                encoding: get.encoding,
+                compression: get.compression,
+                response_compression: response_compression(),
+                timeout: headers::timeout(&parts.headers)?,
+            };
+            Ok((negotiated, Source::Query(get.message.into())))
+        }
+        (_, other) => {
+            let (allow, why) = if side_effects {
+                ("POST", "use POST")
+            } else {
+                (
+                    "GET, POST",
+                    "use POST, or GET with the Connect query parameters",
+                )
+            };
+            Err(RpcError::new(
+                Code::Unknown,
+                format!("HTTP method {other} is not allowed on {path}: {why}"),
+            )
+            .with_status(405)
+            .with_header("allow", allow))
+        }
+    }
 }
