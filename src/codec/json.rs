@@ -39,7 +39,7 @@ pub(super) fn write<T: Serialize + ?Sized>(
 
 /// Timestamps already in the canonical form (`2024-01-02T03:04:05Z`, optional fraction of 3,
 /// 6 or 9 digits) pass through; every other form goes the reference way.
-fn canonical_timestamp(text: &str) -> bool {
+pub(super) fn canonical_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
     let shape = b.len() >= 20

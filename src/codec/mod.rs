@@ -9,6 +9,7 @@ pub mod grpc;
 pub mod headers;
 mod json;
 mod json_check;
+mod proto;
 mod ranges;
 
 use crate::contract::Contract;
@@ -103,8 +104,8 @@ pub fn canonical(message: &DynamicMessage) -> Value {
 /// Encodes a handler's answer as a `desc` message of `contract`. The value goes through the
 /// message type, so the output follows proto3 JSON whatever the handler wrote: defaults
 /// omitted, int64 as strings, timestamps in UTC. Top-level lists are always written, even when
-/// empty, because the official SDKs' list pages require them. JSON takes the fast path when it
-/// can, following the contract's encoding plans.
+/// empty, because the official SDKs' list pages require them. Both codecs take a fast path
+/// when they can, following the contract's encoding plans.
 pub fn encode<T: serde::Serialize + ?Sized>(
     contract: &Contract,
     desc: &MessageDescriptor,
@@ -118,7 +119,33 @@ pub fn encode<T: serde::Serialize + ?Sized>(
             return Ok(bytes);
         }
     }
-    reference_encode(desc, encoding, as_value(desc, value)?)
+    let value = as_value(desc, value)?;
+    if encoding == Encoding::Proto {
+        if let Some(bytes) = proto::write(contract.plans(), desc, &value) {
+            #[cfg(debug_assertions)]
+            same_message_as_reference(desc, &value, &bytes)?;
+            return Ok(bytes);
+        }
+    }
+    reference_encode(desc, encoding, value)
+}
+
+/// Debug builds check each binary fast-path answer: it must decode to the message the reference
+/// path builds, compared in canonical form (field order may differ, which decoders ignore, and
+/// a default the reference holds explicitly is the same message as one left out).
+#[cfg(debug_assertions)]
+fn same_message_as_reference(
+    desc: &MessageDescriptor,
+    value: &Value,
+    fast: &[u8],
+) -> Result<(), RpcError> {
+    let reference = canonical(&to_message(desc, value.clone())?);
+    match DynamicMessage::decode(desc.clone(), fast) {
+        Ok(decoded) if canonical(&decoded) == reference => Ok(()),
+        _ => Err(RpcError::internal(format!(
+            "gitpod-mock bug: the fast binary encoder wrote {fast:?} for {value}"
+        ))),
+    }
 }
 
 /// The answer as a JSON value, for the reference path.

@@ -1,4 +1,4 @@
-//! Encoding plans: what the codec's fast JSON encoder needs to know about each message type,
+//! Encoding plans: what the codec's fast JSON and binary encoders need to know about each message type,
 //! read from the descriptors when the contract loads, so that writing a response asks the
 //! descriptor pool nothing. They are to encoding what the compiled validators are to requests.
 
@@ -30,6 +30,11 @@ pub(crate) struct FieldPlan {
     pub presence: bool,
     /// The real (non-synthetic) oneof the field belongs to.
     pub oneof: Option<usize>,
+    /// The binary fast path writes the field's kind: varints, strings, bytes and messages, not
+    /// zigzag (`sint`), fixed-width or floating-point fields.
+    pub binary: bool,
+    /// A `bytes` field (its kind plan is `Other`): base64 in JSON.
+    pub bytes: bool,
 }
 
 #[derive(PartialEq)]
@@ -123,6 +128,19 @@ fn field_plan(
             .containing_oneof()
             .filter(|o| !o.is_synthetic())
             .and_then(|o| oneofs.iter().position(|n| n == o.name())),
+        binary: matches!(
+            kind,
+            Kind::Message(_)
+                | Kind::String
+                | Kind::Bool
+                | Kind::Enum(_)
+                | Kind::Int64
+                | Kind::Uint64
+                | Kind::Int32
+                | Kind::Uint32
+                | Kind::Bytes
+        ),
+        bytes: kind == Kind::Bytes,
     }
 }
 
