@@ -5,7 +5,12 @@
 //! It covers what handlers write (strings, bools, integers as numbers or strings, enums by name
 //! or number, nested messages, lists, canonical UTC timestamps) and declines anything else with
 //! `None`, so `encode` takes the reference path through `DynamicMessage`. Debug builds check
-//! every answer it writes against that path, as they do the JSON fast path's.
+//! every answer it writes against that path, as they do the JSON fast path's. `read` is the
+//! other direction, for requests.
+
+mod read;
+
+pub(super) use read::read;
 
 use crate::contract::json_plan::{FieldPlan, KindPlan, Plans, Shape};
 use prost::encoding::{encode_key, encode_varint, WireType};

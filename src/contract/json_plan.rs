@@ -14,6 +14,8 @@ pub(crate) struct Plans {
 pub(crate) struct MessagePlan {
     /// Sorted by JSON name, for binary search.
     pub fields: Vec<FieldPlan>,
+    /// Field numbers with their place in `fields`, sorted by number, for the binary decoder.
+    numbers: Vec<(u32, usize)>,
     /// Well-known types other than Timestamp, which the fast encoder leaves to the reference path.
     pub opaque: bool,
     pub timestamp: bool,
@@ -93,8 +95,15 @@ fn message_plan(desc: &MessageDescriptor, by_name: &HashMap<String, usize>) -> M
         .map(|f| field_plan(&f, by_name, &oneofs))
         .collect();
     fields.sort_by(|a, b| a.json_name.cmp(&b.json_name));
+    let mut numbers: Vec<(u32, usize)> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.number, i))
+        .collect();
+    numbers.sort_unstable();
     MessagePlan {
         fields,
+        numbers,
         opaque: well_known && !timestamp,
         timestamp,
     }
@@ -165,6 +174,14 @@ fn kind_plan(kind: &Kind, by_name: &HashMap<String, usize>) -> KindPlan {
 }
 
 impl MessagePlan {
+    /// The field with this number.
+    pub(crate) fn by_number(&self, number: u32) -> Option<&FieldPlan> {
+        self.numbers
+            .binary_search_by_key(&number, |(n, _)| *n)
+            .ok()
+            .map(|i| &self.fields[self.numbers[i].1])
+    }
+
     pub(crate) fn field(&self, json_name: &str) -> Option<&FieldPlan> {
         self.fields
             .binary_search_by(|f| f.json_name.as_str().cmp(json_name))

@@ -137,8 +137,9 @@ fn decode(
     body: &[u8],
 ) -> Result<Value, RpcError> {
     let procedure = &entry.procedure;
-    let message = codec::decode(&procedure.input, encoding, body, app.settings.strict)?;
-    let mut request = codec::canonical(&message);
+    let strict = app.settings.strict;
+    let mut request =
+        codec::decode_canonical(&app.contract, &procedure.input, encoding, body, strict)?;
     codec::get::apply_query_pagination(&mut request, procedure, query)?;
     Ok(request)
 }
