@@ -8,7 +8,10 @@
 //! so `encode` falls back to the reference path through `DynamicMessage`. Both paths give the
 //! same JSON; the tests below check the edge cases, and debug builds check every answer.
 
+mod read;
 mod ser;
+
+pub(super) use read::read;
 
 use crate::contract::json_plan::Plans;
 use prost_reflect::MessageDescriptor;

@@ -92,8 +92,9 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// A request body as its canonical JSON value (see [`canonical`]): binary requests take the
-/// fast path when they can, which debug builds check against the reference decoder.
+/// A request body as its canonical JSON value (see [`canonical`]). Both codecs take a fast
+/// path when they can, which debug builds check against the reference decoder; a JSON body is
+/// checked first (`json_check`), so its errors name the field whichever path reads it.
 pub fn decode_canonical(
     contract: &Contract,
     desc: &MessageDescriptor,
@@ -101,25 +102,31 @@ pub fn decode_canonical(
     body: &[u8],
     strict: bool,
 ) -> Result<Value, RpcError> {
-    if encoding == Encoding::Proto {
-        if let Some(fast) = contract
-            .plans()
-            .index(desc)
-            .and_then(|i| proto::read(contract.plans(), i, body))
-        {
-            #[cfg(debug_assertions)]
-            {
-                let reference = canonical(&decode(desc, encoding, body, strict)?);
-                if fast != reference {
-                    return Err(RpcError::internal(format!(
-                        "gitpod-mock bug: the fast binary decoder read {fast} where the reference read {reference}"
-                    )));
-                }
-            }
-            return Ok(fast);
+    let plans = contract.plans();
+    let index = plans.index(desc);
+    let fast = match encoding {
+        Encoding::Proto => index.and_then(|i| proto::read(plans, i, body)),
+        Encoding::Json if body.is_empty() => None,
+        Encoding::Json => {
+            json_check::check(desc, body, strict).map_err(|reason| {
+                RpcError::invalid_argument(format!("unmarshal into {}: {reason}", desc.full_name()))
+            })?;
+            index.and_then(|i| json::read(plans, i, body))
+        }
+    };
+    let Some(fast) = fast else {
+        return Ok(canonical(&decode(desc, encoding, body, strict)?));
+    };
+    #[cfg(debug_assertions)]
+    {
+        let reference = canonical(&decode(desc, encoding, body, strict)?);
+        if fast != reference {
+            return Err(RpcError::internal(format!(
+                "gitpod-mock bug: the fast decoder read {fast} where the reference read {reference}"
+            )));
         }
     }
-    Ok(canonical(&decode(desc, encoding, body, strict)?))
+    Ok(fast)
 }
 
 /// The canonical JSON form of a request: camelCase names, enums by name, and every field
