@@ -39,8 +39,9 @@ async fn a_started_mock_answers_and_dropping_it_stops_it() {
 
 #[tokio::test]
 async fn stop_lets_an_open_call_finish() {
+    let dir = scenario_dir("slow", "delay: {ms: 300}");
     let mock = MockServer::builder()
-        .scenario_dir(scenario_dir("slow", "delay: {ms: 300}"))
+        .scenario_dir(&dir)
         .scenario("slow")
         .start()
         .await
@@ -57,6 +58,7 @@ async fn stop_lets_an_open_call_finish() {
     mock.stop().await;
     let reply = call.await.unwrap();
     assert_eq!(reply.status, 200, "{}", reply.text());
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
