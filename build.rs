@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 const PROTOS: &[&str] = &[
     "gitpod/v1/runner_configuration.proto",
     "mock/fixtures.proto",
+    // Served beside the API so gRPC tools can discover it and probes can check it
+    // (src/grpc_services).
+    "grpc/reflection/v1/reflection.proto",
+    "grpc/reflection/v1alpha/reflection.proto",
+    "grpc/health/v1/health.proto",
 ];
 
 fn main() {

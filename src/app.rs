@@ -51,6 +51,9 @@ pub struct App {
     pub auth: Option<Auth>,
     /// The request log; off unless `with_log` turns it on.
     pub log: crate::log::Log,
+    /// Becomes true when the server starts shutting down, so calls that would otherwise stay
+    /// open (a health Watch, an idle reflection stream) end instead of holding up the drain.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -68,6 +71,7 @@ impl App {
             active: RwLock::new(Vec::new()),
             auth: None,
             log: crate::log::Log::off(),
+            stopping: tokio::sync::watch::Sender::new(false),
         }
     }
 

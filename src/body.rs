@@ -15,15 +15,20 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A request body the server can read: hyper's `Incoming` on a connection, or any in-memory
-/// body (`Full<Bytes>`) when a test or the fuzz harness drives `http::serve` directly.
+/// body (`Full<Bytes>`) when a test or the fuzz harness drives `http::serve` directly. It is
+/// `'static` so a streaming call can hand it to the task that keeps reading after the
+/// response has started (`grpc_services`).
 pub trait RequestBody:
-    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send
+    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+    + Send
+    + 'static
 {
 }
 
 impl<B> RequestBody for B where
     B: hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
         + Send
+        + 'static
 {
 }
 

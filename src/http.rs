@@ -67,6 +67,9 @@ async fn route<B: RequestBody>(
     if let Some(rest) = path.strip_prefix(CONTROL_PREFIX) {
         return Ok(control(app, parts, rest, body).await);
     }
+    if crate::grpc_services::handles(routed) {
+        return Ok(crate::grpc_services::serve(app, parts, routed, body).await);
+    }
     rpc::call(app, parts, routed, body).await
 }
 

@@ -83,9 +83,9 @@
 //! - `session`: isolated worlds; `journal`: what each call asked and got, per session; `log`:
 //!   one line per call; `auth` and `cors`: who may call.
 //! - `app`: the shared application: contract, procedure table, sessions, scenarios, auth.
-//! - `rpc`: the RPC path, from request to response, for all three protocols; `admin`: the
-//!   control plane; `openapi`: the
-//!   contract as OpenAPI 3.1; `http`: the hyper glue routing to them.
+//! - `rpc`: the RPC path, from request to response, for all three protocols; `grpc_services`:
+//!   gRPC server reflection and health checking beside it; `admin`: the control plane;
+//!   `openapi`: the contract as OpenAPI 3.1; `http`: the hyper glue routing to them.
 //! - `tls`: certificates for the listener; `server`: the accept loop, HTTP/1.1 and HTTP/2,
 //!   with graceful shutdown.
 //! - `commands`: `schemas`, `openapi` and `check`; `mock`: [`MockServer`] and its builder;
@@ -109,6 +109,7 @@ pub mod contract;
 pub mod cors;
 #[doc(hidden)]
 pub mod error;
+mod grpc_services;
 mod hash;
 #[doc(hidden)]
 pub mod http;

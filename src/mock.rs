@@ -66,9 +66,17 @@ impl MockServer {
         let (shutdown, stop) = oneshot::channel::<()>();
         let (acceptor, certificate) = tls.map_or((None, None), |t| (Some(t.acceptor), t.written));
         let scheme = if acceptor.is_some() { "https" } else { "http" };
-        let serving = tokio::spawn(crate::server::run(listener, app.clone(), acceptor, async {
-            let _ = stop.await;
-        }));
+        let stopping = app.clone();
+        let serving = tokio::spawn(crate::server::run(
+            listener,
+            app.clone(),
+            acceptor,
+            async move {
+                let _ = stop.await;
+                // Before the drain: open health Watches end now rather than at its timeout.
+                stopping.stopping.send_replace(true);
+            },
+        ));
         Ok(MockServer {
             address,
             certificate,
