@@ -16,6 +16,7 @@ mod embedding;
 mod examples;
 mod expectations;
 mod fuzz;
+mod grpc;
 mod id_case;
 mod journal;
 mod library;
