@@ -4,10 +4,10 @@
 //! the envelopes of the body and the status, wherever the protocol put it (trailers, the
 //! headers of a trailers-only answer, or gRPC-Web's trailer frame).
 
-//mod faults;
+mod faults;
 mod framing;
 mod headers;
-//mod metadata;
+mod metadata;
 mod parity;
 //mod robustness;
 //mod tls;
@@ -116,6 +116,28 @@ pub async fn try_send(
 pub async fn send(addr: SocketAddr, version: Version, request: Request<Full<Bytes>>) -> Answer {
     try_send(addr, version, request).await.expect("an answer")
 }
+
+/// Calls `method` with a request given as proto3 JSON, enveloped in the codec the gRPC or
+/// gRPC-Web (not text) content type names.
+pub async fn call(
+    addr: SocketAddr,
+    (content_type, version): (&str, Version),
+    method: &str,
+    headers: &[(&str, &str)],
+    request: Value,
+) -> Answer {
+    let message = match content_type.ends_with("+json") {
+        true => request.to_string().into_bytes(),
+        false => crate::protocol::proto_request(method, request),
+    };
+    let request = grpc_request(method, content_type, headers, envelope(0, &message));
+    send(addr, version, request).await
+}
+
+/// gRPC in its binary codec over h2c, as grpc-go and connect-go's gRPC clients call.
+pub const GRPC: (&str, Version) = ("application/grpc", Version::H2c);
+/// gRPC-Web in its binary codec over HTTP/1.1, as a browser calls.
+pub const GRPC_WEB: (&str, Version) = ("application/grpc-web+proto", Version::Http1);
 
 /// An answer read whole. A gRPC-Web text body is already base64-decoded.
 #[derive(Debug)]
