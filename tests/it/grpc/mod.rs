@@ -9,7 +9,7 @@ mod framing;
 mod headers;
 mod metadata;
 mod parity;
-//mod robustness;
+mod robustness;
 //mod tls;
 
 use crate::protocol::{gunzip, json_response, proto_response};
@@ -317,12 +317,23 @@ pub fn decoded(method: &str, json: bool, bytes: &[u8]) -> Value {
 /// An HTTP/2 connection driven by the h2 crate, for tests that open, reset or interleave
 /// streams themselves.
 pub async fn h2_connect(addr: SocketAddr) -> h2::client::SendRequest<Bytes> {
+    h2_open(addr).await.send
+}
+
+/// An HTTP/2 connection of the h2 crate: its streams, and the task driving it.
+pub struct H2 {
+    pub send: h2::client::SendRequest<Bytes>,
+    pub driver: tokio::task::JoinHandle<()>,
+}
+
+/// Opens an HTTP/2 connection with prior knowledge.
+pub async fn h2_open(addr: SocketAddr) -> H2 {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (send, connection) = h2::client::handshake(tcp).await.unwrap();
-    tokio::spawn(async move {
+    let driver = tokio::spawn(async move {
         let _ = connection.await;
     });
-    send
+    H2 { send, driver }
 }
 
 /// One unary call on an h2 connection; Err with the stream's error when it is reset.
