@@ -163,11 +163,18 @@ impl Grpc {
         let framed = grpc::frame(reply.body, compression);
         let mut response = match self {
             Grpc::Http2 => {
-                let trailers = grpc::status(None);
-                let body = full(framed)
-                    .with_trailers(std::future::ready(Some(Ok(trailers))))
-                    .boxed_unsync();
-                Response::new(body)
+                let body = Trailed {
+                    message: Some(Bytes::from(framed)),
+                    trailers: Some(grpc::status(None)),
+                };
+                let mut response = Response::new(body.boxed_unsync());
+                // HTTP/1.1 sends trailers only after announcing them (and to a client that
+                // sent `te: trailers`), as Go's server does for connect-go's gRPC handler.
+                response.headers_mut().insert(
+                    http::header::TRAILER,
+                    HeaderValue::from_static("grpc-status, grpc-message, grpc-status-details-bin"),
+                );
+                response
             }
             Grpc::Web | Grpc::WebText => {
                 let mut bytes = framed;
@@ -208,6 +215,35 @@ impl Grpc {
                 HeaderValue::from_static(compression.name()),
             );
         }
+    }
+}
+
+/// A gRPC answer's body: the message, then the status as trailers. Its length is left unknown
+/// so that HTTP/1.1 sends it chunked, the one framing that carries trailers; with a known
+/// length hyper writes a Content-Length and drops them, and the client never learns the
+/// status.
+struct Trailed {
+    message: Option<Bytes>,
+    trailers: Option<HeaderMap>,
+}
+
+impl hyper::body::Body for Trailed {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let frame = match self.message.take() {
+            Some(message) => Some(hyper::body::Frame::data(message)),
+            None => self.trailers.take().map(hyper::body::Frame::trailers),
+        };
+        std::task::Poll::Ready(frame.map(Ok))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.message.is_none() && self.trailers.is_none()
     }
 }
 

@@ -16,6 +16,7 @@ mod embedding;
 mod examples;
 mod expectations;
 mod fuzz;
+mod grpc;
 mod grpc_services;
 mod id_case;
 mod journal;
