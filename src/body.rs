@@ -70,19 +70,22 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).boxed_unsync()
 }
 
-/// A body sent `chunk` bytes at a time, `interval` apart. Its length is known up front, so the
-/// response still carries a Content-Length.
-pub fn dribble(data: Bytes, chunk: usize, interval: Duration) -> Body {
+/// A body sent `chunk` bytes at a time, `interval` apart, then `trailers` if any. Without
+/// trailers its length is known up front, so the response still carries a Content-Length; with
+/// them it is left unknown, so HTTP/1.1 sends the body chunked, the framing that carries them.
+pub fn dribble(data: Bytes, chunk: usize, interval: Duration, trailers: Option<HeaderMap>) -> Body {
     Dribble {
         data,
         chunk: chunk.max(1),
         interval,
         wait: None,
+        trailers,
     }
     .boxed_unsync()
 }
 
 struct Dribble {
+    trailers: Option<HeaderMap>,
     data: Bytes,
     chunk: usize,
     interval: Duration,
@@ -98,7 +101,7 @@ impl hyper::body::Body for Dribble {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         if self.data.is_empty() {
-            return Poll::Ready(None);
+            return Poll::Ready(self.trailers.take().map(|t| Ok(Frame::trailers(t))));
         }
         if let Some(wait) = self.wait.as_mut() {
             if wait.as_mut().poll(cx).is_pending() {
@@ -113,11 +116,14 @@ impl hyper::body::Body for Dribble {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_empty()
+        self.data.is_empty() && self.trailers.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.len() as u64)
+        match self.trailers {
+            None => SizeHint::with_exact(self.data.len() as u64),
+            Some(_) => SizeHint::default(),
+        }
     }
 }
 
@@ -131,6 +137,7 @@ mod tests {
             Bytes::from_static(b"hello world"),
             4,
             Duration::from_millis(1),
+            None,
         );
         let mut frames = Vec::new();
         while let Some(frame) = body.frame().await {

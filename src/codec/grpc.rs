@@ -99,7 +99,7 @@ pub fn unframe(body: &[u8], compression: Compression, limit: usize) -> Result<By
     }
     if compression == Compression::Identity {
         return Err(RpcError::invalid_argument(
-            "protocol error: the message is flagged compressed but the request has no grpc-encoding",
+            "protocol error: sent compressed message without compression support (no grpc-encoding)",
         ));
     }
     compression.decompress(message, limit)
@@ -269,7 +269,7 @@ mod tests {
         let compressed_without_encoding = message(&envelop(FLAG_COMPRESSED, b"xx"));
         assert!(compressed_without_encoding
             .message
-            .contains("no grpc-encoding"));
+            .contains("without compression support"));
         let trailer_flag = message(&envelop(FLAG_TRAILERS, b""));
         assert!(
             trailer_flag.message.contains("flags 0x80"),

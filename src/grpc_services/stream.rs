@@ -348,9 +348,9 @@ impl<B: RequestBody> Messages<B> {
         let message = self.buffer.split_to(size).freeze();
         match flags {
             0 => Ok(Some(message)),
-            1 if self.compression == Compression::Identity => Err(RpcError::new(
-                Code::Internal,
-                "protocol error: a message is flagged compressed but the request has no grpc-encoding",
+            // Refused as connect-go's envelope reader refuses it (invalid_argument).
+            1 if self.compression == Compression::Identity => Err(RpcError::invalid_argument(
+                "protocol error: sent compressed message without compression support (no grpc-encoding)",
             )),
             1 => self.compression.decompress(message, self.limit).map(Some),
             _ => Err(RpcError::invalid_argument(format!(
@@ -438,8 +438,9 @@ mod tests {
             message.contains("17 bytes exceeds the limit of 16"),
             "{message}"
         );
-        let (code, _) = error(envelope(1, b"x"), Compression::Identity).await;
-        assert_eq!(code, Code::Internal);
+        let (code, message) = error(envelope(1, b"x"), Compression::Identity).await;
+        assert_eq!(code, Code::InvalidArgument, "as connect-go refuses it");
+        assert!(message.contains("without compression support"), "{message}");
         let (code, message) = error(envelope(0x80, b""), Compression::Identity).await;
         assert_eq!(code, Code::InvalidArgument);
         assert!(message.contains("flags 0x80"), "{message}");

@@ -99,6 +99,12 @@ fn read_headers(
         (Protocol::Grpc(grpc), &Method::POST) => {
             Ok((grpc.negotiate(&parts.headers)?, Source::Body))
         }
+        // gRPC has no GET; connect-go finds no protocol for the content type, hence 415.
+        (Protocol::Grpc(_), &Method::GET) if !side_effects => {
+            let content_type = parts.headers.get(http::header::CONTENT_TYPE);
+            let shown = content_type.map(|v| String::from_utf8_lossy(v.as_bytes()));
+            Err(headers::unsupported_media_type(&shown.unwrap_or_default()))
+        }
         (Protocol::Connect, &Method::POST) => {
             headers::protocol_version(&parts.headers)?;
             let (encoding, compression) = headers::post_codec(&parts.headers)?;

@@ -44,7 +44,7 @@ pub async fn call<B: RequestBody>(
     path: &str,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
-    let protocol = Protocol::of(&parts.method, &parts.headers);
+    let protocol = Protocol::of(&parts.headers);
     let id = match Sessions::id_from_headers(&parts.headers) {
         Ok(id) => id,
         Err(e) => return Ok(respond::error(&e, protocol, &parts.headers)),

@@ -45,12 +45,8 @@ pub(super) struct Negotiated {
 
 impl Protocol {
     /// The protocol a request's `Content-Type` names; Connect for anything else, which then
-    /// answers 415 for a type it does not know either. A GET is Connect's whatever its headers
-    /// say, as connect-go routes it.
-    pub(crate) fn of(method: &http::Method, headers: &HeaderMap) -> Protocol {
-        if method == http::Method::GET {
-            return Protocol::Connect;
-        }
+    /// answers 415 for a type it does not know either.
+    pub(crate) fn of(headers: &HeaderMap) -> Protocol {
         let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .map(|v| v.as_bytes().to_ascii_lowercase())

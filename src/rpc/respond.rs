@@ -60,13 +60,8 @@ pub(super) async fn respond(
         let (parts, body) = response.into_parts();
         let Ok(collected) = body.collect().await;
         let trailers = collected.trailers().cloned();
-        let mut body = dribble(collected.to_bytes(), chunk, interval);
-        if let Some(trailers) = trailers {
-            // gRPC's status trails the dribbled message.
-            body = body
-                .with_trailers(std::future::ready(Some(Ok(trailers))))
-                .boxed_unsync();
-        }
+        // gRPC's status trails the dribbled message.
+        let body = dribble(collected.to_bytes(), chunk, interval, trailers);
         response = Response::from_parts(parts, body);
     }
     Ok(response)

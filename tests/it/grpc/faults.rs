@@ -159,6 +159,15 @@ async fn a_dribbled_grpc_answer_still_ends_with_its_status() {
     assert_eq!(answer.message(), expected, "the message arrives whole");
     assert!(answer.trailers.is_some(), "the status trails the message");
     assert!(took >= Duration::from_millis(20) * (pieces - 1), "{took:?}");
+    // Over HTTP/1.1 the dribbled body goes chunked, so its trailers still arrive.
+    let http1 = send(
+        server.addr,
+        Version::Http1,
+        example_request(&[("x-mock-scenario", "t")]),
+    )
+    .await;
+    assert_eq!(http1.said(), "ok: ");
+    assert_eq!(http1.message(), expected);
     // gRPC-Web's trailer frame is part of the dribbled body.
     let headers = [("x-mock-scenario", "t")];
     let web = call(

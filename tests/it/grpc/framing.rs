@@ -52,7 +52,7 @@ async fn broken_envelopes_are_protocol_errors() {
     #[rustfmt::skip]
     let cases: Vec<(&str, Vec<u8>, String)> = vec![
         ("compressed flag, no grpc-encoding", envelope(1, &gzip(&message)),
-            "invalid_argument: protocol error: the message is flagged compressed but the request has no grpc-encoding".into()),
+            "invalid_argument: protocol error: sent compressed message without compression support (no grpc-encoding)".into()),
         ("frame longer than the body", cut.to_vec(), promised),
         ("half a prefix", one[..3].to_vec(),
             "invalid_argument: protocol error: incomplete envelope: 3 of its 5 prefix bytes".into()),

@@ -126,5 +126,11 @@ async fn only_post_carries_a_grpc_call() {
             );
             assert!(!answer.headers.contains_key("grpc-status"), "{answer:?}");
         }
+        // A GET of a read with a gRPC content type: gRPC has no GET, and connect-go finds no
+        // protocol for the type, so 415.
+        let mut request = grpc_request("GetSCMIntegration", content_type, &[], get_example());
+        *request.method_mut() = http::Method::GET;
+        let answer = send(server.addr, version, request).await;
+        assert_unsupported(&answer, content_type);
     }
 }

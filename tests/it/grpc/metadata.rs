@@ -104,7 +104,7 @@ async fn the_journal_names_each_calls_protocol() {
         (GRPC_WEB, "grpc-web+proto"),
         (("application/grpc-web+json", Version::H2c), "grpc-web+json"),
     ];
-    let session = [("x-mock-session", "j")];
+    let session = [("x-mock-session", "j"), ("grpc-timeout", "5S")];
     for (wire, _) in wires {
         let answer = call(
             server.addr,
@@ -129,6 +129,10 @@ async fn the_journal_names_each_calls_protocol() {
         wires.iter().map(|(_, p)| (*p, "ok", &read)).collect();
     assert_eq!(seen, expected);
     assert_eq!(entries[0]["headers"]["content-type"], "application/grpc");
+    assert_eq!(
+        entries[0]["headers"]["grpc-timeout"], "5S",
+        "the deadline, as Connect's is kept"
+    );
 }
 
 #[tokio::test]
