@@ -67,7 +67,7 @@ step "Node @gitpod/sdk 0.6.0 (JSON): round trips through the SDK's resource API"
 step "README: the SDK snippets (both Python venvs above, Node) and shell commands run exactly as written, on 127.0.0.1:4010"
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/readme
 
-step "Browser: headless Chromium calls the mock from another origin (connect-web style, CORS)"
+step "Browser: headless Chromium calls the mock from another origin (connect-web and gRPC-Web styles, CORS)"
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [ -z "$chromium" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

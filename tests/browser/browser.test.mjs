@@ -74,9 +74,9 @@ test('a page from another origin calls the mock through the CORS preflight', asy
   const dom = await chromium(['--dump-dom', pageUrl]);
   const checks = [...dom.matchAll(/<li data-check="([\w-]+)" data-ok="(true|false)">([^<]*)<\/li>/g)]
     .map(([, name, ok, detail]) => ({ name, ok: ok === 'true', detail }));
-  assert.deepEqual(checks.map((c) => c.name), ['list', 'create-then-get', 'connect-error', 'refused-origin'], dom);
+  assert.deepEqual(checks.map((c) => c.name), ['list', 'create-then-get', 'connect-error', 'grpc-web', 'grpc-web-error', 'refused-origin'], dom);
   for (const c of checks) assert.ok(c.ok, `${c.name}: ${c.detail}`);
-  assert.match(dom, /<p id="status">4\/4 checks passed<\/p>/);
+  assert.match(dom, /<p id="status">6\/6 checks passed<\/p>/);
   assert.match(dom, /<td>gitlab\.com<\/td>/, 'the fixture integration is shown');
   assert.match(dom, /connect-error: 404 not_found: /);
 });

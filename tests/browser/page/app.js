@@ -32,6 +32,43 @@ async function unaryGet(base, method, message) {
   return { status: response.status, body: await response.json() };
 }
 
+// A unary gRPC-Web call with the JSON codec, as grpc-web clients send it: the message in one
+// envelope; the answer's envelopes are the message (flag 0) and the trailers (flag 0x80), or,
+// for an error with no message, the status in the response headers.
+async function grpcWeb(base, method, message) {
+  const json = new TextEncoder().encode(JSON.stringify(message));
+  const body = new Uint8Array(5 + json.length);
+  new DataView(body.buffer).setUint32(1, json.length);
+  body.set(json, 5);
+  const response = await fetch(`${base}/${SERVICE}/${method}`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/grpc-web+json',
+      'X-Grpc-Web': '1',
+      'X-User-Agent': 'grpc-web-javascript/0.1',
+      'Grpc-Timeout': '5S',
+      'X-Mock-Session': 'browser',
+    },
+    body,
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const out = { status: response.status, grpcStatus: response.headers.get('grpc-status'), grpcMessage: response.headers.get('grpc-message') };
+  for (let at = 0; at + 5 <= bytes.length;) {
+    const length = new DataView(bytes.buffer, at + 1, 4).getUint32(0);
+    const payload = new TextDecoder().decode(bytes.subarray(at + 5, at + 5 + length));
+    if (bytes[at] & 0x80) {
+      for (const line of payload.split('\r\n')) {
+        const [name, ...rest] = line.split(':');
+        if (name === 'grpc-status') out.grpcStatus = rest.join(':').trim();
+      }
+    } else {
+      out.message = JSON.parse(payload);
+    }
+    at += 5 + length;
+  }
+  return out;
+}
+
 function report(name, ok, detail) {
   const li = document.createElement('li');
   li.dataset.check = name;
@@ -76,6 +113,15 @@ async function main() {
   results.push(await check('connect-error', async () => {
     const { status, contentType, body } = await unary(MOCK, 'GetSCMIntegration', { id: '3f1c6b0e-9a4d-4e8b-a1f2-7c5d9e0b4a11' });
     return [status === 404 && contentType === 'application/json' && body.code === 'not_found', `${status} ${body.code}: ${body.message}`];
+  }));
+  results.push(await check('grpc-web', async () => {
+    const got = await grpcWeb(MOCK, 'GetSCMIntegration', { id: RUNNER });
+    const host = got.message?.integration?.host;
+    return [got.status === 200 && got.grpcStatus === '0' && Boolean(host), `${got.status}, grpc-status ${got.grpcStatus}, host ${host}`];
+  }));
+  results.push(await check('grpc-web-error', async () => {
+    const got = await grpcWeb(MOCK, 'GetSCMIntegration', { id: 'not-a-uuid' });
+    return [got.status === 200 && got.grpcStatus === '3' && /valid UUID/.test(got.grpcMessage ?? ''), `grpc-status ${got.grpcStatus}: ${got.grpcMessage}`];
   }));
   if (REFUSING) {
     results.push(await check('refused-origin', async () => {
