@@ -1,5 +1,6 @@
 // Starts `gitpod-mock serve --port 0` and resolves with its URL, read from the one line it
-// prints; stop() ends it. The binary is $GITPOD_MOCK_BIN, else target/debug/gitpod-mock,
+// prints (and, with --tls-self-signed, the certificate it names); stop() ends it. The binary
+// is $GITPOD_MOCK_BIN, else target/debug/gitpod-mock,
 // relative to the repository root.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,18 +24,20 @@ export async function startMock(...args) {
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise((resolve, reject) => {
+  const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within 30 s\n${stderr}`)), 30_000);
     const lines = readline.createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       clearTimeout(timer);
-      const match = /gitpod-mock listening on (http:\/\/\S+)/.exec(line);
-      match ? resolve(match[1]) : reject(new Error(`unexpected first line ${line}\n${stderr}`));
+      const match = /gitpod-mock listening on (https?:\/\/\S+)(?: \(certificate: (.+)\))?/.exec(line);
+      match ? resolve(match) : reject(new Error(`unexpected first line ${line}\n${stderr}`));
     });
     child.once('exit', (code) => reject(new Error(`gitpod-mock exited with ${code}\n${stderr}`)));
   });
   return {
-    url,
+    url: ready[1],
+    // With --tls-self-signed: the certificate file the ready line names.
+    certificate: ready[2],
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
