@@ -7,8 +7,8 @@
 # - from crates.io: cargo-deny 0.20.2, unless installed;
 # - from PyPI, into venvs under target/: the official Python SDKs (gitpod-sdk 0.11.0 and
 #   1.2.0) with pytest, grpcio with grpcio-tools, openapi-spec-validator and Schemathesis;
-# - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf under
-#   tests/buf/node_modules, Prism under bench/.prism;
+# - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
+#   connect-node under tests/buf/node_modules, Prism under bench/.prism;
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
 #   wrk, unless on PATH.
 # The project compiles twice: once for clippy (a check build) and once for `cargo test`, whose
@@ -65,7 +65,7 @@ scripts/schemathesis.sh --strict
 step "Node @gitpod/sdk 0.6.0 (JSON): round trips through the SDK's resource API"
 (cd tests/node && npm ci --no-audit --no-fund --loglevel=error && GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test)
 
-step "buf curl 1.75.0: --protocol connect, grpc and grpcweb over h2c and TLS, with server reflection"
+step "buf curl (connect, grpc, grpcweb; h2c and TLS; reflection) and connect-es in Node (the three transports over HTTP/2)"
 (cd tests/buf && npm ci --no-audit --no-fund --loglevel=error && GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test)
 
 step "README: the SDK snippets (both Python venvs above, Node) and shell commands run exactly as written, on 127.0.0.1:4010"
