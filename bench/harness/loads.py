@@ -6,7 +6,7 @@ reads the server's user+system CPU time from /proc, so every load yields the ser
 request, the figure the load generator sharing the cores disturbs least.
 
 Servers compared on a load take turns: `alternate` runs each for a round, in the order
-A B … then … B A, so noise from the rest of the machine falls on all of them alike.
+A B …, then … B A, so noise from the rest of the machine falls on all of them alike.
 """
 
 import json
@@ -35,7 +35,7 @@ class Wrk:
         env = dict(os.environ, BENCH_LUA=LUA, **self.env)
         cpu_before = server.cpu_seconds()
         out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60)
-        cpu = server.cpu_seconds() - cpu_before
+        cpu_user, cpu_sys = (b - a for a, b in zip(cpu_before, server.cpu_seconds()))
         match = re.search(r"^BENCH_JSON (\{.*\})$", out.stdout, re.M)
         if out.returncode != 0 or not match:
             raise SystemExit(f"bench: wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -43,7 +43,8 @@ class Wrk:
         return {
             "requests": w["requests"],
             "duration_s": w["duration_us"] / 1e6,
-            "cpu_s": cpu,
+            "cpu_user_s": cpu_user,
+            "cpu_sys_s": cpu_sys,
             "p50_us": w["p50_us"],
             "p99_us": w["p99_us"],
             "p999_us": w["p999_us"],
@@ -69,7 +70,7 @@ class H2load:
         argv.append(f"http://127.0.0.1:{server.port}{self.path}")
         cpu_before = server.cpu_seconds()
         out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-        cpu = server.cpu_seconds() - cpu_before
+        cpu_user, cpu_sys = (b - a for a, b in zip(cpu_before, server.cpu_seconds()))
         summary = parse_h2load(out.stdout)
         if out.returncode != 0 or summary is None:
             raise SystemExit(f"bench: h2load failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -84,7 +85,8 @@ class H2load:
         return {
             "requests": summary["done"],
             "duration_s": summary["duration_s"],
-            "cpu_s": cpu,
+            "cpu_user_s": cpu_user,
+            "cpu_sys_s": cpu_sys,
             **percentiles(latencies),
             "latencies": latencies,
             "status_errors": statuses["4xx"] + statuses["5xx"],
@@ -129,7 +131,8 @@ def merge(parts):
     over every request when the rounds kept their latencies (h2load's log), else wrk's
     per-round percentiles weighted by each round's requests."""
     total = {k: sum(p[k] for p in parts)
-             for k in ("requests", "duration_s", "cpu_s", "status_errors", "socket_errors")}
+             for k in ("requests", "duration_s", "cpu_user_s", "cpu_sys_s", "status_errors",
+                       "socket_errors")}
     requests = max(total["requests"], 1)
     if all("latencies" in p for p in parts):
         total.update(percentiles(sorted(x for p in parts for x in p["latencies"])))
@@ -139,7 +142,9 @@ def merge(parts):
     if all("statuses" in p for p in parts):
         total["statuses"] = {k: sum(p["statuses"][k] for p in parts) for k in parts[0]["statuses"]}
     total["rps"] = total["requests"] / max(total["duration_s"], 1e-9)
-    total["cpu_us_per_req"] = total["cpu_s"] * 1e6 / requests
+    total["cpu_us_per_req"] = (total["cpu_user_s"] + total["cpu_sys_s"]) * 1e6 / requests
+    total["user_us_per_req"] = total["cpu_user_s"] * 1e6 / requests
+    total["sys_us_per_req"] = total["cpu_sys_s"] * 1e6 / requests
     total["rounds"] = len(parts)
     return total
 
@@ -161,6 +166,7 @@ def alternate(profile, label, contenders, expect="ok"):
         line = f"{name} {label}"
         print(
             f"  {line:<48} cpu {figures['cpu_us_per_req']:6.1f} us/req"
+            f" (user {figures['user_us_per_req']:.1f})"
             f"  {figures['rps']:>9,.0f} req/s  p50 {ms(figures['p50_us'])}"
             f"  p99 {ms(figures['p99_us'])}  p99.9 {ms(figures['p999_us'])} ms"
             f"  status>399 {figures['status_errors']}  socket errors {figures['socket_errors']}",

@@ -94,17 +94,17 @@ class Server:
         return total
 
     def cpu_seconds(self):
-        """User plus system CPU time of the process tree."""
+        """(user, system) CPU time of the process tree, in seconds."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        user = system = 0
         for pid in self.pids():
             try:
                 with open(f"/proc/{pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                user, system = user + int(fields[11]), system + int(fields[12])
             except (OSError, IndexError, ValueError):
                 pass
-        return total / ticks
+        return user / ticks, system / ticks
 
     def stop(self):
         if self.proc.poll() is None:

@@ -95,11 +95,13 @@ def load_rows(r):
         for i, (name, f) in enumerate(by_server.items()):
             vs = lambda k: times(f[k] / max(floor[k], 1e-9)) if floor and f is not floor else ""
             rows.append([
-                label if i == 0 else "", name, f"{f['cpu_us_per_req']:.1f}", vs("cpu_us_per_req"),
+                label if i == 0 else "", name,
+                f"{f['cpu_us_per_req']:.1f} ({f['user_us_per_req']:.1f} + {f['sys_us_per_req']:.1f})",
+                vs("cpu_us_per_req"),
                 f"{f['rps']:,.0f}", f"{ms(f['p50_us'])} / {ms(f['p99_us'])} / {ms(f['p999_us'])}",
                 vs("p99_us"), answers(f, expect),
             ])
-    head = ["load", "server", "CPU µs/req", "CPU vs floor", "req/s", "p50 / p99 / p99.9 ms",
+    head = ["load", "server", "CPU µs/req (user + sys)", "CPU vs floor", "req/s", "p50 / p99 / p99.9 ms",
             "p99 vs floor", "answers"]
     return markdown(head, rows)
 
