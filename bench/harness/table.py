@@ -35,14 +35,17 @@ def describe(profile, tools, r):
         mem_kb = int(f.readline().split()[1])
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                             text=True, cwd=ROOT).stdout.strip()
-    load = " / ".join(f"{x:.2f}" for x in r["loadavg"])
+    load, end = (" / ".join(f"{x:.2f}" for x in r[key]) for key in ("loadavg", "loadavg_end"))
     lines = [
         f"# bench/run{' --smoke' if profile.smoke else ''}:"
         f" {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         "",
         f"- Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB memory;"
         " the load generator shares the cores.",
-        f"- Load average (1 / 5 / 15 min) at the start of the loads: {load}.",
+        f"- How quiet the machine was: load average (1 / 5 / 15 min) {load} before the run and"
+        f" {end} at its end (its own two busy processes raise it towards 2); other processes"
+        f" used {max(r['others_cpu_s'], 0):.0f} CPU-seconds during it, {max(r['others_share'], 0):.0%} of the"
+        " cores' time.",
         f"- Commit {commit or 'unknown'}, {profile.profile} build; {tools['wrk']} and"
         f" {tools['h2load']}, one thread each; Prism {tools['prism']} ({tools['spec']}).",
         f"- Loads: {profile.rounds} round(s) of {profile.round_seconds} s per server, each after"
