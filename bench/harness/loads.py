@@ -145,7 +145,10 @@ def merge(parts):
     total["cpu_us_per_req"] = (total["cpu_user_s"] + total["cpu_sys_s"]) * 1e6 / requests
     total["user_us_per_req"] = total["cpu_user_s"] * 1e6 / requests
     total["sys_us_per_req"] = total["cpu_sys_s"] * 1e6 / requests
-    total["rounds"] = len(parts)
+    # Each round's own figure, so a disturbed round shows in latest.json.
+    total["rounds_cpu_us_per_req"] = [
+        round((p["cpu_user_s"] + p["cpu_sys_s"]) * 1e6 / max(p["requests"], 1), 2) for p in parts
+    ]
     return total
 
 
@@ -166,7 +169,8 @@ def alternate(profile, label, contenders, expect="ok"):
         line = f"{name} {label}"
         print(
             f"  {line:<48} cpu {figures['cpu_us_per_req']:6.1f} us/req"
-            f" (user {figures['user_us_per_req']:.1f})"
+            f" (user {figures['user_us_per_req']:.1f}; rounds"
+            f" {' '.join(f'{x:.1f}' for x in figures['rounds_cpu_us_per_req'])})"
             f"  {figures['rps']:>9,.0f} req/s  p50 {ms(figures['p50_us'])}"
             f"  p99 {ms(figures['p99_us'])}  p99.9 {ms(figures['p999_us'])} ms"
             f"  status>399 {figures['status_errors']}  socket errors {figures['socket_errors']}",
