@@ -10,7 +10,7 @@
 # - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
 #   connect-node under tests/buf/node_modules, Prism under bench/.prism;
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
-#   wrk, unless on PATH.
+#   wrk and nghttp2-client (h2load, nghttp) for the benchmark, unless on PATH.
 # The project compiles twice: once for clippy (a check build) and once for `cargo test`, whose
 # binaries the SDK tests, Schemathesis and the benchmark smoke run all use.
 set -euo pipefail
