@@ -22,7 +22,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 # Licences, duplicate versions and wildcards of the dependency tree (deny.toml). cargo-deny is
 # pinned (0.20 has no optional features to leave out) and built as a debug build without debug
