@@ -4,6 +4,7 @@
 
 pub mod answer;
 pub mod compression;
+mod defaults;
 pub mod get;
 pub mod grpc;
 pub mod headers;

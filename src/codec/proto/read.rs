@@ -71,36 +71,8 @@ fn message(plans: &Plans, index: usize, mut bytes: &[u8], depth: usize) -> Optio
             }
         }
     }
-    for field in &plan.fields {
-        if !fields.contains_key(&field.json_name) {
-            if let Some(default) = default(field) {
-                fields.insert(field.json_name.clone(), default);
-            }
-        }
-    }
+    crate::codec::defaults::fill_defaults(plan, &mut fields);
     Some(Value::Object(fields))
-}
-
-/// The canonical form of a field left out: its default, unless it has presence.
-fn default(field: &FieldPlan) -> Option<Value> {
-    if field.shape == Shape::List {
-        return Some(Value::Array(Vec::new()));
-    }
-    if field.presence {
-        return None;
-    }
-    Some(match &field.kind {
-        KindPlan::String => Value::String(String::new()),
-        KindPlan::Other if field.bytes => Value::String(String::new()),
-        KindPlan::Bool => Value::Bool(false),
-        KindPlan::Enum(values) => values
-            .iter()
-            .find(|(n, _)| *n == 0)
-            .map_or(Value::from(0), |(_, name)| Value::String(name.clone())),
-        KindPlan::I64 | KindPlan::U64 => Value::String("0".into()),
-        KindPlan::I32 | KindPlan::U32 => Value::from(0),
-        KindPlan::Message(_) | KindPlan::Other => return None,
-    })
 }
 
 fn packable(kind: &KindPlan) -> bool {
