@@ -1,7 +1,8 @@
 //! gRPC and gRPC-Web framing of a unary call, as the gRPC over HTTP/2 and gRPC-Web
 //! specifications and connect-go have it: the 5-byte envelope, `grpc-timeout`, and the status
 //! (`grpc-status`, a percent-encoded `grpc-message`, and `grpc-status-details-bin` holding a
-//! `google.rpc.Status` with the error's details), which gRPC-Web sends in a trailer frame.
+//! `google.rpc.Status` with the error's details), which gRPC-Web sends in a trailer frame; and
+//! the end-of-stream frame of Connect's streaming protocol, which shares the envelope.
 
 use super::compression::Compression;
 use crate::error::{Code, RpcError};
@@ -14,6 +15,8 @@ use std::time::Duration;
 const FLAG_COMPRESSED: u8 = 0b0000_0001;
 /// The envelope flag of gRPC-Web's trailer frame.
 const FLAG_TRAILERS: u8 = 0b1000_0000;
+/// The envelope flag of the Connect streaming protocol's end-of-stream frame.
+const FLAG_END_STREAM: u8 = 0b0000_0010;
 
 /// `google.rpc.Status`, the message `grpc-status-details-bin` carries.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -147,6 +150,20 @@ pub fn frame(message: Vec<u8>, compression: Compression) -> Vec<u8> {
     }
 }
 
+/// The frame that ends a Connect stream: `{}` for success, or `{"error": …}` holding the error
+/// as a unary Connect error body has it. Its HTTP status stays 200 either way.
+pub fn end_stream(error: Option<&RpcError>) -> Vec<u8> {
+    let Some(error) = error else {
+        return envelop(FLAG_END_STREAM, b"{}");
+    };
+    let error = error.to_json_bytes();
+    let mut message = Vec::with_capacity(error.len() + 10);
+    message.extend_from_slice(b"{\"error\":");
+    message.extend_from_slice(&error);
+    message.push(b'}');
+    envelop(FLAG_END_STREAM, &message)
+}
+
 fn envelop(flags: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + payload.len());
     out.put_u8(flags);
@@ -221,6 +238,22 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("grpc-timeout", HeaderValue::from_str(timeout).unwrap());
         h
+    }
+
+    #[test]
+    fn a_connect_stream_ends_with_its_error_in_a_flagged_json_frame() {
+        assert_eq!(end_stream(None), [2, 0, 0, 0, 2, b'{', b'}']);
+        let frame = end_stream(Some(&RpcError::not_found("no such thing")));
+        assert_eq!((frame[0], frame.len() - 5), (2, promised(&frame)));
+        let message: serde_json::Value = serde_json::from_slice(&frame[5..]).unwrap();
+        assert_eq!(
+            message,
+            serde_json::json!({"error": {"code": "not_found", "message": "no such thing"}})
+        );
+    }
+
+    fn promised(frame: &[u8]) -> usize {
+        u32::from_be_bytes([frame[1], frame[2], frame[3], frame[4]]) as usize
     }
 
     #[test]

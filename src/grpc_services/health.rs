@@ -3,7 +3,7 @@
 //! is ready whenever it answers at all, as `GET /__mock/ready` always says, so every service
 //! it serves is SERVING.
 
-use super::stream::{deadline_exceeded, shutting_down, stopped, Call, Messages, Replies};
+use super::stream::{deadline_exceeded, shutting_down, stopped, Call, Replies};
 use crate::app::App;
 use crate::body::{Body, RequestBody};
 use crate::error::RpcError;
@@ -92,7 +92,7 @@ async fn read_request<B: RequestBody>(
     call: &Call,
     body: B,
 ) -> Result<String, RpcError> {
-    let mut messages = Messages::new(body, call.compression, app.settings.max_body_bytes);
+    let mut messages = call.messages(body, app.settings.max_body_bytes);
     let bytes = tokio::select! {
         bytes = messages.only() => bytes?,
         () = call.deadline() => return Err(deadline_exceeded()),

@@ -1,7 +1,7 @@
 //! The gRPC services a gRPC server is expected to have beside its API, on the same port:
 //! server reflection (`reflection`), so grpcurl and buf curl can list and call methods without
 //! the .proto files, and health checking (`health`), for probes and load balancers. Both speak
-//! gRPC and gRPC-Web, binary or JSON (`stream`).
+//! gRPC, gRPC-Web and Connect's streaming protocol, binary or JSON (`stream`).
 
 mod health;
 mod reflection;
@@ -20,7 +20,8 @@ const SERVED: [&str; 4] = [
     "grpc.reflection.v1alpha.ServerReflection",
 ];
 
-/// The methods of these services.
+/// The methods of these services. Only Check is unary, so only Check also speaks unary
+/// Connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
     /// `ServerReflectionInfo` of this reflection package.
@@ -48,26 +49,29 @@ pub(crate) fn handles(path: &str) -> bool {
     method(path).is_some()
 }
 
-/// Serves a call to one of the methods `handles` names. Problems become gRPC statuses, or a
-/// plain HTTP error for a request that is not gRPC.
+/// Serves a call to one of the methods `handles` names. Problems become errors of the call's
+/// protocol, or a plain HTTP error for a request in none of them.
 pub(crate) async fn serve<B: RequestBody>(
     app: &App,
     parts: &Parts,
     path: &str,
     body: B,
 ) -> Response<Body> {
-    let call = match stream::Call::accept(parts) {
+    let Some(method) = method(path) else {
+        let e = crate::error::RpcError::new(
+            crate::error::Code::Unimplemented,
+            format!("{path} is not a method of reflection or health"),
+        );
+        return crate::rpc::error_response(&e);
+    };
+    let call = match stream::Call::accept(parts, method == Method::Check) {
         Ok(call) => call,
         Err(refusal) => return *refusal,
     };
-    match method(path) {
-        Some(Method::Reflection(package)) => reflection::serve(app, call, package, body),
-        Some(Method::Check) => health::check(app, call, body).await,
-        Some(Method::Watch) => health::watch(app, call, body).await,
-        None => call.refuse(&crate::error::RpcError::new(
-            crate::error::Code::Unimplemented,
-            format!("{path} is not a method of reflection or health"),
-        )),
+    match method {
+        Method::Reflection(package) => reflection::serve(app, call, package, body),
+        Method::Check => health::check(app, call, body).await,
+        Method::Watch => health::watch(app, call, body).await,
     }
 }
 

@@ -21,7 +21,7 @@ pub(super) fn serve<B: RequestBody>(
     body: B,
 ) -> Response<Body> {
     let pool = app.contract.pool().clone();
-    let messages = Messages::new(body, call.compression, app.settings.max_body_bytes);
+    let messages = call.messages(body, app.settings.max_body_bytes);
     let stopping = app.stopping.subscribe();
     let (response, replies) = call.open();
     tokio::spawn(async move {

@@ -1,6 +1,8 @@
-//! The gRPC and gRPC-Web plumbing the reflection and health services share: accepting a call
-//! by its headers, reading request messages one envelope at a time as they arrive, and a
-//! response body that carries each answer as soon as it is sent, then the closing status.
+//! The call plumbing the reflection and health services share, in each framing a connect-go
+//! handler answers (gRPC, gRPC-Web, Connect's streaming protocol, and unary Connect for a unary
+//! method): accepting a call by its headers, reading request messages one envelope at a time as
+//! they arrive, and a response body that carries each answer as soon as it is sent, then the
+//! closing status.
 
 use crate::body::{Body, RequestBody};
 use crate::codec::compression::Compression;
@@ -8,7 +10,7 @@ use crate::codec::grpc;
 use crate::error::{Code, RpcError};
 use bytes::{Buf, Bytes, BytesMut};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, Response};
+use http::{HeaderValue, Method, Response};
 use http_body_util::BodyExt;
 use hyper::body::Frame;
 use prost::Message as _;
@@ -19,9 +21,16 @@ use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// The content types accepted, as `Accept-Post` lists them when a request has another.
-const CONTENT_TYPES: &str = "application/grpc, application/grpc+proto, application/grpc+json, \
-     application/grpc-web, application/grpc-web+proto, application/grpc-web+json";
+/// The content types a streaming method accepts, as `Accept-Post` lists them when a request
+/// has another.
+const STREAMING_CONTENT_TYPES: &str = "application/grpc, application/grpc+proto, \
+     application/grpc+json, application/grpc-web, application/grpc-web+proto, \
+     application/grpc-web+json, application/connect+proto, application/connect+json";
+/// The content types a unary method accepts: those, and unary Connect's.
+const UNARY_CONTENT_TYPES: &str = "application/grpc, application/grpc+proto, \
+     application/grpc+json, application/grpc-web, application/grpc-web+proto, \
+     application/grpc-web+json, application/connect+proto, application/connect+json, \
+     application/proto, application/json";
 
 /// Frames buffered between the task answering a stream and hyper sending them. A unary answer,
 /// its message then its status, fits without anyone reading; a client that stops reading a
@@ -35,23 +44,59 @@ pub(super) enum Codec {
     Json,
 }
 
+/// Where a call's status travels, and which headers name its compression and deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Framing {
+    /// gRPC: the status in HTTP trailers, or in the headers of a trailers-only answer.
+    Grpc,
+    /// gRPC-Web: the status in a trailer frame (flag 0x80) at the end of the body.
+    GrpcWeb,
+    /// Connect's streaming protocol: the status in an end-of-stream frame (flag 0x02), under
+    /// HTTP 200 even for an error.
+    Connect,
+    /// Unary Connect: the body is the one message, bare, and an error is a Connect error
+    /// body under its HTTP status.
+    ConnectUnary,
+}
+
+impl Framing {
+    /// The request header that names how flagged request messages are compressed.
+    fn encoding_header(self) -> &'static str {
+        match self {
+            Framing::Connect => "connect-content-encoding",
+            Framing::ConnectUnary => "content-encoding",
+            Framing::Grpc | Framing::GrpcWeb => "grpc-encoding",
+        }
+    }
+
+    /// The response header that lists the compressions the server accepts.
+    fn accept_encoding_header(self) -> &'static str {
+        match self {
+            Framing::Connect => "connect-accept-encoding",
+            Framing::ConnectUnary => "accept-encoding",
+            Framing::Grpc | Framing::GrpcWeb => "grpc-accept-encoding",
+        }
+    }
+}
+
 /// A call's protocol, learned from its headers before any message is read.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Call {
-    /// gRPC-Web, whose status travels in the body rather than in HTTP trailers.
-    pub(super) web: bool,
+    pub(super) framing: Framing,
     pub(super) codec: Codec,
-    /// How request messages flagged compressed are compressed (`grpc-encoding`).
+    /// How request messages flagged compressed are compressed (`grpc-encoding`, or
+    /// `connect-content-encoding`).
     pub(super) compression: Compression,
-    /// When the client's `grpc-timeout` runs out.
+    /// When the client's `grpc-timeout` (or `connect-timeout-ms`) runs out.
     pub(super) deadline: Option<Instant>,
 }
 
 impl Call {
-    /// Checks the method and headers. A request that is not gRPC at all gets a plain HTTP
-    /// error; a gRPC request with a bad header gets a gRPC status. (The refusal is boxed to
-    /// keep the Result small; it is the rare path.)
-    pub(super) fn accept(parts: &Parts) -> Result<Call, Box<Response<Body>>> {
+    /// Checks the method and headers of a call to a `unary` method or a streaming one. A
+    /// request in none of the method's protocols gets a plain HTTP error; one with a bad header
+    /// gets its protocol's error. (The refusal is boxed to keep the Result small; it is the
+    /// rare path.)
+    pub(super) fn accept(parts: &Parts, unary: bool) -> Result<Call, Box<Response<Body>>> {
         if parts.method != Method::POST {
             let e = RpcError::new(
                 Code::Unknown,
@@ -71,44 +116,62 @@ impl Call {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let (web, codec) = match content_type.as_str() {
-            "application/grpc" | "application/grpc+proto" => (false, Codec::Proto),
-            "application/grpc+json" => (false, Codec::Json),
-            "application/grpc-web" | "application/grpc-web+proto" => (true, Codec::Proto),
-            "application/grpc-web+json" => (true, Codec::Json),
+        let (framing, codec) = match content_type.as_str() {
+            "application/grpc" | "application/grpc+proto" => (Framing::Grpc, Codec::Proto),
+            "application/grpc+json" => (Framing::Grpc, Codec::Json),
+            "application/grpc-web" | "application/grpc-web+proto" => {
+                (Framing::GrpcWeb, Codec::Proto)
+            }
+            "application/grpc-web+json" => (Framing::GrpcWeb, Codec::Json),
+            "application/connect+proto" => (Framing::Connect, Codec::Proto),
+            "application/connect+json" => (Framing::Connect, Codec::Json),
+            "application/proto" if unary => (Framing::ConnectUnary, Codec::Proto),
+            "application/json" if unary => (Framing::ConnectUnary, Codec::Json),
             _ => {
+                let accepted = match unary {
+                    true => UNARY_CONTENT_TYPES,
+                    false => STREAMING_CONTENT_TYPES,
+                };
                 let e = RpcError::new(
                     Code::Unknown,
                     format!(
-                        "content type {content_type:?} is not gRPC: use one of {CONTENT_TYPES}"
+                        "content type {content_type:?} is not one this method speaks: use one of {accepted}"
                     ),
                 )
                 .with_status(415)
-                .with_header("accept-post", CONTENT_TYPES);
+                .with_header("accept-post", accepted);
                 return Err(Box::new(crate::rpc::error_response(&e)));
             }
         };
         let mut call = Call {
-            web,
+            framing,
             codec,
             compression: Compression::Identity,
             deadline: None,
         };
+        let header = framing.encoding_header();
         let encoding = parts
             .headers
-            .get("grpc-encoding")
+            .get(header)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         if let Some(name) = encoding {
-            call.compression = Compression::from_name(&name, "grpc-encoding").map_err(|e| {
+            call.compression = Compression::from_name(&name, header).map_err(|e| {
                 let mut response = call.refuse(&e);
                 let accepted = HeaderValue::from_static(crate::codec::compression::ACCEPTED);
                 response
                     .headers_mut()
-                    .insert("grpc-accept-encoding", accepted);
+                    .insert(framing.accept_encoding_header(), accepted);
                 response
             })?;
         }
-        let timeout = grpc::timeout(&parts.headers).map_err(|e| Box::new(call.refuse(&e)))?;
+        let timeout = match framing {
+            Framing::Connect | Framing::ConnectUnary => {
+                crate::codec::headers::protocol_version(&parts.headers)
+                    .and_then(|()| crate::codec::headers::timeout(&parts.headers))
+            }
+            Framing::Grpc | Framing::GrpcWeb => grpc::timeout(&parts.headers),
+        };
+        let timeout = timeout.map_err(|e| Box::new(call.refuse(&e)))?;
         call.deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         Ok(call)
     }
@@ -116,11 +179,15 @@ impl Call {
     /// The response content type, as connect-go names it: plain `application/grpc` for
     /// binary gRPC, the codec spelt out otherwise.
     fn content_type(&self) -> &'static str {
-        match (self.web, self.codec) {
-            (false, Codec::Proto) => "application/grpc",
-            (false, Codec::Json) => "application/grpc+json",
-            (true, Codec::Proto) => "application/grpc-web+proto",
-            (true, Codec::Json) => "application/grpc-web+json",
+        match (self.framing, self.codec) {
+            (Framing::Grpc, Codec::Proto) => "application/grpc",
+            (Framing::Grpc, Codec::Json) => "application/grpc+json",
+            (Framing::GrpcWeb, Codec::Proto) => "application/grpc-web+proto",
+            (Framing::GrpcWeb, Codec::Json) => "application/grpc-web+json",
+            (Framing::Connect, Codec::Proto) => "application/connect+proto",
+            (Framing::Connect, Codec::Json) => "application/connect+json",
+            (Framing::ConnectUnary, Codec::Proto) => "application/proto",
+            (Framing::ConnectUnary, Codec::Json) => "application/json",
         }
     }
 
@@ -129,13 +196,30 @@ impl Call {
         let headers = response.headers_mut();
         let content_type = HeaderValue::from_static(self.content_type());
         headers.insert(http::header::CONTENT_TYPE, content_type);
-        headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
+        let accepted = HeaderValue::from_static(crate::codec::compression::ACCEPTED);
+        headers.insert(self.framing.accept_encoding_header(), accepted);
         response
     }
 
-    /// A trailers-only answer: the error's status in the response headers and no body, as a
-    /// gRPC server fails a call before it has sent any message.
+    /// Request messages from `body`, as they arrive, decompressed as the call's headers said.
+    pub(super) fn messages<B: RequestBody>(&self, body: B, limit: usize) -> Messages<B> {
+        let header = self.framing.encoding_header();
+        let mut messages = Messages::new(body, self.compression, header, limit);
+        messages.enveloped = self.framing != Framing::ConnectUnary;
+        messages
+    }
+
+    /// An answer that is only the error, as a server fails a call before it has sent any
+    /// message: for gRPC and gRPC-Web, trailers-only (the status in the response headers and no
+    /// body); for Connect, an end-of-stream frame holding the error.
     pub(super) fn refuse(&self, e: &RpcError) -> Response<Body> {
+        match self.framing {
+            Framing::Connect => {
+                return self.head(crate::body::full(Bytes::from(grpc::end_stream(Some(e)))));
+            }
+            Framing::ConnectUnary => return crate::rpc::error_response(e),
+            Framing::Grpc | Framing::GrpcWeb => {}
+        }
         let mut response = self.head(crate::body::full(Bytes::new()));
         response.headers_mut().extend(grpc::status(Some(e)));
         response
@@ -146,7 +230,7 @@ impl Call {
         let (sender, receiver) = mpsc::channel(BUFFERED_FRAMES);
         let replies = Replies {
             sender,
-            web: self.web,
+            framing: self.framing,
             codec: self.codec,
         };
         (self.head(ChannelBody(receiver).boxed_unsync()), replies)
@@ -202,7 +286,7 @@ pub(super) async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
 /// The sending half of a response: messages, then the status that ends it.
 pub(super) struct Replies {
     sender: mpsc::Sender<Frame<Bytes>>,
-    web: bool,
+    framing: Framing,
     codec: Codec,
 }
 
@@ -213,17 +297,21 @@ impl Replies {
             Codec::Proto => message.encode_to_vec(),
             Codec::Json => serde_json::to_vec(message).expect("a message serializes as JSON"),
         };
-        let frame = Frame::data(grpc::frame(bytes, Compression::Identity).into());
-        self.sender.send(frame).await.is_ok()
+        let bytes = match self.framing {
+            Framing::ConnectUnary => bytes,
+            _ => grpc::frame(bytes, Compression::Identity),
+        };
+        self.sender.send(Frame::data(bytes.into())).await.is_ok()
     }
 
-    /// Ends the response with its status: OK, or the error.
+    /// Ends the response with its status: OK, or the error. (A unary Connect answer has its
+    /// status in its head, so it simply ends.)
     pub(super) async fn finish(self, error: Option<&RpcError>) {
-        let status: HeaderMap = grpc::status(error);
-        let frame = if self.web {
-            Frame::data(grpc::web_trailers(&status).into())
-        } else {
-            Frame::trailers(status)
+        let frame = match self.framing {
+            Framing::ConnectUnary => return,
+            Framing::Grpc => Frame::trailers(grpc::status(error)),
+            Framing::GrpcWeb => Frame::data(grpc::web_trailers(&grpc::status(error)).into()),
+            Framing::Connect => Frame::data(grpc::end_stream(error).into()),
         };
         let _ = self.sender.send(frame).await;
     }
@@ -256,17 +344,31 @@ pub(super) struct Messages<B> {
     buffer: BytesMut,
     ended: bool,
     compression: Compression,
+    /// The header that should have named the compression, for the error when none did.
+    encoding_header: &'static str,
     limit: usize,
+    /// Whether messages come in envelopes; if not, the whole body is the one message.
+    enveloped: bool,
+    /// Whether the whole body has been handed out as the one message.
+    delivered: bool,
 }
 
 impl<B: RequestBody> Messages<B> {
-    pub(super) fn new(body: B, compression: Compression, limit: usize) -> Messages<B> {
+    fn new(
+        body: B,
+        compression: Compression,
+        encoding_header: &'static str,
+        limit: usize,
+    ) -> Messages<B> {
         Messages {
             body: Box::pin(body),
             buffer: BytesMut::new(),
             ended: false,
             compression,
+            encoding_header,
             limit,
+            enveloped: true,
+            delivered: false,
         }
     }
 
@@ -277,6 +379,9 @@ impl<B: RequestBody> Messages<B> {
                 return Ok(Some(message));
             }
             if self.ended {
+                if !self.enveloped {
+                    return Ok(None);
+                }
                 return match self.buffer.len() {
                     0 => Ok(None),
                     n @ 1..5 => Err(RpcError::invalid_argument(format!(
@@ -295,6 +400,9 @@ impl<B: RequestBody> Messages<B> {
                     // Request trailers carry nothing a gRPC server reads.
                     if let Ok(data) = frame.into_data() {
                         self.buffer.extend_from_slice(&data);
+                    }
+                    if !self.enveloped && self.buffer.len() > self.limit {
+                        return Err(self.too_large(self.buffer.len()));
                     }
                 }
                 Some(Err(e)) => {
@@ -325,18 +433,15 @@ impl<B: RequestBody> Messages<B> {
 
     /// The first whole message in the buffer, decompressed; None until one has arrived.
     fn take(&mut self) -> Result<Option<Bytes>, RpcError> {
+        if !self.enveloped {
+            return self.take_whole();
+        }
         if self.buffer.len() < 5 {
             return Ok(None);
         }
         let size = promised(&self.buffer);
         if size > self.limit {
-            return Err(RpcError::new(
-                Code::ResourceExhausted,
-                format!(
-                    "request message of {size} bytes exceeds the limit of {} bytes (see --max-body-bytes)",
-                    self.limit
-                ),
-            ));
+            return Err(self.too_large(size));
         }
         if self.buffer.len() < 5 + size {
             // Room for the rest now, so the frames that bring it append without regrowing.
@@ -349,14 +454,42 @@ impl<B: RequestBody> Messages<B> {
         match flags {
             0 => Ok(Some(message)),
             // Refused as connect-go's envelope reader refuses it (invalid_argument).
-            1 if self.compression == Compression::Identity => Err(RpcError::invalid_argument(
-                "protocol error: sent compressed message without compression support (no grpc-encoding)",
-            )),
+            1 if self.compression == Compression::Identity => {
+                Err(RpcError::invalid_argument(format!(
+                    "protocol error: sent compressed message without compression support (no {})",
+                    self.encoding_header
+                )))
+            }
             1 => self.compression.decompress(message, self.limit).map(Some),
             _ => Err(RpcError::invalid_argument(format!(
                 "protocol error: invalid envelope flags {flags:#04x} on a request message"
             ))),
         }
+    }
+}
+
+impl<B> Messages<B> {
+    /// The whole body, once it has all arrived, as the one message of a unary Connect call.
+    fn take_whole(&mut self) -> Result<Option<Bytes>, RpcError> {
+        if !self.ended || self.delivered {
+            return Ok(None);
+        }
+        self.delivered = true;
+        let body = self.buffer.split().freeze();
+        match self.compression {
+            Compression::Identity => Ok(Some(body)),
+            compression => compression.decompress(body, self.limit).map(Some),
+        }
+    }
+
+    fn too_large(&self, size: usize) -> RpcError {
+        RpcError::new(
+            Code::ResourceExhausted,
+            format!(
+                "request message of {size} bytes exceeds the limit of {} bytes (see --max-body-bytes)",
+                self.limit
+            ),
+        )
     }
 }
 
@@ -395,7 +528,7 @@ mod tests {
     /// `stream` cut into pieces of `size` bytes.
     fn messages(stream: &[u8], size: usize, compression: Compression) -> Messages<Chunks> {
         let chunks = stream.chunks(size).map(Bytes::copy_from_slice).collect();
-        Messages::new(Chunks(chunks), compression, 16)
+        Messages::new(Chunks(chunks), compression, "grpc-encoding", 16)
     }
 
     #[tokio::test]
@@ -452,13 +585,13 @@ mod tests {
     async fn compressed_messages_are_inflated_within_the_limit() {
         let packed = Compression::Gzip.compress(b"hello".to_vec());
         let body = Chunks([Bytes::from(envelope(1, &packed))].into());
-        let mut read = Messages::new(body, Compression::Gzip, 40);
+        let mut read = Messages::new(body, Compression::Gzip, "grpc-encoding", 40);
         assert_eq!(&read.next().await.unwrap().unwrap()[..], b"hello");
         // Small on the wire, over the limit once inflated.
         let bomb = Compression::Gzip.compress(vec![b'a'; 1000]);
         assert!(bomb.len() < 64, "{}", bomb.len());
         let body = Chunks([Bytes::from(envelope(1, &bomb))].into());
-        let mut read = Messages::new(body, Compression::Gzip, 64);
+        let mut read = Messages::new(body, Compression::Gzip, "grpc-encoding", 64);
         let e = read.next().await.unwrap_err();
         assert_eq!(e.code, Code::ResourceExhausted);
         assert!(

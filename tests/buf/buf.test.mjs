@@ -1,7 +1,7 @@
 // buf curl, a client built on connect-go, against gitpod-mock: --protocol connect, grpc and
 // grpcweb over h2c (HTTP/2 with prior knowledge) and over TLS with the --tls-self-signed
-// certificate, finding the schema by server reflection alone (gRPC, gRPC-Web) or from
-// contract/ with --schema.
+// certificate, finding the schema by server reflection alone or from contract/ with --schema;
+// and health checking, which buf curl calls with unary Connect under --protocol connect.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -36,23 +36,30 @@ after(async () => {
   await tls?.stop();
 });
 
-test('reflection alone lists the service and its methods', async () => {
-  const services = await curl('--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', plain.url);
-  assert.equal(services.code, 0, services.stderr);
-  assert.ok(services.stdout.split('\n').includes(SERVICE), services.stdout);
-  const methods = await curl('--protocol', 'grpc', '--http2-prior-knowledge', '--list-methods', plain.url);
-  assert.equal(methods.code, 0, methods.stderr);
-  const listed = methods.stdout.split('\n').filter((m) => m.startsWith(`${SERVICE}/`));
-  assert.equal(listed.length, 21, methods.stdout); // the 16 documented methods and 5 more
-});
-
 for (const protocol of ['connect', 'grpc', 'grpcweb']) {
-  const how = protocol === 'connect' ? 'by --schema' : 'by reflection and by --schema';
-  test(`--protocol ${protocol} over h2c, ${how}`, async () => {
-    // Reflection is served over gRPC and gRPC-Web; over Connect's streaming protocol it is not
-    // yet, so the Connect calls take their schema from contract/.
-    const schemas = protocol === 'connect' ? [['--schema', CONTRACT]] : [[], ['--schema', CONTRACT]];
-    for (const schema of schemas) {
+  test(`reflection alone, over --protocol ${protocol}, lists the service and its methods`, async () => {
+    const services = await curl('--protocol', protocol, '--http2-prior-knowledge', '--list-services', plain.url);
+    assert.equal(services.code, 0, services.stderr);
+    assert.ok(services.stdout.split('\n').includes(SERVICE), services.stdout);
+    const methods = await curl('--protocol', protocol, '--http2-prior-knowledge', '--list-methods', plain.url);
+    assert.equal(methods.code, 0, methods.stderr);
+    const listed = methods.stdout.split('\n').filter((m) => m.startsWith(`${SERVICE}/`));
+    assert.equal(listed.length, 21, methods.stdout); // the 16 documented methods and 5 more
+  });
+
+  test(`health Check over --protocol ${protocol}: SERVING, and not_found for another service`, async () => {
+    const serving = await curl('--protocol', protocol, '--http2-prior-knowledge', '-d', '{"service":""}',
+      `${plain.url}/grpc.health.v1.Health/Check`);
+    assert.equal(serving.code, 0, serving.stderr);
+    assert.deepEqual(JSON.parse(serving.stdout), { status: 'SERVING' });
+    const unknown = await curl('--protocol', protocol, '--http2-prior-knowledge', '-d', '{"service":"nope"}',
+      `${plain.url}/grpc.health.v1.Health/Check`);
+    assert.notEqual(unknown.code, 0);
+    assert.equal(JSON.parse(unknown.stderr).code, 'not_found');
+  });
+
+  test(`--protocol ${protocol} over h2c, by reflection and by --schema`, async () => {
+    for (const schema of [[], ['--schema', CONTRACT]]) {
       const got = await curl('--protocol', protocol, '--http2-prior-knowledge', ...schema,
         '-H', `x-mock-session: buf-${protocol}`, '-d', JSON.stringify({ id: EXAMPLE_ID }),
         `${plain.url}/${SERVICE}/GetSCMIntegration`);

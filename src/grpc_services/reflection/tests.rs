@@ -1,12 +1,12 @@
 use super::*;
 use crate::codec::compression::Compression;
-use crate::grpc_services::stream::Codec;
+use crate::grpc_services::stream::{Codec, Framing};
 use prost_reflect::{DescriptorPool, DynamicMessage, ReflectMessage, Value};
 
 fn session(package: &'static str) -> Session {
     Session {
         call: Call {
-            web: false,
+            framing: Framing::Grpc,
             codec: Codec::Proto,
             compression: Compression::Identity,
             deadline: None,
