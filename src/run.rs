@@ -32,9 +32,19 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
             .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
         builder = builder.state_named(path.display().to_string(), value);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One worker is a current-thread runtime: it has no LIFO slot, so the tasks of all the
+    // streams an HTTP/2 connection has ready run before the connection task writes, and their
+    // answers leave in one write instead of one each.
+    let mut runtime = match options.workers {
+        0 | 1 => tokio::runtime::Builder::new_current_thread(),
+        workers => {
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            runtime.worker_threads(workers);
+            runtime
+        }
+    };
+    let runtime = runtime
         .enable_all()
-        .worker_threads(options.workers.max(1))
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let server = runtime.block_on(async {
