@@ -1,27 +1,35 @@
-"""pytest fixtures for the Python grpcio tests: stubs generated from contract/ by grpcio-tools
-at test time, and `gitpod-mock serve` processes (the binary under test, $GITPOD_MOCK_BIN)."""
+"""pytest fixtures for the Python client suites (grpcio, connectrpc): stubs generated from
+contract/ by grpcio-tools at test time, `gitpod-mock serve` processes (the binary under test,
+$GITPOD_MOCK_BIN), and every documented example as plain JSON Connect answers it, for the
+clients' answers to be compared with."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "contract"
+SERVICE = "gitpod.v1.RunnerConfigurationService"
 
 
 @pytest.fixture(scope="session")
 def pb() -> Iterator[object]:
-    """The generated modules, as a namespace: `pb.messages` and `pb.service`."""
+    """The generated modules, as a namespace: `pb.messages`, `pb.service` (grpcio stubs) and
+    `pb.validate` (buf.validate, for the Violations error detail)."""
     import grpc_tools
     from grpc_tools import protoc
 
@@ -35,11 +43,13 @@ def pb() -> Iterator[object]:
     status = protoc.main(["protoc", *args, *protos])
     assert status == 0, f"protoc failed on {protos}"
     sys.path.insert(0, str(out))
+    from buf.validate import validate_pb2
     from gitpod.v1 import runner_configuration_pb2, runner_configuration_pb2_grpc
 
     class Namespace:
         messages = runner_configuration_pb2
         service = runner_configuration_pb2_grpc
+        validate = validate_pb2
 
     yield Namespace
 
@@ -61,10 +71,61 @@ class Server:
         self.scheme, host, port, self.certificate = match.groups()
         self.target = f"{host}:{port}"
         self.url = f"{self.scheme}://{self.target}"
+        self.tls = ssl.create_default_context(cafile=self.certificate) if self.certificate else None
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+    def get(self, path: str) -> Any:
+        """GET a JSON document of the mock's (`/`, `/__mock/...`)."""
+        return json.load(urllib.request.urlopen(f"{self.url}{path}", timeout=10, context=self.tls))
+
+    def journal(self, session: str) -> List[Dict[str, Any]]:
+        return self.get(f"/__mock/journal?session={session}")["entries"]
+
+    def over_json(self, method: str, body: Dict[str, Any], session: str) -> Dict[str, Any]:
+        """A call over plain JSON Connect, its reply as protobuf's JSON writes it: Connect
+        writes empty top-level lists, protobuf's JSON leaves them out."""
+        request = urllib.request.Request(
+            f"{self.url}/{SERVICE}/{method}", data=json.dumps(body).encode(), method="POST",
+            headers={"content-type": "application/json", "x-mock-session": session},
+        )
+        reply = json.load(urllib.request.urlopen(request, timeout=10, context=self.tls))
+        return {k: v for k, v in reply.items() if v != []}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A documented method's example, and what plain JSON Connect answered it on a fresh
+    session; the same session name on another fresh server gets the same answer."""
+
+    method: str
+    request: Dict[str, Any]
+    session: str
+    answer: Dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def documented() -> List[Example]:
+    """Every method the mock serves, with the first example of the OpenAPI export's request
+    body; the export must document each method the listing at `/` says is implemented."""
+    server = Server()
+    try:
+        doc = server.get("/__mock/openapi.json")
+        examples = []
+        for path, item in sorted(doc["paths"].items()):
+            if path.startswith(f"/{SERVICE}/"):
+                method = path.rsplit("/", 1)[1]
+                content = item["post"]["requestBody"]["content"]["application/json"]
+                body = next(iter(content["examples"].values()))["value"]
+                answer = server.over_json(method, body, method.lower())
+                examples.append(Example(method, body, method.lower(), answer))
+        served = [m["name"] for m in server.get("/")["methods"] if m["implemented"]]
+    finally:
+        server.stop()
+    assert sorted(e.method for e in examples) == sorted(served) and len(served) == 16
+    return examples
 
 
 @pytest.fixture
