@@ -150,22 +150,19 @@ pub fn encode<T: serde::Serialize + ?Sized>(
     encoding: Encoding,
     value: &T,
 ) -> Result<Vec<u8>, RpcError> {
-    if encoding == Encoding::Json {
-        if let Some(bytes) = json::write(contract.plans(), desc, value) {
-            #[cfg(debug_assertions)]
-            same_as_reference(desc, &as_value(desc, value)?, &bytes)?;
-            return Ok(bytes);
+    let fast = match encoding {
+        Encoding::Json => json::write(contract.plans(), desc, value),
+        Encoding::Proto => proto::write(contract.plans(), desc, value),
+    };
+    if let Some(bytes) = fast {
+        #[cfg(debug_assertions)]
+        match encoding {
+            Encoding::Json => same_as_reference(desc, &as_value(desc, value)?, &bytes)?,
+            Encoding::Proto => same_message_as_reference(desc, &as_value(desc, value)?, &bytes)?,
         }
+        return Ok(bytes);
     }
-    let value = as_value(desc, value)?;
-    if encoding == Encoding::Proto {
-        if let Some(bytes) = proto::write(contract.plans(), desc, &value) {
-            #[cfg(debug_assertions)]
-            same_message_as_reference(desc, &value, &bytes)?;
-            return Ok(bytes);
-        }
-    }
-    reference_encode(desc, encoding, value)
+    reference_encode(desc, encoding, as_value(desc, value)?)
 }
 
 /// Debug builds check each binary fast-path answer: it must decode to the message the reference

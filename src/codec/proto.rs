@@ -1,6 +1,7 @@
-//! The fast path of binary encoding, behind one door (`write`): an answer's JSON value written
-//! as protobuf for its message type straight to bytes, guided by the contract's encoding
-//! plans, without building a `DynamicMessage`.
+//! The fast path of binary encoding, behind one door (`write`): an answer (a typed record or a
+//! JSON value, in its proto3 JSON shape) written as protobuf for its message type straight to
+//! bytes by a serde `Serializer` (`ser`) guided by the contract's encoding plans, without a
+//! JSON value tree or a `DynamicMessage`.
 //!
 //! It covers what handlers write (strings, bools, integers as numbers or strings, enums by name
 //! or number, nested messages, lists, canonical UTC timestamps) and declines anything else with
@@ -9,129 +10,27 @@
 //! other direction, for requests.
 
 mod read;
+mod ser;
 
 pub(super) use read::read;
 
-use crate::contract::json_plan::{FieldPlan, KindPlan, Plans, Shape};
-use prost::encoding::{encode_key, encode_varint, WireType};
+use crate::contract::json_plan::Plans;
 use prost_reflect::MessageDescriptor;
-use serde_json::{Map, Value};
+use serde::Serialize;
 
-/// `value` as protobuf of type `desc`, or None when the reference path must decide.
-pub(super) fn write(plans: &Plans, desc: &MessageDescriptor, value: &Value) -> Option<Vec<u8>> {
-    let index = plans.index(desc)?;
-    let mut out = Vec::with_capacity(256);
-    message(plans, index, value.as_object()?, &mut out)?;
-    Some(out)
-}
-
-/// The fields of one message, in the order the value has them (decoders take any order).
-fn message(
+/// `value`, in its proto3 JSON shape, as protobuf of type `desc`; None when the reference path
+/// must decide.
+pub(super) fn write<T: Serialize + ?Sized>(
     plans: &Plans,
-    index: usize,
-    fields: &Map<String, Value>,
-    out: &mut Vec<u8>,
-) -> Option<()> {
+    desc: &MessageDescriptor,
+    value: &T,
+) -> Option<Vec<u8>> {
+    let index = plans.index(desc)?;
     let plan = &plans.messages[index];
     if plan.opaque || plan.timestamp {
         return None;
     }
-    let mut numbers: Vec<u32> = Vec::with_capacity(fields.len());
-    let mut oneofs: Vec<usize> = Vec::new();
-    for (name, value) in fields {
-        let field = plan.field(name)?;
-        if numbers.contains(&field.number) || !field.binary {
-            return None; // the same field under two names, or a kind left to the reference
-        }
-        numbers.push(field.number);
-        let before = out.len();
-        match (&field.shape, value) {
-            (_, Value::Null) => {}
-            (Shape::Single, value) => single(plans, field, value, field.presence, out)?,
-            (Shape::List, Value::Array(items)) => {
-                for item in items {
-                    single(plans, field, item, true, out)?;
-                }
-            }
-            _ => return None,
-        }
-        if let Some(oneof) = field.oneof.filter(|_| out.len() > before) {
-            if oneofs.contains(&oneof) {
-                return None;
-            }
-            oneofs.push(oneof);
-        }
-    }
-    Some(())
-}
-
-/// One value of a field; a default is left out unless `always` (presence, or a list item).
-fn single(
-    plans: &Plans,
-    field: &FieldPlan,
-    value: &Value,
-    always: bool,
-    out: &mut Vec<u8>,
-) -> Option<()> {
-    let number = field.number;
-    let varint = |n: u64, out: &mut Vec<u8>| {
-        if n != 0 || always {
-            encode_key(number, WireType::Varint, out);
-            encode_varint(n, out);
-        }
-    };
-    match &field.kind {
-        KindPlan::String => {
-            let text = value.as_str()?;
-            if !text.is_empty() || always {
-                delimited(number, text.as_bytes(), out);
-            }
-        }
-        KindPlan::Bool => varint(u64::from(value.as_bool()?), out),
-        KindPlan::Enum(values) => {
-            let n = match value {
-                Value::String(name) => values.iter().find(|(_, v)| v == name)?.0,
-                other => i32::try_from(other.as_i64()?).ok()?,
-            };
-            varint(i64::from(n) as u64, out);
-        }
-        KindPlan::I64 => varint(signed(value)? as u64, out),
-        KindPlan::I32 => varint(i64::from(i32::try_from(signed(value)?).ok()?) as u64, out),
-        KindPlan::U64 => varint(unsigned(value)?, out),
-        KindPlan::U32 => varint(u64::from(u32::try_from(unsigned(value)?).ok()?), out),
-        KindPlan::Message(index) if plans.messages[*index].timestamp => {
-            let (seconds, nanos) = timestamp(value.as_str()?)?;
-            let mut body = Vec::with_capacity(16);
-            if seconds != 0 {
-                encode_key(1, WireType::Varint, &mut body);
-                encode_varint(seconds as u64, &mut body);
-            }
-            if nanos != 0 {
-                encode_key(2, WireType::Varint, &mut body);
-                encode_varint(u64::from(nanos), &mut body);
-            }
-            delimited(number, &body, out);
-        }
-        KindPlan::Message(index) => {
-            let mut body = Vec::with_capacity(64);
-            message(plans, *index, value.as_object()?, &mut body)?;
-            delimited(number, &body, out);
-        }
-        KindPlan::Other if field.bytes => {
-            let data = base64_bytes(value.as_str()?)?;
-            if !data.is_empty() || always {
-                delimited(number, &data, out);
-            }
-        }
-        KindPlan::Other => return None,
-    }
-    Some(())
-}
-
-fn delimited(number: u32, bytes: &[u8], out: &mut Vec<u8>) {
-    encode_key(number, WireType::LengthDelimited, out);
-    encode_varint(bytes.len() as u64, out);
-    out.extend_from_slice(bytes);
+    ser::message(plans, index, value)
 }
 
 /// A bytes field's JSON form: base64, standard or URL-safe, padded or not, as proto3 JSON reads it.
@@ -146,21 +45,6 @@ fn base64_bytes(text: &str) -> Option<Vec<u8>> {
         .decode(text)
         .or_else(|_| url_safe.decode(text))
         .ok()
-}
-
-/// A signed integer written as a JSON number or, as proto3 JSON writes 64-bit ones, a string.
-fn signed(value: &Value) -> Option<i64> {
-    match value {
-        Value::String(text) => text.parse().ok(),
-        other => other.as_i64(),
-    }
-}
-
-fn unsigned(value: &Value) -> Option<u64> {
-    match value {
-        Value::String(text) => text.parse().ok(),
-        other => other.as_u64(),
-    }
 }
 
 /// A canonical UTC timestamp (`2024-01-02T03:04:05.123Z`) as seconds since the epoch and nanos.
@@ -199,7 +83,7 @@ mod tests {
     use crate::codec::canonical;
     use crate::contract::Contract;
     use prost_reflect::DynamicMessage;
-    use serde_json::json;
+    use serde_json::{json, Value};
     use std::sync::LazyLock;
 
     static CONTRACT: LazyLock<Contract> = LazyLock::new(Contract::load);
@@ -276,6 +160,42 @@ mod tests {
                 .collect()
         });
         assert!(checked >= 3);
+    }
+
+    #[test]
+    fn typed_records_and_long_nested_messages_encode_as_the_reference_does() {
+        use crate::store::records::{EnvironmentClass, FieldValue};
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer<'a> {
+            environment_class: &'a EnvironmentClass,
+        }
+        let class = EnvironmentClass {
+            id: "d2c94c27-3b76-4a42-b88c-95a85e392c68".into(),
+            description: "d".repeat(300), // the nested length needs two varint bytes
+            configuration: vec![FieldValue {
+                key: "cpu".into(),
+                value: "4".into(),
+            }],
+            enabled: true,
+            ..EnvironmentClass::default()
+        };
+        let desc = CONTRACT
+            .procedure("GetEnvironmentClass")
+            .unwrap()
+            .output
+            .clone();
+        let typed = Answer {
+            environment_class: &class,
+        };
+        let fast =
+            write(CONTRACT.plans(), &desc, &typed).expect("typed records take the fast path");
+        // Fields follow the record's declaration order, which decoders ignore.
+        let decoded = DynamicMessage::decode(desc.clone(), &fast[..]).unwrap();
+        let value = serde_json::to_value(&typed).unwrap();
+        let reference = crate::codec::to_message(&desc, value.clone()).unwrap();
+        assert_eq!(canonical(&decoded), canonical(&reference));
+        agrees("GetEnvironmentClass", value);
     }
 
     #[test]

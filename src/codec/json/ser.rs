@@ -40,6 +40,8 @@ pub(super) struct Message<'a> {
     /// The oneofs (by index) with a member written.
     oneofs: Numbers,
     key: Option<String>,
+    /// Where in declaration order the next field is likely to be.
+    cursor: usize,
 }
 
 impl<'a> Message<'a> {
@@ -53,11 +55,13 @@ impl<'a> Message<'a> {
             emitted: Numbers::default(),
             oneofs: Numbers::default(),
             key: None,
+            cursor: 0,
         }
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<()> {
-        let field = self.plans.messages[self.index].field(name).ok_or(Decline)?;
+        let plan = &self.plans.messages[self.index];
+        let field = plan.next_field(name, &mut self.cursor).ok_or(Decline)?;
         let start = self.out.len();
         if !self.emitted.is_empty() {
             self.out.push(b',');
