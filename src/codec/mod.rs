@@ -12,6 +12,7 @@ mod json;
 mod json_check;
 mod proto;
 mod ranges;
+mod serializer;
 
 use crate::contract::Contract;
 use crate::error::RpcError;

@@ -169,6 +169,18 @@ fn part(message: &DynamicMessage, field: &str) -> DynamicMessage {
 
 const RESPONSE: &str = "grpc.reflection.v1.ServerReflectionResponse";
 
+/// The service names a ListServices answer lists.
+fn listed_services(response: &DynamicMessage) -> Vec<String> {
+    part(response, "list_services_response")
+        .get_field_by_name("service")
+        .unwrap()
+        .as_list()
+        .unwrap()
+        .iter()
+        .map(|s| text(s.as_message().unwrap(), "name"))
+        .collect()
+}
+
 #[tokio::test]
 async fn list_services_names_the_api_reflection_and_health() {
     let server = TestServer::start().await;
@@ -177,17 +189,8 @@ async fn list_services_names_the_api_reflection_and_health() {
     assert_eq!(headers["content-type"], "application/grpc");
     let response = answers.next(RESPONSE).await.unwrap();
     assert_eq!(text(&response, "valid_host"), "localhost");
-    let list = part(&response, "list_services_response");
-    let names: Vec<String> = list
-        .get_field_by_name("service")
-        .unwrap()
-        .as_list()
-        .unwrap()
-        .iter()
-        .map(|s| text(s.as_message().unwrap(), "name"))
-        .collect();
     assert_eq!(
-        names,
+        listed_services(&response),
         [
             "gitpod.v1.RunnerConfigurationService",
             "grpc.health.v1.Health",
@@ -504,15 +507,7 @@ async fn reflection_speaks_connects_streaming_protocol_as_buf_curl_uses_it() {
     assert_eq!(frames.len(), 3, "two answers, then the end of the stream");
     let desc = descriptors().get_message_by_name(RESPONSE).unwrap();
     let listed = DynamicMessage::decode(desc.clone(), &frames[0].1[..]).unwrap();
-    let services = part(&listed, "list_services_response");
-    let names: Vec<String> = services
-        .get_field_by_name("service")
-        .unwrap()
-        .as_list()
-        .unwrap()
-        .iter()
-        .map(|s| text(s.as_message().unwrap(), "name"))
-        .collect();
+    let names = listed_services(&listed);
     assert!(names.contains(&"gitpod.v1.RunnerConfigurationService".to_string()));
     let missing = DynamicMessage::decode(desc, &frames[1].1[..]).unwrap();
     let error = part(&missing, "error_response");

@@ -5,101 +5,12 @@
 //! does not expect fails with `Decline`, and `encode` takes the reference path instead.
 
 use super::{base64_bytes, timestamp};
+use crate::codec::serializer::{
+    decline, decline_rest, integers, transparent, Decline, KeyText, Result,
+};
 use crate::contract::json_plan::{FieldPlan, KindPlan, Plans, Shape};
 use prost::encoding::{encode_key, encode_varint, WireType};
 use serde::ser::{self, Impossible, Serialize};
-use std::fmt;
-
-/// "Not for the fast path": the value does not fit the plan, or uses a form left to the
-/// reference encoder (floats, maps, well-known types other than Timestamp).
-#[derive(Debug)]
-pub(super) struct Decline;
-
-impl fmt::Display for Decline {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("declined by the fast binary encoder")
-    }
-}
-
-impl std::error::Error for Decline {}
-
-impl ser::Error for Decline {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        Decline
-    }
-}
-
-type Result<T> = std::result::Result<T, Decline>;
-
-/// Declines every Serializer method listed.
-macro_rules! decline {
-    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<$ok> { Err(Decline) })*
-    };
-}
-
-/// The Serializer methods no value of a message may use.
-macro_rules! decline_rest {
-    () => {
-        decline! {
-            serialize_f32(f32) -> ();
-            serialize_f64(f64) -> ();
-            serialize_char(char) -> ();
-            serialize_bytes(&[u8]) -> ();
-            serialize_unit_struct(&'static str) -> ();
-            serialize_unit_variant(&'static str, u32, &'static str) -> ();
-            serialize_tuple(usize) -> Self::SerializeTuple;
-            serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-            serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-            serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-        }
-        fn serialize_newtype_variant<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: &T,
-        ) -> Result<()> {
-            Err(Decline)
-        }
-    };
-}
-
-/// Integers arrive through whichever `serialize_*` their Rust type picks.
-macro_rules! integers {
-    () => {
-        integers!(@ serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
-            serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
-    };
-    (@ $($method:ident($ty:ty)),*) => {
-        $(fn $method(self, n: $ty) -> Result<()> { self.integer(i128::from(n)) })*
-    };
-}
-
-/// Null and unit are unset; options and newtypes are their content.
-macro_rules! transparent {
-    () => {
-        fn serialize_none(self) -> Result<()> {
-            Ok(())
-        }
-
-        fn serialize_unit(self) -> Result<()> {
-            Ok(())
-        }
-
-        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
-            value.serialize(self)
-        }
-
-        fn serialize_newtype_struct<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            value: &T,
-        ) -> Result<()> {
-            value.serialize(self)
-        }
-    };
-}
 
 /// `value` as protobuf of the message with plan `index`.
 pub(super) fn message<T: Serialize + ?Sized>(
@@ -322,7 +233,7 @@ impl<'a> ser::Serializer for Field<'a> {
     type SerializeTupleVariant = Impossible<(), Decline>;
     type SerializeStructVariant = Impossible<(), Decline>;
 
-    transparent!();
+    transparent!(());
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Items<'a>> {
         if self.field.shape != Shape::List {
@@ -443,7 +354,7 @@ impl<'a> ser::Serializer for Single<'a> {
     type SerializeTupleVariant = Impossible<(), Decline>;
     type SerializeStructVariant = Impossible<(), Decline>;
 
-    transparent!();
+    transparent!(());
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
         Err(Decline)
@@ -512,72 +423,4 @@ impl<'a> ser::Serializer for Single<'a> {
     integers!();
 
     decline_rest!();
-}
-
-/// A map key, which must be a string.
-struct KeyText;
-
-impl ser::Serializer for KeyText {
-    type Ok = String;
-    type Error = Decline;
-    type SerializeSeq = Impossible<String, Decline>;
-    type SerializeMap = Impossible<String, Decline>;
-    type SerializeStruct = Impossible<String, Decline>;
-    type SerializeTuple = Impossible<String, Decline>;
-    type SerializeTupleStruct = Impossible<String, Decline>;
-    type SerializeTupleVariant = Impossible<String, Decline>;
-    type SerializeStructVariant = Impossible<String, Decline>;
-
-    fn serialize_str(self, s: &str) -> Result<String> {
-        Ok(s.to_string())
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
-        Err(Decline)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<String> {
-        value.serialize(self)
-    }
-
-    decline! {
-        serialize_bool(bool) -> String;
-        serialize_i8(i8) -> String;
-        serialize_i16(i16) -> String;
-        serialize_i32(i32) -> String;
-        serialize_i64(i64) -> String;
-        serialize_u8(u8) -> String;
-        serialize_u16(u16) -> String;
-        serialize_u32(u32) -> String;
-        serialize_u64(u64) -> String;
-        serialize_f32(f32) -> String;
-        serialize_f64(f64) -> String;
-        serialize_char(char) -> String;
-        serialize_bytes(&[u8]) -> String;
-        serialize_none() -> String;
-        serialize_unit() -> String;
-        serialize_unit_struct(&'static str) -> String;
-        serialize_unit_variant(&'static str, u32, &'static str) -> String;
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_map(Option<usize>) -> Self::SerializeMap;
-        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String> {
-        Err(Decline)
-    }
 }

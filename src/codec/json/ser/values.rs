@@ -1,8 +1,11 @@
 //! The values inside a message: a field by its shape (`Field`), one value of a kind
 //! (`Single`), and the elements of lists and entries of maps (`Items`).
 
-use super::{Decline, Message, Result};
+use super::Message;
 use crate::codec::json::canonical_timestamp;
+use crate::codec::serializer::{
+    decline, decline_rest, integers, transparent, Decline, KeyText, Result,
+};
 use crate::contract::json_plan::{FieldPlan, KindPlan, Plans, Shape};
 use crate::json_text::write_string as string;
 use serde::ser::{self, Impossible, Serialize};
@@ -79,7 +82,7 @@ impl ser::SerializeMap for Items<'_> {
     type Error = Decline;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
-        let key = key.serialize(super::KeyText)?;
+        let key = key.serialize(KeyText)?;
         self.comma();
         string(&key, self.out);
         self.out.push(b':');
@@ -138,7 +141,7 @@ impl<'a> ser::Serializer for Field<'a> {
     type SerializeTupleVariant = Impossible<bool, Decline>;
     type SerializeStructVariant = Impossible<bool, Decline>;
 
-    transparent!();
+    transparent!(false);
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Items<'a>> {
         if self.field.shape != Shape::List {
@@ -258,7 +261,7 @@ impl<'a> ser::Serializer for Single<'a> {
     type SerializeTupleVariant = Impossible<bool, Decline>;
     type SerializeStructVariant = Impossible<bool, Decline>;
 
-    transparent!();
+    transparent!(false);
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
         Err(Decline)
