@@ -152,7 +152,7 @@ impl Sessions {
 
     /// The session a request's `x-mock-session` header names, normalised; `default` without one.
     pub fn id_from_headers(headers: &HeaderMap) -> Result<String, RpcError> {
-        match headers.get("x-mock-session") {
+        match headers.get(&crate::codec::headers::names::X_MOCK_SESSION) {
             None => Ok(DEFAULT_SESSION.to_string()),
             Some(v) => Sessions::normalize_id(&String::from_utf8_lossy(v.as_bytes())),
         }

@@ -5,10 +5,11 @@
 //! the end-of-stream frame of Connect's streaming protocol, which shares the envelope.
 
 use super::compression::Compression;
+use super::headers::names;
 use crate::error::{Code, RpcError};
 use base64::Engine;
 use bytes::{BufMut, Bytes};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use std::time::Duration;
 
 /// The envelope flag of a compressed message.
@@ -48,7 +49,7 @@ pub fn status_number(code: Code) -> u32 {
 /// `grpc-timeout`: at most 8 ASCII digits and a unit (`H`, `M`, `S`, `m`, `u`, `n`). A timeout
 /// too long to matter is none, as connect-go and grpc-go take it.
 pub fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, RpcError> {
-    let Some(value) = headers.get("grpc-timeout") else {
+    let Some(value) = headers.get(&names::GRPC_TIMEOUT) else {
         return Ok(None);
     };
     let text = String::from_utf8_lossy(value.as_bytes());
@@ -176,13 +177,13 @@ fn envelop(flags: u8, payload: &[u8]) -> Vec<u8> {
 pub fn status(error: Option<&RpcError>) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let Some(e) = error else {
-        headers.insert("grpc-status", HeaderValue::from_static("0"));
+        headers.insert(names::GRPC_STATUS.clone(), HeaderValue::from_static("0"));
         return headers;
     };
     let number = status_number(e.code);
-    headers.insert("grpc-status", HeaderValue::from(number));
+    headers.insert(names::GRPC_STATUS.clone(), HeaderValue::from(number));
     if let Ok(message) = HeaderValue::from_str(&percent_encode(&e.message)) {
-        headers.insert("grpc-message", message);
+        headers.insert(names::GRPC_MESSAGE.clone(), message);
     }
     let status = Status {
         code: number as i32,
@@ -199,7 +200,7 @@ pub fn status(error: Option<&RpcError>) -> HeaderMap {
     let bin = base64::engine::general_purpose::STANDARD_NO_PAD
         .encode(prost::Message::encode_to_vec(&status));
     if let Ok(bin) = HeaderValue::from_str(&bin) {
-        headers.insert(HeaderName::from_static("grpc-status-details-bin"), bin);
+        headers.insert(names::GRPC_STATUS_DETAILS_BIN.clone(), bin);
     }
     headers
 }

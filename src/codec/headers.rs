@@ -5,12 +5,31 @@
 use super::compression::Compression;
 use super::Encoding;
 use crate::error::{Code, RpcError};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use std::time::Duration;
+
+/// The protocol headers the call path reads and writes on every call, as names made once:
+/// looking a header up by a `&str` parses and checks the name each time.
+pub mod names {
+    use http::HeaderName;
+
+    pub static CONNECT_PROTOCOL_VERSION: HeaderName =
+        HeaderName::from_static("connect-protocol-version");
+    pub static CONNECT_TIMEOUT_MS: HeaderName = HeaderName::from_static("connect-timeout-ms");
+    pub static GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
+    pub static GRPC_ENCODING: HeaderName = HeaderName::from_static("grpc-encoding");
+    pub static GRPC_ACCEPT_ENCODING: HeaderName = HeaderName::from_static("grpc-accept-encoding");
+    pub static GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+    pub static GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
+    pub static GRPC_STATUS_DETAILS_BIN: HeaderName =
+        HeaderName::from_static("grpc-status-details-bin");
+    pub static X_MOCK_SESSION: HeaderName = HeaderName::from_static("x-mock-session");
+    pub static X_MOCK_SCENARIO: HeaderName = HeaderName::from_static("x-mock-scenario");
+}
 
 /// `Connect-Protocol-Version`: optional for unary calls, and `1` when sent.
 pub fn protocol_version(headers: &HeaderMap) -> Result<(), RpcError> {
-    match headers.get("connect-protocol-version") {
+    match headers.get(&names::CONNECT_PROTOCOL_VERSION) {
         Some(version) if version.as_bytes() != b"1" => {
             let got = String::from_utf8_lossy(version.as_bytes());
             Err(RpcError::invalid_argument(format!(
@@ -23,10 +42,10 @@ pub fn protocol_version(headers: &HeaderMap) -> Result<(), RpcError> {
 
 /// The codec from `Content-Type` and the compression from `Content-Encoding` of a POST.
 pub fn post_codec(headers: &HeaderMap) -> Result<(Encoding, Compression), RpcError> {
-    let header = |name| {
+    let header = |name: HeaderName| {
         headers
             .get(name)
-            .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()))
     };
     let content_type = header(http::header::CONTENT_TYPE);
     let encoding = content_type
@@ -59,7 +78,7 @@ pub fn unsupported_media_type(content_type: &str) -> RpcError {
 
 /// `Connect-Timeout-Ms`: a positive integer of at most 10 digits, in milliseconds.
 pub fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, RpcError> {
-    let Some(value) = headers.get("connect-timeout-ms") else {
+    let Some(value) = headers.get(&names::CONNECT_TIMEOUT_MS) else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or_default();

@@ -118,7 +118,9 @@ pub(super) fn execute(
 
 /// The scenario names a call asks for in `x-mock-scenario` headers (comma-separated).
 fn requested_scenarios(headers: &HeaderMap) -> Vec<String> {
-    let values = headers.get_all("x-mock-scenario").iter();
+    let values = headers
+        .get_all(&crate::codec::headers::names::X_MOCK_SCENARIO)
+        .iter();
     let names = values.flat_map(|v| {
         String::from_utf8_lossy(v.as_bytes())
             .split(',')

@@ -5,12 +5,12 @@
 use crate::body::{full, Body};
 use crate::codec::answer::Reply;
 use crate::codec::compression::Compression;
-use crate::codec::headers::{self, unsupported_media_type};
+use crate::codec::headers::{self, names, unsupported_media_type};
 use crate::codec::{grpc, Encoding};
 use crate::error::{Code, RpcError};
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Response};
 use http_body_util::BodyExt;
 use std::time::Duration;
 
@@ -94,12 +94,12 @@ impl Protocol {
 impl Grpc {
     /// Reads the gRPC or gRPC-Web headers of a POST (Connect's are `codec::headers`').
     pub(super) fn negotiate(self, request: &HeaderMap) -> Result<Negotiated, RpcError> {
-        let header = |name: &str| {
+        let header = |name: &HeaderName| {
             request
                 .get(name)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()))
         };
-        let content_type = header("content-type")
+        let content_type = header(&http::header::CONTENT_TYPE)
             .unwrap_or_default()
             .to_ascii_lowercase();
         let essence = content_type.split(';').next().unwrap_or_default().trim();
@@ -113,13 +113,13 @@ impl Grpc {
             ("+json", Grpc::Http2 | Grpc::Web) => Encoding::Json,
             _ => return Err(unsupported_media_type(&content_type)),
         };
-        let compression = match header("grpc-encoding") {
+        let compression = match header(&names::GRPC_ENCODING) {
             Some(name) => Compression::from_name(&name, "grpc-encoding")
                 .map_err(|e| e.with_header("grpc-accept-encoding", "gzip"))?,
             None => Compression::Identity,
         };
-        let accepts_gzip = header("grpc-accept-encoding").is_some_and(|names| {
-            names
+        let accepts_gzip = header(&names::GRPC_ACCEPT_ENCODING).is_some_and(|accepted| {
+            accepted
                 .split(',')
                 .any(|n| n.trim().eq_ignore_ascii_case("gzip"))
         });
@@ -204,7 +204,8 @@ impl Grpc {
             .cloned()
             .unwrap_or(HeaderValue::from_static("application/grpc"));
         headers.insert(http::header::CONTENT_TYPE, content_type);
-        headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
+        let gzip = HeaderValue::from_static("gzip");
+        headers.insert(names::GRPC_ACCEPT_ENCODING.clone(), gzip);
         if compression != Compression::Identity {
             headers.insert(
                 "grpc-encoding",
