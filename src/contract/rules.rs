@@ -280,3 +280,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod bundled_validate_proto;
