@@ -51,7 +51,6 @@ pub struct Contract {
     pool: DescriptorPool,
     procedures: Vec<Procedure>,
     field_ext: ExtensionDescriptor,
-    message_ext: ExtensionDescriptor,
     validators: HashMap<String, validate::RequestValidator>,
     /// Every field's `(buf.validate.field)` rules, by the field's full name, read once.
     field_rules: HashMap<String, rules::FieldRules>,
@@ -66,11 +65,9 @@ impl Contract {
     pub fn load() -> Contract {
         let pool =
             DescriptorPool::decode(DESCRIPTOR_SET).expect("build.rs embeds a valid descriptor set");
-        let ext = |name: &str| {
-            pool.get_extension_by_name(name)
-                .unwrap_or_else(|| panic!("contract declares {name}"))
-        };
-        let (field_ext, message_ext) = (ext("buf.validate.field"), ext("buf.validate.message"));
+        let field_ext = pool
+            .get_extension_by_name("buf.validate.field")
+            .expect("contract declares buf.validate.field");
         let service = pool
             .get_service_by_name(SERVICE)
             .expect("contract declares the service");
@@ -84,14 +81,13 @@ impl Contract {
                     rules::FieldRules::of(&f, &field_ext),
                 )
             })
-            .filter(|(_, rules)| !rules.is_empty() || rules.ignore_if_unpopulated)
+            .filter(|(_, rules)| !rules.is_empty() || rules.ignore_if_zero_value)
             .collect();
         let plans = json_plan::Plans::build(&pool);
         let mut contract = Contract {
             pool,
             procedures,
             field_ext,
-            message_ext,
             validators: HashMap::default(),
             field_rules,
             rendered: violations::Rendered::default(),
@@ -110,7 +106,8 @@ impl Contract {
     pub fn rules_of(&self, field: &FieldDescriptor) -> &rules::FieldRules {
         static NONE: rules::FieldRules = rules::FieldRules {
             rules: Vec::new(),
-            ignore_if_unpopulated: false,
+            ignore_if_zero_value: false,
+            ignore_always: false,
             items: None,
         };
         self.field_rules.get(field.full_name()).unwrap_or(&NONE)
@@ -173,7 +170,6 @@ impl Contract {
     fn builder(&self, with_rules: bool) -> schema::SchemaBuilder<'_> {
         schema::SchemaBuilder {
             field_ext: &self.field_ext,
-            message_ext: &self.message_ext,
             openapi_ext: None,
             with_rules,
             strict: true,
@@ -278,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn ignore_if_unpopulated_checks_only_non_empty_values() {
+    fn ignore_if_zero_value_checks_only_non_empty_values() {
         let contract = Contract::load();
         let input = &contract
             .procedure("CreateHostAuthenticationToken")
@@ -292,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn the_disabled_validate_request_has_no_rules() {
+    fn ignore_always_leaves_the_validate_request_and_what_it_holds_unchecked() {
         let contract = Contract::load();
         let input = &contract
             .procedure("ValidateRunnerConfiguration")

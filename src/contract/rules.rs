@@ -1,9 +1,7 @@
 //! The service's validation rules, read once from the `buf.validate` options in the contract,
 //! with the rule ids and messages a protovalidate server reports for them.
 
-use prost_reflect::{
-    DynamicMessage, ExtensionDescriptor, FieldDescriptor, MessageDescriptor, Value,
-};
+use prost_reflect::{DynamicMessage, ExtensionDescriptor, FieldDescriptor, Value};
 use serde_json::{json, Map, Value as Json};
 
 /// One rule on a field, as protovalidate names it.
@@ -25,11 +23,19 @@ pub enum Rule {
     Required,
 }
 
+/// `buf.validate.Ignore` values read here, by their upstream numbers (a test holds the bundled
+/// validate.proto to them).
+pub const IGNORE_IF_ZERO_VALUE: i32 = 1;
+pub const IGNORE_ALWAYS: i32 = 3;
+
 /// All rules of one field. `items` holds the rules each element of a repeated field must meet.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldRules {
     pub rules: Vec<Rule>,
-    pub ignore_if_unpopulated: bool,
+    /// `IGNORE_IF_ZERO_VALUE`: the rules apply only when the field is set (not its zero value).
+    pub ignore_if_zero_value: bool,
+    /// `IGNORE_ALWAYS`: no rule of the field applies, nor any rule inside a message it holds.
+    pub ignore_always: bool,
     pub items: Option<Box<FieldRules>>,
 }
 
@@ -52,8 +58,13 @@ impl FieldRules {
 
     fn from_message(msg: &DynamicMessage) -> FieldRules {
         let mut out = FieldRules::default();
-        if let Some(v) = set_field(msg, "ignore") {
-            out.ignore_if_unpopulated = v.as_enum_number() == Some(1);
+        match set_field(msg, "ignore").and_then(|v| v.as_enum_number()) {
+            Some(IGNORE_IF_ZERO_VALUE) => out.ignore_if_zero_value = true,
+            Some(IGNORE_ALWAYS) => {
+                out.ignore_always = true;
+                return out;
+            }
+            _ => {}
         }
         if set_field(msg, "required").and_then(|v| v.as_bool()) == Some(true) {
             out.rules.push(Rule::Required);
@@ -105,20 +116,6 @@ fn set_field<'a>(message: &'a DynamicMessage, name: &str) -> Option<std::borrow:
         .has_field_by_name(name)
         .then(|| message.get_field_by_name(name))
         .flatten()
-}
-
-/// Whether `(buf.validate.message).disabled` switches validation off for this message.
-pub fn message_disabled(message: &MessageDescriptor, ext: &ExtensionDescriptor) -> bool {
-    let options = message.options();
-    options.has_extension(ext)
-        && matches!(
-            options
-                .get_extension(ext)
-                .as_message()
-                .and_then(|m| m.get_field_by_name("disabled"))
-                .as_deref(),
-            Some(Value::Bool(true))
-        )
 }
 
 impl Rule {
@@ -283,3 +280,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod bundled_validate_proto;

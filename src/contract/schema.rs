@@ -8,7 +8,7 @@
 //! describe instead what a client may send: `null` for unset fields, enum numbers, unknown
 //! fields and enum names unless the server is `--strict`, and the handler-only rules.
 
-use super::rules::{message_disabled, FieldRules, Rule};
+use super::rules::{FieldRules, Rule};
 use prost_reflect::{ExtensionDescriptor, FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -27,7 +27,6 @@ const BASE64_PATTERN: &str = concat!(
 /// Everything schema derivation needs from the contract: the rule extensions and whether rules apply.
 pub struct SchemaBuilder<'a> {
     pub field_ext: &'a ExtensionDescriptor,
-    pub message_ext: &'a ExtensionDescriptor,
     pub openapi_ext: Option<&'a ExtensionDescriptor>,
     /// Request schemas carry the validation rules; response schemas do not.
     pub with_rules: bool,
@@ -44,9 +43,8 @@ pub struct SchemaBuilder<'a> {
 impl SchemaBuilder<'_> {
     /// A self-contained schema for `message`, with every message it uses under `$defs`.
     pub fn document(&self, message: &MessageDescriptor) -> Value {
-        let rules_on = self.with_rules && !message_disabled(message, self.message_ext);
         let mut defs = BTreeMap::new();
-        self.define(message, rules_on, &mut defs);
+        self.define(message, self.with_rules, &mut defs);
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("urn:gitpod-mock:{}", message.full_name()),
@@ -76,7 +74,7 @@ impl SchemaBuilder<'_> {
             };
             let mut schema = self.field_schema(&field, &rules, rules_on, defs);
             if !field.supports_presence()
-                && !rules.ignore_if_unpopulated
+                && !rules.ignore_if_zero_value
                 && rules.rules.iter().any(|r| r.rejects_empty())
             {
                 required.push(json!(field.json_name()));
@@ -150,6 +148,8 @@ impl SchemaBuilder<'_> {
         } else {
             rules.clone()
         };
+        // IGNORE_ALWAYS on a repeated field reaches into the messages it holds, too.
+        let rules_on = rules_on && !rules.ignore_always;
         let mut element = self.kind_schema(&field.kind(), &element_rules, rules_on, defs);
         let mut schema = if field.is_list() {
             let mut array = serde_json::Map::new();
@@ -221,7 +221,8 @@ impl SchemaBuilder<'_> {
                 json!({ "type": "string", "format": "date-time" })
             }
             Kind::Message(m) => {
-                self.define(m, rules_on && !message_disabled(m, self.message_ext), defs);
+                // IGNORE_ALWAYS switches off the rules inside the message as well.
+                self.define(m, rules_on && !rules.ignore_always, defs);
                 return json!({ "$ref": def_ref(m) });
             }
         };
@@ -236,7 +237,7 @@ impl SchemaBuilder<'_> {
         if keywords.is_empty() {
             return schema;
         }
-        if rules.ignore_if_unpopulated {
+        if rules.ignore_if_zero_value {
             // Checked only when set: an empty string passes, anything else must meet the rules.
             schema["if"] = json!({ "minLength": 1 });
             schema["then"] = Value::Object(keywords);

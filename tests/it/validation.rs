@@ -159,7 +159,7 @@ fn rule_cases() -> Vec<(&'static str, Value, Vec<V>)> {
     let update = |extra: Value| with(json!({"environmentClassId": EXAMPLE_ID}), extra);
     let ids = |n: usize| json!({"filter": {"runnerIds": uuids(n)}});
     vec![
-        // IGNORE_IF_UNPOPULATED: checked only when set, then like any uuid.
+        // IGNORE_IF_ZERO_VALUE: checked only when set, then like any uuid.
         ("CreateHostAuthenticationToken", token(json!({"userId": "u1"})), vec![("user_id", "string.uuid", UUID)]),
         ("CreateHostAuthenticationToken", token(json!({"integrationId": "i1"})), vec![("integration_id", "string.uuid", UUID)]),
         ("CreateHostAuthenticationToken", token(json!({"subject": {"id": "s1"}})), vec![("subject.id", "string.uuid", UUID)]),
