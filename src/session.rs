@@ -9,7 +9,8 @@ use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;
 use parking_lot::Mutex;
-use std::collections::HashMap;
+// FxHash: session ids are bounded in number (--max-sessions), so no input makes lookups slow.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,7 @@ pub struct Sessions {
 impl Sessions {
     pub fn new(template: State, seed: u64, limits: Limits) -> Sessions {
         Sessions {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(HashMap::default()),
             template: Mutex::new(template),
             seed,
             limits,

@@ -4,7 +4,9 @@
 
 use crate::error::RpcError;
 use base64::Engine;
-use std::collections::{BTreeMap, HashMap};
+// FxHash: ids are bounded by the session's record budget, so no input makes the index slow.
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A stored row: anything with an id.
@@ -31,7 +33,7 @@ impl<T: Record + Clone> Table<T> {
     pub fn new(kind: &'static str) -> Self {
         Table {
             rows: BTreeMap::new(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             next: 1,
             kind,
         }
