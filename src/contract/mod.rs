@@ -2,6 +2,7 @@
 //! `contract/*.proto`: the service's procedures, their messages, derived JSON Schemas, the
 //! compiled request validators and the plans the codec's fast JSON encoder follows.
 
+pub mod conventions;
 pub mod handler_rules;
 pub(crate) mod json_plan;
 pub mod rules;
