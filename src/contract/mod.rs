@@ -6,6 +6,7 @@ pub mod conventions;
 pub mod handler_rules;
 pub(crate) mod json_plan;
 pub mod rules;
+pub mod sample;
 pub mod schema;
 mod validate;
 pub mod violations;
