@@ -7,7 +7,7 @@
 # - from crates.io: cargo-deny 0.20.2, unless installed;
 # - from PyPI, into venvs under target/: the official Python SDKs (gitpod-sdk 0.11.0 and
 #   1.2.0) with pytest, grpcio with grpcio-tools, connectrpc with pyqwest, openapi-spec-validator
-#   and Schemathesis;
+#   and Schemathesis; and the gitpod-sdk 1.2.0 wheel under target/wheels, for its descriptors;
 # - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
 #   connect-node under tests/buf/node_modules, Prism under bench/.prism;
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
@@ -51,6 +51,12 @@ GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/p
 step "Python grpcio (gRPC) and connectrpc (Connect, gRPC, gRPC-Web; HTTP/1.1, h2c, TLS): stubs generated from contract/, every method, errors, gzip, deadlines, sessions"
 scripts/python-venv.sh target/py-grpc grpcio==1.85.3 grpcio-tools==1.85.1 protobuf==7.36.2 connectrpc==0.13.0 pyqwest==0.12.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-grpc/bin/pytest -q tests/grpc_python
+
+step "The whole Gitpod API from gitpod-sdk 1.2.0's descriptors: a behaviour for every method, a sample answer that passes its rules"
+target/py-grpc/bin/python scripts/gitpod-api-descriptors.py --out target/gitpod-api.binpb
+# The test binary cargo test built above; --ignored runs the one test that needs the file.
+GITPOD_API_DESCRIPTORS=target/gitpod-api.binpb cargo test --lib --quiet \
+    contract::conventions::tests::the_whole_gitpod_api_gets_a_behaviour_for_every_method -- --ignored
 
 step "OpenAPI export checked by an independent validator (openapi-spec-validator)"
 scripts/python-venv.sh target/py-openapi openapi-spec-validator==0.9.0

@@ -34,7 +34,7 @@ pub fn descriptors() -> &'static DescriptorPool {
     })
 }
 
-/// One RPC of the service as the contract describes it.
+/// One RPC of a service as the contract describes it.
 #[derive(Debug, Clone)]
 pub struct Procedure {
     /// The method name, e.g. `GetSCMIntegration`.
@@ -67,13 +67,34 @@ impl Contract {
     pub fn load() -> Contract {
         let pool =
             DescriptorPool::decode(DESCRIPTOR_SET).expect("build.rs embeds a valid descriptor set");
-        let field_ext = pool
-            .get_extension_by_name("buf.validate.field")
-            .expect("contract declares buf.validate.field");
-        let service = pool
-            .get_service_by_name(SERVICE)
-            .expect("contract declares the service");
-        let procedures: Vec<Procedure> = service.methods().map(|m| procedure(&m)).collect();
+        Contract::from_pool(pool, &[SERVICE]).expect("the embedded contract is complete")
+    }
+
+    /// The contract of `services` in `pool`, or of every API service it declares when
+    /// `services` is empty (not gRPC reflection and health, which the server answers itself),
+    /// with its validators and encoding plans.
+    pub fn from_pool(pool: DescriptorPool, services: &[&str]) -> Result<Contract, String> {
+        let field_ext = pool.get_extension_by_name("buf.validate.field").ok_or(
+            "the contract does not declare buf.validate.field (buf/validate/validate.proto)",
+        )?;
+        if let Some(missing) = services
+            .iter()
+            .find(|s| pool.get_service_by_name(s).is_none())
+        {
+            return Err(format!("the contract declares no service {missing}"));
+        }
+        let wanted = |name: &str| match services {
+            [] => !name.starts_with("grpc.reflection.") && !name.starts_with("grpc.health."),
+            _ => services.contains(&name),
+        };
+        let procedures: Vec<Procedure> = pool
+            .services()
+            .filter(|s| wanted(s.full_name()))
+            .flat_map(|s| s.methods().map(|m| procedure(&m)).collect::<Vec<_>>())
+            .collect();
+        if procedures.is_empty() {
+            return Err("the contract declares no service with methods".into());
+        }
         let field_rules = pool
             .all_messages()
             .flat_map(|m| m.fields().collect::<Vec<_>>())
@@ -101,7 +122,7 @@ impl Contract {
                 .validators
                 .insert(procedure.input.full_name().to_string(), validator);
         }
-        contract
+        Ok(contract)
     }
 
     /// The validation rules of `field` (empty when it has none).
@@ -226,7 +247,7 @@ fn procedure(method: &MethodDescriptor) -> Procedure {
         .and_then(|o| o.idempotency_level);
     Procedure {
         name: method.name().to_string(),
-        path: format!("/{}/{}", SERVICE, method.name()),
+        path: format!("/{}/{}", method.parent_service().full_name(), method.name()),
         input: method.input(),
         output: method.output(),
         side_effects: level != Some(1),

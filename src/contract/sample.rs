@@ -10,8 +10,8 @@ use crate::hash::{fnv1a64, splitmix64};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 
-/// How deep nested messages are filled; below it only required ones are, with their defaults,
-/// so a recursive message ends.
+/// How deep nested messages are filled; below it only the ones a rule requires are, so a
+/// recursive message ends.
 const MAX_DEPTH: usize = 4;
 
 /// Words the sample strings are made of.
@@ -38,8 +38,13 @@ impl Sampler<'_> {
         let mut oneofs_done: Vec<String> = Vec::new();
         for field in desc.fields() {
             let rules = self.contract.rules_of(&field);
-            let required = rules.rules.contains(&Rule::Required);
-            if depth >= MAX_DEPTH && !required {
+            // Deep down, messages are left unset unless a rule needs them; scalars are cheap
+            // and may have rules of their own, so they are always filled.
+            let needed = rules
+                .rules
+                .iter()
+                .any(|r| matches!(r, Rule::Required | Rule::MinItems(_)));
+            if depth >= MAX_DEPTH && matches!(field.kind(), Kind::Message(_)) && !needed {
                 continue;
             }
             // One member of each oneof: the first, so the choice is stable.

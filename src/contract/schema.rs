@@ -99,7 +99,11 @@ impl SchemaBuilder<'_> {
         if !required.is_empty() {
             schema["required"] = Value::Array(required);
         }
-        for oneof in message.oneofs().filter(|o| !o.is_synthetic()) {
+        // A oneof of one member needs no at-most-one rule (and `anyOf: []` would not compile).
+        for oneof in message
+            .oneofs()
+            .filter(|o| !o.is_synthetic() && o.fields().len() > 1)
+        {
             let members: Vec<Value> = oneof.fields().map(|f| is_set(f.json_name())).collect();
             all_of(&mut schema).push(
                 json!({ "not": { "anyOf": pairs(&members) }, "$comment": format!("oneof {}: at most one member is set", oneof.name()) }),
@@ -150,6 +154,12 @@ impl SchemaBuilder<'_> {
         };
         // IGNORE_ALWAYS on a repeated field reaches into the messages it holds, too.
         let rules_on = rules_on && !rules.ignore_always;
+        if let (true, Kind::Message(entry)) = (field.is_map(), field.kind()) {
+            // A map is a JSON object whose keys are the map's keys, written as strings.
+            let value = entry.map_entry_value_field().kind();
+            let values = self.kind_schema(&value, &FieldRules::default(), rules_on, defs);
+            return json!({ "type": "object", "additionalProperties": values });
+        }
         let mut element = self.kind_schema(&field.kind(), &element_rules, rules_on, defs);
         let mut schema = if field.is_list() {
             let mut array = serde_json::Map::new();
@@ -217,8 +227,8 @@ impl SchemaBuilder<'_> {
                     self.enum_schema(json!({ "anyOf": [{ "enum": names }, number] }))
                 }
             }
-            Kind::Message(m) if m.full_name() == "google.protobuf.Timestamp" => {
-                json!({ "type": "string", "format": "date-time" })
+            Kind::Message(m) if m.full_name().starts_with("google.protobuf.") => {
+                well_known(m.full_name())
             }
             Kind::Message(m) => {
                 // IGNORE_ALWAYS switches off the rules inside the message as well.
@@ -276,6 +286,24 @@ fn or_null(mut schema: Value) -> Value {
 }
 
 /// "Field `name` is set": present and, as `null` means unset, not `null`.
+/// A well-known type in its proto3 JSON form: timestamps and durations as strings, wrappers as
+/// the value they wrap, `Struct` and `Value` as any JSON.
+fn well_known(name: &str) -> Value {
+    match name.trim_start_matches("google.protobuf.") {
+        "Timestamp" => json!({ "type": "string", "format": "date-time" }),
+        "Duration" => json!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,9})?s$" }),
+        "FieldMask" | "StringValue" => json!({ "type": "string" }),
+        "BytesValue" => json!({ "type": "string", "contentEncoding": "base64" }),
+        "BoolValue" => json!({ "type": "boolean" }),
+        "Int32Value" | "UInt32Value" => json!({ "type": "integer" }),
+        "Int64Value" | "UInt64Value" => json!({ "type": ["string", "integer"] }),
+        "FloatValue" | "DoubleValue" => json!({ "type": ["number", "string"] }),
+        "Struct" | "Empty" | "Any" => json!({ "type": "object" }),
+        "ListValue" => json!({ "type": "array" }),
+        _ => json!({}), // google.protobuf.Value: any JSON value
+    }
+}
+
 pub fn is_set(name: &str) -> Value {
     json!({ "required": [name], "properties": { name: { "not": { "type": "null" } } } })
 }

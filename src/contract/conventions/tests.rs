@@ -183,3 +183,49 @@ fn names_turn_into_fields_and_plurals_as_protoc_and_aip_spell_them() {
     assert!(plural_of("Shelf", "Shelves") && plural_of("Knife", "Knives"));
     assert!(!plural_of("Shelf", "Books"));
 }
+
+/// The whole Gitpod public API, as `scripts/gitpod-api-descriptors.py` writes it from the
+/// official SDK's descriptors: every method gets a behaviour, every service's CRUD methods are
+/// recognised, and every response message has a sample that decodes and passes its rules.
+/// `scripts/test.sh` writes the file and runs this test by name.
+#[test]
+#[ignore = "needs target/gitpod-api.binpb; scripts/test.sh writes it and runs this test"]
+fn the_whole_gitpod_api_gets_a_behaviour_for_every_method() {
+    let path = std::env::var("GITPOD_API_DESCRIPTORS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/gitpod-api.binpb").into());
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let pool = DescriptorPool::decode(&bytes[..]).unwrap();
+    let contract = crate::contract::Contract::from_pool(pool.clone(), &[]).unwrap();
+    assert_eq!(contract.procedures().len(), 300);
+    let (mut resource, mut generated, mut unimplemented) = (0, 0, 0);
+    let mut by_verb = std::collections::BTreeMap::new();
+    for service in pool.services() {
+        for method in service.methods() {
+            match classify(&method) {
+                Behaviour::Resource(r) => {
+                    resource += 1;
+                    *by_verb.entry(format!("{:?}", r.verb)).or_insert(0) += 1;
+                }
+                Behaviour::Generated(_) => generated += 1,
+                Behaviour::Unimplemented(_) => unimplemented += 1,
+            }
+            let output = method.output();
+            let sample = crate::contract::sample::message(&contract, &output, 7);
+            let decoded = crate::codec::to_message(&output, sample.clone())
+                .unwrap_or_else(|e| panic!("{}: {sample}: {}", output.full_name(), e.message));
+            let canonical = crate::codec::canonical(&decoded);
+            let validator = crate::contract::validate::RequestValidator::new(&contract, &output);
+            let verdict = validator.check(&contract, &output, &canonical);
+            assert!(
+                verdict.is_ok(),
+                "{}: {sample}: {verdict:?}",
+                output.full_name()
+            );
+        }
+    }
+    eprintln!("whole API: {resource} resource methods {by_verb:?}, {generated} generated, {unimplemented} unimplemented");
+    assert_eq!(resource + generated + unimplemented, 300);
+    assert_eq!(unimplemented, 1, "EventService/WatchEvents streams");
+    // The runner-configuration service alone has 19; the others add far more.
+    assert!(resource > 100, "{resource}");
+}
