@@ -71,7 +71,8 @@
 //! - `error`: Connect codes, their HTTP statuses and the error body; beside it the leaves
 //!   `json_text` (JSON string escaping), `secrets` (the fields never shown) and `hash`.
 //! - `contract`: the API description compiled from `contract/*.proto`: procedures, messages,
-//!   validation rules, derived JSON Schemas, compiled validators and encoding plans.
+//!   validation rules, derived JSON Schemas, compiled validators and encoding plans;
+//!   `contract::source` compiles a user's contract from `.proto` files or a descriptor set.
 //! - `codec`: Connect wire formats, JSON and binary protobuf, into and out of canonical JSON,
 //!   and `codec::answer`, what a call answers before it is encoded; `body`: reading a
 //!   request body within its limits.

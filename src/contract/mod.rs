@@ -1,6 +1,7 @@
 //! The API contract, loaded once at startup from the descriptor set compiled out of
 //! `contract/*.proto`: the service's procedures, their messages, derived JSON Schemas, the
-//! compiled request validators and the plans the codec's fast JSON encoder follows.
+//! compiled request validators and the plans the codec's fast JSON encoder follows. `source`
+//! loads a user's contract instead: a `.proto` directory or a descriptor set.
 
 pub mod conventions;
 pub mod handler_rules;
@@ -8,6 +9,7 @@ pub(crate) mod json_plan;
 pub mod rules;
 pub mod sample;
 pub mod schema;
+pub mod source;
 mod validate;
 pub mod violations;
 
