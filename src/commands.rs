@@ -1,5 +1,5 @@
-//! The commands besides `serve`: `schemas`, `openapi` and `check`, each returning what it
-//! prints.
+//! The commands besides `serve`: `schemas`, `openapi` and `check` (of fixtures and scenarios,
+//! or of a contract), each returning what it prints.
 
 use crate::contract::{Contract, Procedure};
 use crate::scenario::Library;
@@ -56,6 +56,52 @@ pub fn schemas(method: Option<&str>, response: bool, strict: bool) -> Result<Val
 /// The contract as an OpenAPI 3.1 document naming `server`.
 pub fn openapi(server: &str, strict: bool) -> Value {
     crate::openapi::document(&Contract::load(), server, strict)
+}
+
+/// Compiles the contract at `path` and says how each method of each service would be served:
+/// a resource method (which verb, of which message, in which style), generated data, or not
+/// yet (streaming), each with the reason when it is not a resource method.
+pub fn check_contract(path: &Path) -> Result<Vec<String>, String> {
+    use crate::contract::conventions::{classify, Behaviour};
+    let pool = crate::contract::source::compile(path).map_err(|e| e.to_string())?;
+    let contract = Contract::from_pool(pool, &[])?;
+    let served = |service: &str| {
+        let prefix = format!("/{service}/");
+        contract
+            .procedures()
+            .iter()
+            .any(|p| p.path.starts_with(&prefix))
+    };
+    let (mut services, mut counts) = (0, [0; 3]);
+    let mut lines = Vec::new();
+    for service in contract.pool().services().filter(|s| served(s.full_name())) {
+        services += 1;
+        for method in service.methods() {
+            let name = format!("{}/{}", service.full_name(), method.name());
+            let (kind, line) = match classify(&method) {
+                Behaviour::Resource(r) => {
+                    let of = r.resource.full_name();
+                    (
+                        0,
+                        format!("{name}: {:?} of {of} ({})", r.verb, r.style.label()),
+                    )
+                }
+                Behaviour::Generated(why) => (1, format!("{name}: generated data ({why})")),
+                Behaviour::Unimplemented(why) => (2, format!("{name}: unimplemented ({why})")),
+            };
+            counts[kind] += 1;
+            lines.push(line);
+        }
+    }
+    let [resource, generated, unimplemented] = counts;
+    let summary = format!(
+        "{}: ok ({services} service{}, {} methods: {resource} resource, {generated} generated, {unimplemented} unimplemented)",
+        path.display(),
+        if services == 1 { "" } else { "s" },
+        lines.len(),
+    );
+    lines.insert(0, summary);
+    Ok(lines)
 }
 
 /// Checks a fixtures directory and, if given, a directory of scenario files: the lines to

@@ -55,6 +55,10 @@ enum Command {
         /// Also check the scenario files in this directory.
         #[arg(long)]
         scenario_dir: Option<PathBuf>,
+        /// Instead, compile a contract (a directory of .proto files, or a descriptor set) and
+        /// list how each of its methods would be served.
+        #[arg(long, conflicts_with = "scenario_dir")]
+        contract: Option<PathBuf>,
     },
 }
 
@@ -176,7 +180,15 @@ fn main() -> ExitCode {
             .map_err(Error::from)
             .and_then(|schemas| say(pretty(&schemas))),
         Command::Openapi { server, strict } => say(pretty(&commands::openapi(&server, strict))),
-        Command::Check { dir, scenario_dir } => commands::check(&dir, scenario_dir.as_deref())
+        Command::Check {
+            contract: Some(contract),
+            ..
+        } => commands::check_contract(&contract)
+            .map_err(Error::from)
+            .and_then(|lines| lines.iter().try_for_each(say)),
+        Command::Check {
+            dir, scenario_dir, ..
+        } => commands::check(&dir, scenario_dir.as_deref())
             .map_err(Error::from)
             .and_then(|lines| lines.iter().try_for_each(say)),
     };

@@ -28,6 +28,16 @@ pub enum Style {
     Ids,
 }
 
+impl Style {
+    /// The style as `check --contract` names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Style::Aip => "AIP style",
+            Style::Ids => "id-field style",
+        }
+    }
+}
+
 /// A method recognised as acting on a resource.
 #[derive(Debug, Clone)]
 pub struct ResourceMethod {

@@ -75,10 +75,17 @@ impl Contract {
     /// The contract of `services` in `pool`, or of every API service it declares when
     /// `services` is empty (not gRPC reflection and health, which the server answers itself),
     /// with its validators and encoding plans.
-    pub fn from_pool(pool: DescriptorPool, services: &[&str]) -> Result<Contract, String> {
-        let field_ext = pool.get_extension_by_name("buf.validate.field").ok_or(
-            "the contract does not declare buf.validate.field (buf/validate/validate.proto)",
-        )?;
+    pub fn from_pool(mut pool: DescriptorPool, services: &[&str]) -> Result<Contract, String> {
+        if pool.get_extension_by_name("buf.validate.field").is_none() {
+            // A contract without rules: the built-in validate.proto, so rules read as none.
+            let validate = descriptors()
+                .get_file_by_name("buf/validate/validate.proto")
+                .ok_or("the built-in contract holds buf/validate/validate.proto")?;
+            add_with_imports(&mut pool, &validate)?;
+        }
+        let field_ext = pool
+            .get_extension_by_name("buf.validate.field")
+            .ok_or("buf/validate/validate.proto declares no buf.validate.field")?;
         if let Some(missing) = services
             .iter()
             .find(|s| pool.get_service_by_name(s).is_none())
@@ -238,6 +245,21 @@ impl Contract {
             None => Ok(()),
         }
     }
+}
+
+/// Adds `file` to `pool`, each of its imports first, skipping files the pool already holds.
+fn add_with_imports(
+    pool: &mut DescriptorPool,
+    file: &prost_reflect::FileDescriptor,
+) -> Result<(), String> {
+    if pool.get_file_by_name(file.name()).is_some() {
+        return Ok(());
+    }
+    for import in file.dependencies() {
+        add_with_imports(pool, &import)?;
+    }
+    pool.add_file_descriptor_proto(file.file_descriptor_proto().clone())
+        .map_err(|e| format!("cannot add {} to the contract: {e}", file.name()))
 }
 
 fn procedure(method: &MethodDescriptor) -> Procedure {

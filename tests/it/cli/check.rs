@@ -1,5 +1,7 @@
 //! `check` (and `serve --fixtures`) on the default fixtures and on broken copies of them: every
 //! problem is reported with its file, its field and the reason, and the server never starts.
+//! `check --contract` on a user's proto directory: how each method would be served, or where
+//! the contract does not compile.
 
 use super::run;
 use crate::support::fixture;
@@ -233,4 +235,77 @@ fn every_problem_of_every_scenario_file_is_listed_in_one_run() {
     assert!(!output.status.success() && stdout.is_empty(), "{stdout}");
     assert_eq!(report(&stderr), expected, "serve");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A directory holding `files` (name, text), removed when dropped.
+struct Protos(PathBuf);
+
+impl Protos {
+    fn new(name: &str, files: &[(&str, &str)]) -> Protos {
+        let dir =
+            std::env::temp_dir().join(format!("gitpod-mock-it-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (file, text) in files {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Protos(dir)
+    }
+}
+
+impl Drop for Protos {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn check_contract_says_how_each_method_of_a_users_contract_would_be_served() {
+    let shop = r#"syntax = "proto3";
+package shop.v1;
+import "buf/validate/validate.proto";
+import "google/api/field_behavior.proto";
+import "google/protobuf/empty.proto";
+service ShopService {
+  rpc GetProduct(GetProductRequest) returns (Product);
+  rpc DeleteProduct(GetProductRequest) returns (google.protobuf.Empty);
+  rpc Checkout(CheckoutRequest) returns (google.protobuf.Empty);
+}
+message Product { string name = 1 [(google.api.field_behavior) = IDENTIFIER]; string title = 2; }
+message GetProductRequest { string name = 1 [(buf.validate.field).string.min_len = 1]; }
+message CheckoutRequest { repeated string names = 1; }
+"#;
+    let dir = Protos::new("shop", &[("shop/v1/shop.proto", shop)]);
+    let (output, stdout, stderr) = run(&["check", "--contract", dir.0.to_str().unwrap()]);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].ends_with(": ok (1 service, 3 methods: 2 resource, 1 generated, 0 unimplemented)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "shop.v1.ShopService/GetProduct: Get of shop.v1.Product (AIP style)",
+            "shop.v1.ShopService/DeleteProduct: Delete of shop.v1.Product (AIP style)",
+            "shop.v1.ShopService/Checkout: generated data (Checkout does not start with Create, Get, List, Update or Delete)",
+        ]
+    );
+}
+
+#[test]
+fn check_contract_names_the_file_line_and_column_of_a_compile_error() {
+    let broken = "syntax = \"proto3\";\npackage x;\nmessage A { string b = ; }\n";
+    let dir = Protos::new("broken", &[("x.proto", broken)]);
+    let (output, stdout, stderr) = run(&["check", "--contract", dir.0.to_str().unwrap()]);
+    assert!(!output.status.success(), "{stdout}");
+    let at = format!(
+        "{}:3:24: expected an integer",
+        dir.0.join("x.proto").display()
+    );
+    assert!(stderr.contains(&at), "{stderr}");
+    let (output, _, stderr) = run(&["check", "--contract", "/no/such/contract"]);
+    assert!(!output.status.success());
+    assert!(stderr.contains("contract path not found"), "{stderr}");
 }
