@@ -20,9 +20,27 @@ pub fn say(line: impl std::fmt::Display) -> Result<(), crate::Error> {
     }
 }
 
-/// The JSON Schemas derived from the contract: one method's, or every method's by name.
-pub fn schemas(method: Option<&str>, response: bool, strict: bool) -> Result<Value, String> {
-    let contract = Contract::load();
+/// The JSON Schemas derived from the contract: one method's, or every method's by name. With
+/// `contract_path`, of that contract, every method named `package.Service/Method`.
+pub fn schemas(
+    method: Option<&str>,
+    response: bool,
+    strict: bool,
+    contract_path: Option<&Path>,
+) -> Result<Value, String> {
+    let contract = match contract_path {
+        None => Contract::load(),
+        Some(path) => {
+            let pool = crate::contract::source::compile(path).map_err(|e| e.to_string())?;
+            Contract::from_pool(pool, &[])?
+        }
+    };
+    // The built-in service's methods go by their names; another contract's by their paths,
+    // since two of its services may have methods of one name.
+    let key = |p: &Procedure| match contract_path {
+        None => p.name.clone(),
+        Some(_) => p.path.trim_start_matches('/').to_string(),
+    };
     let schema_of = |p: &Procedure| {
         if response {
             contract.response_schema(&p.output)
@@ -34,22 +52,24 @@ pub fn schemas(method: Option<&str>, response: bool, strict: bool) -> Result<Val
         let all: serde_json::Map<String, Value> = contract
             .procedures()
             .iter()
-            .map(|p| (p.name.clone(), schema_of(p)))
+            .map(|p| (key(p), schema_of(p)))
             .collect();
         return Ok(json!(all));
     };
-    let procedure = contract.procedure_named(name).ok_or_else(|| {
-        let names: Vec<&str> = contract
-            .procedures()
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        let hint = contract.method_hint(name);
-        format!(
-            "unknown method {name:?}{hint}; methods are: {}",
-            names.join(", ")
-        )
-    })?;
+    let by_path = contract
+        .procedures()
+        .iter()
+        .find(|p| p.path.trim_start_matches('/') == name);
+    let procedure = by_path
+        .or_else(|| contract.procedure_named(name))
+        .ok_or_else(|| {
+            let names: Vec<String> = contract.procedures().iter().map(key).collect();
+            let hint = contract.method_hint(name);
+            format!(
+                "unknown method {name:?}{hint}; methods are: {}",
+                names.join(", ")
+            )
+        })?;
     Ok(schema_of(procedure))
 }
 

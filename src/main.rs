@@ -37,6 +37,10 @@ enum Command {
         /// Describe a server run with --strict: request schemas forbid unknown fields.
         #[arg(long)]
         strict: bool,
+        /// Another contract (a directory of .proto files, or a descriptor set): its methods'
+        /// schemas, by `package.Service/Method` (a bare method name when it is unique).
+        #[arg(long)]
+        contract: Option<PathBuf>,
     },
     /// Print the contract as an OpenAPI 3.1 document (JSON): paths, schemas, errors, examples.
     Openapi {
@@ -176,7 +180,8 @@ fn main() -> ExitCode {
             method,
             response,
             strict,
-        } => commands::schemas(method.as_deref(), response, strict)
+            contract,
+        } => commands::schemas(method.as_deref(), response, strict, contract.as_deref())
             .map_err(Error::from)
             .and_then(|schemas| say(pretty(&schemas))),
         Command::Openapi { server, strict } => say(pretty(&commands::openapi(&server, strict))),

@@ -154,14 +154,21 @@ impl Contract {
     }
 
     /// A procedure named by a person: exactly, or in any case, snake_case included
-    /// (`getscmintegration`, `get_scm_integration`).
+    /// (`getscmintegration`, `get_scm_integration`); None when two services' methods share
+    /// the name.
     pub fn procedure_named(&self, name: &str) -> Option<&Procedure> {
         let folded = |n: &str| n.replace(['_', '-'], "").to_ascii_lowercase();
-        self.procedure(name).or_else(|| {
-            let wanted = folded(name);
-            let mut same = self.procedures.iter().filter(|p| folded(&p.name) == wanted);
-            same.next().filter(|_| same.next().is_none())
-        })
+        let exact: Vec<&Procedure> = self.procedures.iter().filter(|p| p.name == name).collect();
+        if !exact.is_empty() {
+            return only(exact);
+        }
+        let wanted = folded(name);
+        only(
+            self.procedures
+                .iter()
+                .filter(|p| folded(&p.name) == wanted)
+                .collect(),
+        )
     }
 
     /// ` (did you mean "GetSCMIntegration"?)` for a name a few letters off a method's, in
@@ -260,6 +267,14 @@ fn add_with_imports(
     }
     pool.add_file_descriptor_proto(file.file_descriptor_proto().clone())
         .map_err(|e| format!("cannot add {} to the contract: {e}", file.name()))
+}
+
+/// The one procedure found, or None for none or several.
+fn only(mut found: Vec<&Procedure>) -> Option<&Procedure> {
+    match found.len() {
+        1 => found.pop(),
+        _ => None,
+    }
 }
 
 fn procedure(method: &MethodDescriptor) -> Procedure {

@@ -1,7 +1,7 @@
 //! `check` (and `serve --fixtures`) on the default fixtures and on broken copies of them: every
 //! problem is reported with its file, its field and the reason, and the server never starts.
 //! `check --contract` on a user's proto directory: how each method would be served, or where
-//! the contract does not compile.
+//! the contract does not compile; and `schemas --contract`, that contract's JSON Schemas.
 
 use super::run;
 use crate::support::fixture;
@@ -308,4 +308,43 @@ fn check_contract_names_the_file_line_and_column_of_a_compile_error() {
     let (output, _, stderr) = run(&["check", "--contract", "/no/such/contract"]);
     assert!(!output.status.success());
     assert!(stderr.contains("contract path not found"), "{stderr}");
+}
+
+#[test]
+fn schemas_of_a_users_contract_name_methods_by_service_and_carry_its_rules() {
+    let api = r#"syntax = "proto3";
+package pets.v1;
+import "buf/validate/validate.proto";
+service PetService { rpc GetPet(GetPetRequest) returns (Pet); }
+service ToyService { rpc GetPet(GetPetRequest) returns (Pet); }
+message Pet { string id = 1; map<string, int32> toys = 2; }
+message GetPetRequest { string id = 1 [(buf.validate.field).string.uuid = true]; }
+"#;
+    let dir = Protos::new("pets", &[("pets.proto", api)]);
+    let path = dir.0.to_str().unwrap();
+    let (output, stdout, stderr) = run(&["schemas", "--contract", path]);
+    assert!(output.status.success(), "{stderr}");
+    let all: Value = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&String> = all.as_object().unwrap().keys().collect();
+    assert_eq!(
+        names,
+        ["pets.v1.PetService/GetPet", "pets.v1.ToyService/GetPet"]
+    );
+    let request = &all["pets.v1.PetService/GetPet"]["$defs"]["pets.v1.GetPetRequest"];
+    assert_eq!(request["properties"]["id"]["format"], "uuid", "{request}");
+    let (_, stdout, stderr) = run(&[
+        "schemas",
+        "--contract",
+        path,
+        "--response",
+        "pets.v1.ToyService/GetPet",
+    ]);
+    let pet: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    let toys = &pet["$defs"]["pets.v1.Pet"]["properties"]["toys"];
+    assert_eq!(toys["type"], "object", "a map is an object: {toys}");
+    assert_eq!(toys["additionalProperties"]["type"], "integer", "{toys}");
+    // A bare name that two services share is ambiguous, and the error lists the full names.
+    let (output, _, stderr) = run(&["schemas", "--contract", path, "GetPet"]);
+    assert!(!output.status.success());
+    assert!(stderr.contains("pets.v1.ToyService/GetPet"), "{stderr}");
 }
