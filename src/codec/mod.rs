@@ -14,6 +14,8 @@ mod proto;
 mod ranges;
 mod serializer;
 
+pub(crate) use proto::rfc3339;
+
 use crate::contract::Contract;
 use crate::error::RpcError;
 use prost::Message;

@@ -13,6 +13,7 @@ mod read;
 mod ser;
 
 pub(super) use read::read;
+pub(crate) use read::rfc3339;
 
 use crate::contract::json_plan::Plans;
 use prost_reflect::MessageDescriptor;

@@ -133,8 +133,8 @@ fn well_known(name: &str, seed: u64) -> Option<Value> {
     Some(match name {
         "google.protobuf.Timestamp" => {
             // A second in 2025, the same for the same seed.
-            let seconds = 1_735_689_600 + seed % 31_536_000;
-            json!(timestamp(seconds))
+            let seconds = 1_735_689_600 + (seed % 31_536_000) as i64;
+            json!(crate::codec::rfc3339(seconds, 0))
         }
         "google.protobuf.Duration" => json!(format!("{}s", 60 + seed % 3600)),
         "google.protobuf.FieldMask" => json!(""),
@@ -253,33 +253,6 @@ fn uuid(seed: u64) -> String {
         hi & 0xffff,
         lo >> 48,
         lo & 0xffff_ffff_ffff
-    )
-}
-
-/// `seconds` since the epoch as an RFC 3339 UTC timestamp.
-fn timestamp(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    let rest = seconds % 86_400;
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        (rest / 60) % 60,
-        rest % 60
     )
 }
 

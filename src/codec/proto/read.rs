@@ -158,6 +158,12 @@ fn timestamp(mut data: &[u8]) -> Option<Value> {
             _ => return None,
         }
     }
+    rfc3339(seconds, nanos).map(Value::String)
+}
+
+/// `seconds` and `nanos` since the epoch as proto3 JSON writes a Timestamp (RFC 3339 in UTC,
+/// 0, 3, 6 or 9 fraction digits); None outside years 1 to 9999.
+pub(crate) fn rfc3339(seconds: i64, nanos: i64) -> Option<String> {
     if !(-62_135_596_800..=253_402_300_799).contains(&seconds)
         || !(0..1_000_000_000).contains(&nanos)
     {
@@ -176,9 +182,9 @@ fn timestamp(mut data: &[u8]) -> Option<Value> {
         n if n % 1_000 == 0 => format!(".{:06}", n / 1_000),
         n => format!(".{n:09}"),
     };
-    Some(Value::String(format!(
+    Some(format!(
         "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}Z"
-    )))
+    ))
 }
 
 /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
