@@ -34,6 +34,10 @@ NOT_RUN = {
     "scripts/test.sh": "the test run that runs this file",
     "GITPOD_MOCK_FUZZ_CASES=1000000": "the long fuzz run (minutes); cargo test runs a short one",
     "GITPOD_MOCK_PROPERTY_CASES=5000": "the long property run; cargo test runs a short one",
+    "scripts/python-venv.sh target/py-protobuf": "a venv for the descriptor script, which "
+    "scripts/test.sh runs itself (in its grpcio venv) before the whole-API test",
+    "target/py-protobuf/bin/python scripts/gitpod-api-descriptors.py": "scripts/test.sh runs "
+    "the script itself, then the test that loads the whole API from what it wrote",
 }
 CI_SESSION = "ci-42"
 SERVICE = "http://127.0.0.1:4010/gitpod.v1.RunnerConfigurationService"
