@@ -126,7 +126,7 @@ impl Contract {
             plans,
         };
         for procedure in &contract.procedures {
-            let validator = validate::RequestValidator::new(&contract, &procedure.input);
+            let validator = validate::RequestValidator::new(&contract, &procedure.input)?;
             contract
                 .validators
                 .insert(procedure.input.full_name().to_string(), validator);

@@ -27,18 +27,23 @@ pub struct Violation {
 }
 
 impl RequestValidator {
-    pub(super) fn new(contract: &Contract, message: &MessageDescriptor) -> RequestValidator {
+    /// The validator of `message`'s derived JSON Schema; an error names the message when the
+    /// schema does not compile (a contract construct the derivation gets wrong).
+    pub(super) fn new(
+        contract: &Contract,
+        message: &MessageDescriptor,
+    ) -> Result<RequestValidator, String> {
         let schema = contract.request_schema(message);
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&schema)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "derived schema for {} does not compile: {e}",
+            .map_err(|e| {
+                format!(
+                    "the JSON Schema derived for {} does not compile: {e}; this is a gitpod-mock bug",
                     message.full_name()
                 )
-            });
-        RequestValidator { validator }
+            })?;
+        Ok(RequestValidator { validator })
     }
 
     pub(super) fn check(

@@ -214,7 +214,8 @@ fn the_whole_gitpod_api_gets_a_behaviour_for_every_method() {
             let decoded = crate::codec::to_message(&output, sample.clone())
                 .unwrap_or_else(|e| panic!("{}: {sample}: {}", output.full_name(), e.message));
             let canonical = crate::codec::canonical(&decoded);
-            let validator = crate::contract::validate::RequestValidator::new(&contract, &output);
+            let validator =
+                crate::contract::validate::RequestValidator::new(&contract, &output).unwrap();
             let verdict = validator.check(&contract, &output, &canonical);
             assert!(
                 verdict.is_ok(),

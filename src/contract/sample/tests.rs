@@ -24,8 +24,9 @@ fn every_message_of_the_contract_has_a_sample_that_decodes_and_passes_its_rules(
             let decoded = crate::codec::to_message(&desc, value.clone())
                 .unwrap_or_else(|e| panic!("{}: {value}: {}", desc.full_name(), e.message));
             let canonical = crate::codec::canonical(&decoded);
-            let verdict =
-                RequestValidator::new(&CONTRACT, &desc).check(&CONTRACT, &desc, &canonical);
+            let verdict = RequestValidator::new(&CONTRACT, &desc)
+                .unwrap()
+                .check(&CONTRACT, &desc, &canonical);
             assert!(
                 verdict.is_ok(),
                 "{}: {value}: {verdict:?}",
