@@ -72,7 +72,9 @@
 //!   `json_text` (JSON string escaping), `secrets` (the fields never shown) and `hash`.
 //! - `contract`: the API description compiled from `contract/*.proto`: procedures, messages,
 //!   validation rules, derived JSON Schemas, compiled validators and encoding plans;
-//!   `contract::source` compiles a user's contract from `.proto` files or a descriptor set.
+//!   `contract::source` compiles a user's contract from `.proto` files or a descriptor set,
+//!   `contract::conventions` finds its resource methods and `contract::sample` makes answers
+//!   for the rest.
 //! - `codec`: Connect wire formats, JSON and binary protobuf, into and out of canonical JSON,
 //!   and `codec::answer`, what a call answers before it is encoded; `body`: reading a
 //!   request body within its limits.
