@@ -55,6 +55,8 @@ pub struct ResourceMethod {
     /// The response field holding the resource (or, for List, the page of them); None when the
     /// response is the resource itself, or (Create in the Gitpod style) only its id.
     pub answer: Option<FieldDescriptor>,
+    /// Whether the response message is the resource itself (AIP's Get, Create, Update).
+    pub returns_resource: bool,
 }
 
 /// How the server will answer a method.
@@ -130,7 +132,8 @@ fn single(method: &MethodDescriptor, verb: Verb, rest: &str) -> Result<ResourceM
     if style == Style::Aip && matches!(verb, Verb::Create | Verb::Update) && body.is_none() {
         return Err(format!("its request has no {} field", resource.name()));
     }
-    let answer = if output == resource {
+    let returns_resource = output == resource;
+    let answer = if returns_resource {
         None
     } else {
         let held = field_of_type(&output, &resource);
@@ -155,6 +158,7 @@ fn single(method: &MethodDescriptor, verb: Verb, rest: &str) -> Result<ResourceM
         key,
         body,
         answer,
+        returns_resource,
     })
 }
 
@@ -188,6 +192,7 @@ fn list(method: &MethodDescriptor, rest: &str) -> Result<ResourceMethod, String>
         key: None,
         body: None,
         answer: Some(page),
+        returns_resource: false,
     })
 }
 
@@ -303,4 +308,4 @@ fn snake_case(camel: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -7,6 +7,7 @@ mod fixture_fields;
 mod fixture_rules;
 pub mod fixtures;
 pub mod generate;
+pub mod generic;
 pub mod ids;
 pub mod records;
 mod references;

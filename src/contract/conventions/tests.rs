@@ -106,7 +106,8 @@ message ListPoliciesRequest { int32 page_size = 1; }
 message ListPoliciesResponse { repeated Policy policies = 1; }
 "#;
 
-fn library() -> DescriptorPool {
+/// The library API compiled, for the tests here and the generic store's.
+pub(crate) fn library() -> DescriptorPool {
     let dir = std::env::temp_dir().join(format!("conventions-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("library.proto"), LIBRARY).unwrap();
