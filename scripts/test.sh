@@ -64,6 +64,9 @@ target/debug/gitpod-mock openapi > target/openapi.json
 target/py-openapi/bin/openapi-spec-validator target/openapi.json
 target/debug/gitpod-mock openapi --strict > target/openapi-strict.json
 target/py-openapi/bin/openapi-spec-validator target/openapi-strict.json
+# The whole Gitpod API's document (300 methods), from the descriptor set written above.
+target/debug/gitpod-mock openapi --contract target/gitpod-api.binpb > target/openapi-gitpod-api.json
+target/py-openapi/bin/openapi-spec-validator target/openapi-gitpod-api.json
 
 step "Schemathesis against the served OpenAPI document: the default server, then --strict"
 scripts/schemathesis.sh

@@ -73,9 +73,17 @@ pub fn schemas(
     Ok(schema_of(procedure))
 }
 
-/// The contract as an OpenAPI 3.1 document naming `server`.
-pub fn openapi(server: &str, strict: bool) -> Value {
-    crate::openapi::document(&Contract::load(), server, strict)
+/// The contract as an OpenAPI 3.1 document naming `server`; with `contract_path`, that
+/// contract's.
+pub fn openapi(server: &str, strict: bool, contract_path: Option<&Path>) -> Result<Value, String> {
+    match contract_path {
+        None => Ok(crate::openapi::document(&Contract::load(), server, strict)),
+        Some(path) => {
+            let pool = crate::contract::source::compile(path).map_err(|e| e.to_string())?;
+            let contract = Contract::from_pool(pool, &[])?;
+            Ok(crate::openapi::document_of(&contract, server, strict))
+        }
+    }
 }
 
 /// Compiles the contract at `path` and says how each method of each service would be served:

@@ -50,6 +50,10 @@ enum Command {
         /// Describe a server run with --strict: request schemas forbid unknown fields.
         #[arg(long)]
         strict: bool,
+        /// Another contract (a directory of .proto files, or a descriptor set): every method of
+        /// every service it declares.
+        #[arg(long)]
+        contract: Option<PathBuf>,
     },
     /// Check a fixtures directory (and scenario files) and list every problem; exits non-zero if there are any.
     Check {
@@ -184,7 +188,13 @@ fn main() -> ExitCode {
         } => commands::schemas(method.as_deref(), response, strict, contract.as_deref())
             .map_err(Error::from)
             .and_then(|schemas| say(pretty(&schemas))),
-        Command::Openapi { server, strict } => say(pretty(&commands::openapi(&server, strict))),
+        Command::Openapi {
+            server,
+            strict,
+            contract,
+        } => commands::openapi(&server, strict, contract.as_deref())
+            .map_err(Error::from)
+            .and_then(|document| say(pretty(&document))),
         Command::Check {
             contract: Some(contract),
             ..

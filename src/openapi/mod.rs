@@ -25,15 +25,110 @@ const DESCRIPTION: &str = "Every method is a Connect unary call: POST /{service}
 /// The OpenAPI 3.1 document of the documented methods, naming `server` as the base URL, for a
 /// server that is `strict` about unknown JSON fields or not.
 pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
-    let procedures: Vec<(&Method, &Procedure)> = METHODS
+    let procedures: Vec<(Documented, &Procedure)> = METHODS
         .iter()
         .map(|m| {
             let p = contract
                 .procedure(m.name)
                 .unwrap_or_else(|| panic!("documented method {} is in the contract", m.name));
-            (m, p)
+            (Documented::of(m), p)
         })
         .collect();
+    let about = About {
+        title: SERVICE.to_string(),
+        summary:
+            "Gitpod's runner configuration API over the Connect protocol, as served by gitpod-mock.",
+        service: SERVICE.to_string(),
+    };
+    build(contract, procedures, about, server, strict)
+}
+
+/// The OpenAPI 3.1 document of every method of another contract (`openapi --contract`): the
+/// same paths, schemas and errors, each operation tagged by its service and without the
+/// examples only the built-in service's reference has.
+pub fn document_of(contract: &Contract, server: &str, strict: bool) -> Value {
+    let procedures: Vec<(Documented, &Procedure)> = contract
+        .procedures()
+        .iter()
+        .map(|p| (Documented::plain(p), p))
+        .collect();
+    let mut services: Vec<&str> = procedures.iter().map(|(d, _)| d.service.as_str()).collect();
+    services.dedup();
+    let about = About {
+        title: services.join(", "),
+        summary: "A Connect API, as served by gitpod-mock.",
+        service: "<package.Service>".to_string(),
+    };
+    build(contract, procedures, about, server, strict)
+}
+
+/// What a document says about its API as a whole.
+struct About {
+    title: String,
+    summary: &'static str,
+    /// How the description names the service in a path.
+    service: String,
+}
+
+/// What an operation says about its method: the API reference's words for a documented
+/// method, the method's own names otherwise.
+struct Documented {
+    operation_id: String,
+    tag: String,
+    service: String,
+    summary: String,
+    description: String,
+    /// (name, summary, request JSON)
+    requests: Vec<(String, String, Value)>,
+    response: Option<Value>,
+}
+
+impl Documented {
+    fn of(method: &Method) -> Documented {
+        let example = &method.example;
+        let json = |text: &str| serde_json::from_str::<Value>(text).expect("examples are JSON");
+        Documented {
+            operation_id: method.name.to_string(),
+            tag: example.tag.to_string(),
+            service: SERVICE.to_string(),
+            summary: example.summary.to_string(),
+            description: example.description.to_string(),
+            requests: example
+                .requests
+                .iter()
+                .map(|(name, summary, body)| (name.to_string(), summary.to_string(), json(body)))
+                .collect(),
+            response: Some(json(example.response)),
+        }
+    }
+
+    fn plain(procedure: &Procedure) -> Documented {
+        let path = procedure.path.trim_start_matches('/');
+        let (service, method) = path.split_once('/').unwrap_or(("", path));
+        let short = service.rsplit('.').next().unwrap_or(service);
+        Documented {
+            operation_id: format!("{short}_{method}"),
+            tag: short.to_string(),
+            service: service.to_string(),
+            summary: method.to_string(),
+            description: format!(
+                "{path}: takes a {} and answers a {}.",
+                procedure.input.full_name(),
+                procedure.output.full_name()
+            ),
+            requests: Vec::new(),
+            response: None,
+        }
+    }
+}
+
+fn build(
+    contract: &Contract,
+    procedures: Vec<(Documented, &Procedure)>,
+    about: About,
+    server: &str,
+    strict: bool,
+) -> Value {
     let mut components = Components::default();
     // Responses first, so the domain types (EnvironmentClass, …) keep their plain names.
     let outputs: Vec<String> = procedures
@@ -63,7 +158,7 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
         paths.insert(procedure.path.clone(), Value::Object(item));
     }
     // In the API reference's order: alphabetical, whatever the case.
-    let mut tags: Vec<&str> = METHODS.iter().map(|m| m.example.tag).collect();
+    let mut tags: Vec<&str> = procedures.iter().map(|(d, _)| d.tag.as_str()).collect();
     tags.sort_by_key(|tag| tag.to_lowercase());
     tags.dedup();
     let mut schemas = components.into_schemas();
@@ -80,10 +175,10 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
-            "title": SERVICE,
+            "title": about.title,
             "version": env!("CARGO_PKG_VERSION"),
-            "summary": "Gitpod's runner configuration API over the Connect protocol, as served by gitpod-mock.",
-            "description": format!("{} {unknown_fields}", DESCRIPTION.replace("{service}", SERVICE)),
+            "summary": about.summary,
+            "description": format!("{} {unknown_fields}", DESCRIPTION.replace("{service}", &about.service)),
         },
         "servers": [{ "url": server }],
         "tags": tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
@@ -99,7 +194,7 @@ pub fn document(contract: &Contract, server: &str, strict: bool) -> Value {
 }
 
 fn operation(
-    method: &Method,
+    method: &Documented,
     procedure: &Procedure,
     input: &str,
     output: &str,
@@ -107,26 +202,23 @@ fn operation(
 ) -> Value {
     let schema_ref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
     let param_ref = |name: &str| json!({ "$ref": format!("#/components/parameters/{name}") });
-    let example = &method.example;
     let binary = |message: &str| json!({ "schema": { "type": "string", "format": "binary", "description": format!("{message} in the protobuf binary encoding") } });
-    let request_examples: Map<String, Value> = example
+    let request_examples: Map<String, Value> = method
         .requests
         .iter()
-        .map(|(name, summary, body)| {
-            let value: Value = serde_json::from_str(body).expect("examples are JSON");
+        .map(|(name, summary, value)| {
             (
                 slug(name),
                 json!({ "summary": name, "description": summary, "value": value }),
             )
         })
         .collect();
-    let response_example: Value =
-        serde_json::from_str(example.response).expect("examples are JSON");
+    let mut json_answer = json!({ "schema": schema_ref(output) });
+    if let Some(example) = &method.response {
+        json_answer["example"] = example.clone();
+    }
     let mut success = Map::new();
-    success.insert(
-        "application/json".into(),
-        json!({ "schema": schema_ref(output), "example": response_example }),
-    );
+    success.insert("application/json".into(), json_answer);
     if !get {
         // A GET described here is encoding=json, so only a POST can get a binary answer.
         success.insert(
@@ -149,10 +241,10 @@ fn operation(
         );
     }
     let mut op = json!({
-        "operationId": if get { format!("{}ViaGet", method.name) } else { method.name.to_string() },
-        "tags": [example.tag],
-        "summary": if get { format!("{} (Connect GET)", example.summary) } else { example.summary.to_string() },
-        "description": example.description,
+        "operationId": if get { format!("{}ViaGet", method.operation_id) } else { method.operation_id.clone() },
+        "tags": [method.tag],
+        "summary": if get { format!("{} (Connect GET)", method.summary) } else { method.summary.clone() },
+        "description": method.description,
         "responses": responses,
     });
     let mut params = if get {
@@ -177,10 +269,14 @@ fn operation(
     params.extend([param_ref("ConnectTimeoutMs"), param_ref("AcceptEncoding")]);
     op["parameters"] = json!(params);
     if !get {
+        let mut json_body = json!({ "schema": schema_ref(input) });
+        if !request_examples.is_empty() {
+            json_body["examples"] = Value::Object(request_examples);
+        }
         op["requestBody"] = json!({
             "required": true,
             "content": {
-                "application/json": { "schema": schema_ref(input), "examples": request_examples },
+                "application/json": json_body,
                 "application/proto": binary(procedure.input.full_name()),
             },
         });

@@ -1,7 +1,7 @@
 //! `check` (and `serve --fixtures`) on the default fixtures and on broken copies of them: every
 //! problem is reported with its file, its field and the reason, and the server never starts.
 //! `check --contract` on a user's proto directory: how each method would be served, or where
-//! the contract does not compile; and `schemas --contract`, that contract's JSON Schemas.
+//! the contract does not compile; and `schemas --contract` and `openapi --contract`.
 
 use super::run;
 use crate::support::fixture;
@@ -311,7 +311,7 @@ fn check_contract_names_the_file_line_and_column_of_a_compile_error() {
 }
 
 #[test]
-fn schemas_of_a_users_contract_name_methods_by_service_and_carry_its_rules() {
+fn schemas_and_openapi_of_a_users_contract_name_methods_by_service() {
     let api = r#"syntax = "proto3";
 package pets.v1;
 import "buf/validate/validate.proto";
@@ -343,6 +343,24 @@ message GetPetRequest { string id = 1 [(buf.validate.field).string.uuid = true];
     let toys = &pet["$defs"]["pets.v1.Pet"]["properties"]["toys"];
     assert_eq!(toys["type"], "object", "a map is an object: {toys}");
     assert_eq!(toys["additionalProperties"]["type"], "integer", "{toys}");
+    // The OpenAPI document of that contract: a path per method of each service.
+    let (output, stdout, stderr) = run(&["openapi", "--contract", path]);
+    assert!(output.status.success(), "{stderr}");
+    let document: Value = serde_json::from_str(&stdout).unwrap();
+    let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        paths,
+        ["/pets.v1.PetService/GetPet", "/pets.v1.ToyService/GetPet"]
+    );
+    let post = &document["paths"]["/pets.v1.ToyService/GetPet"]["post"];
+    assert_eq!(
+        (&post["operationId"], &post["tags"][0]),
+        (&json!("ToyService_GetPet"), &json!("ToyService"))
+    );
+    assert_eq!(
+        document["info"]["title"],
+        "pets.v1.PetService, pets.v1.ToyService"
+    );
     // A bare name that two services share is ambiguous, and the error lists the full names.
     let (output, _, stderr) = run(&["schemas", "--contract", path, "GetPet"]);
     assert!(!output.status.success());
