@@ -10,6 +10,9 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+mod list;
+use list::list;
+
 /// One record: its id (the `name` or `id` field's value) and its JSON object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenericRecord {
@@ -212,79 +215,6 @@ fn update(
         (None, false) => json!({}),
         _ => answer(method, value),
     })
-}
-
-fn list(
-    table: &Table<GenericRecord>,
-    method: &ResourceMethod,
-    request: &Map<String, Value>,
-) -> Result<Value, RpcError> {
-    let page_field = method.answer.as_ref().map_or("items", |f| f.json_name());
-    let (token, size) = match method.style {
-        Style::Aip => (
-            request
-                .get("pageToken")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-            request.get("pageSize").and_then(number).unwrap_or(0),
-        ),
-        Style::Ids => {
-            let pagination = request.get("pagination");
-            let field = |name| pagination.and_then(|p| p.get(name));
-            (
-                field("token").and_then(Value::as_str).unwrap_or(""),
-                field("pageSize").and_then(number).unwrap_or(0),
-            )
-        }
-    };
-    let parent = request
-        .get("parent")
-        .and_then(Value::as_str)
-        .filter(|p| !p.is_empty() && *p != "-")
-        .map(|p| format!("{p}/"));
-    let filters = filters(&method.resource, request.get("filter"));
-    let keep = |record: &GenericRecord| {
-        parent.as_ref().is_none_or(|p| record.id.starts_with(p))
-            && filters.iter().all(|(field, wanted)| {
-                let have = record.value.get(field).unwrap_or(&Value::Null);
-                wanted.iter().any(|w| w == have)
-            })
-    };
-    let (rows, next) = table.page(token, size as usize, keep)?;
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(|r| Value::Object(r.value.clone()))
-        .collect();
-    Ok(match method.style {
-        Style::Aip => json!({ page_field: rows, "nextPageToken": next }),
-        Style::Ids => json!({ page_field: rows, "pagination": { "nextToken": next } }),
-    })
-}
-
-/// The `filter` message's set fields that name a resource field (singular or plural), each as
-/// the values a record may have there.
-fn filters(resource: &MessageDescriptor, filter: Option<&Value>) -> Vec<(String, Vec<Value>)> {
-    let Some(filter) = filter.and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (name, wanted) in filter {
-        let singular = name.strip_suffix('s').unwrap_or(name);
-        let field = resource
-            .get_field_by_json_name(name)
-            .or_else(|| resource.get_field_by_json_name(singular));
-        let Some(field) = field else { continue };
-        let values = match wanted {
-            Value::Array(items) if !field.is_list() => items.clone(),
-            Value::Null => continue,
-            one => vec![one.clone()],
-        };
-        if values.is_empty() || values.iter().all(|v| !set(&field, v)) {
-            continue;
-        }
-        out.push((field.json_name().to_string(), values));
-    }
-    out
 }
 
 /// The record a Get, Update or Delete names, or not_found.
