@@ -208,7 +208,7 @@ impl Grpc {
         headers.insert(names::GRPC_ACCEPT_ENCODING.clone(), gzip);
         if compression != Compression::Identity {
             headers.insert(
-                "grpc-encoding",
+                names::GRPC_ENCODING.clone(),
                 HeaderValue::from_static(compression.name()),
             );
         }

@@ -84,10 +84,20 @@ impl Resources {
     }
 }
 
-/// The table's name in page tokens: the message's short name. Made once per resource type
-/// (the contract bounds how many there are), so a `&'static str` costs no more than a string.
+/// The table's name in page tokens: the message's short name, interned once per process, so
+/// that every session's table of that resource shares it (sessions come and go; the names a
+/// contract declares are bounded).
 fn kind_of(resource: &MessageDescriptor) -> &'static str {
-    Box::leak(resource.name().to_lowercase().into_boxed_str())
+    static NAMES: std::sync::OnceLock<parking_lot::Mutex<BTreeMap<String, &'static str>>> =
+        std::sync::OnceLock::new();
+    let name = resource.name().to_lowercase();
+    let mut names = NAMES.get_or_init(Default::default).lock();
+    if let Some(interned) = names.get(&name) {
+        return interned;
+    }
+    let interned: &'static str = Box::leak(name.clone().into_boxed_str());
+    names.insert(name, interned);
+    interned
 }
 
 fn create(

@@ -157,6 +157,14 @@ fn id_field_resources_answer_in_their_wrappers_filter_and_update_what_is_set() {
 }
 
 #[test]
+fn every_sessions_table_of_a_resource_shares_one_interned_name() {
+    let pool = crate::contract::conventions::tests::library();
+    let shelf = pool.get_message_by_name("library.v1.Shelf").unwrap();
+    assert!(std::ptr::eq(kind_of(&shelf), kind_of(&shelf)));
+    assert_eq!(kind_of(&shelf), "shelf");
+}
+
+#[test]
 fn collections_and_json_names_are_spelled_as_aip_and_proto3_spell_them() {
     assert_eq!(plural_collection("Shelf"), "shelves");
     assert_eq!(plural_collection("Policy"), "policies");
