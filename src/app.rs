@@ -51,6 +51,8 @@ pub struct App {
     pub auth: Option<Auth>,
     /// The request log; off unless `with_log` turns it on.
     pub log: crate::log::Log,
+    /// The seed generated answers are drawn from, with the procedure and the request.
+    pub seed: u64,
     /// Becomes true when the server starts shutting down, so calls that would otherwise stay
     /// open (a health Watch, an idle reflection stream) end instead of holding up the drain.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -61,7 +63,12 @@ impl App {
     /// they disagree (see [`Table::new`]).
     pub fn new(contract: Contract, state: State, settings: Settings) -> App {
         let table = Table::new(&contract);
-        let scenarios = Library::load(&contract, None).expect("the shipped scenarios are valid");
+        App::with_table(contract, table, state, settings)
+    }
+
+    /// [`App::new`] with the contract's table already built.
+    pub fn with_table(contract: Contract, table: Table, state: State, settings: Settings) -> App {
+        let scenarios = Library::load(&contract, None).unwrap_or_default();
         App {
             contract,
             settings,
@@ -71,6 +78,7 @@ impl App {
             active: RwLock::new(Vec::new()),
             auth: None,
             log: crate::log::Log::off(),
+            seed: 0,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -88,6 +96,7 @@ impl App {
     /// Replaces the session limits and the seed sessions derive their scenario generators from.
     pub fn with_sessions(mut self, seed: u64, limits: Limits) -> App {
         self.sessions = Sessions::new(self.sessions.template(), seed, limits);
+        self.seed = seed;
         self
     }
 
@@ -138,29 +147,53 @@ impl App {
             .collect()
     }
 
-    /// The description `GET /` answers: name, version and every method.
+    /// The description `GET /` answers: name, version, the services and every method, with
+    /// the behaviour it gets.
     pub fn describe(&self) -> Value {
-        let served = self.table.entries().iter().map(|e| (&e.procedure, true));
-        let uncovered = self.table.uncovered().iter().map(|p| (p, false));
-        let mut methods: Vec<Value> = served
-            .chain(uncovered)
-            .map(|(p, implemented)| {
-                json!({
-                    "name": p.name,
-                    "path": p.path,
-                    "sideEffects": p.side_effects,
-                    "implemented": implemented,
-                })
-            })
-            .collect();
-        methods.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-        json!({
+        let served = self.table.entries().iter().map(|e| {
+            let mut method = describe_procedure(&e.procedure, true);
+            if !self.contract.is_builtin() {
+                method["behaviour"] = json!(e.behaviour());
+            }
+            method
+        });
+        let uncovered = self.table.uncovered().iter().map(|(p, why)| {
+            let mut method = describe_procedure(p, false);
+            if !self.contract.is_builtin() {
+                method["behaviour"] = json!(format!("unimplemented: {why}"));
+            }
+            method
+        });
+        let mut methods: Vec<Value> = served.chain(uncovered).collect();
+        // By name, as ever, for the embedded contract; by path when several services may
+        // share method names.
+        let key = if self.contract.is_builtin() {
+            "name"
+        } else {
+            "path"
+        };
+        methods.sort_by(|a, b| a[key].as_str().cmp(&b[key].as_str()));
+        let services = self.contract.services();
+        let mut description = json!({
             "name": "gitpod-mock",
             "version": env!("CARGO_PKG_VERSION"),
-            "service": crate::contract::SERVICE,
+            "service": services.first().copied().unwrap_or(crate::contract::SERVICE),
             "methods": methods,
-        })
+        });
+        if !self.contract.is_builtin() {
+            description["services"] = json!(services);
+        }
+        description
     }
+}
+
+fn describe_procedure(p: &crate::contract::Procedure, implemented: bool) -> Value {
+    json!({
+        "name": p.name,
+        "path": p.path,
+        "sideEffects": p.side_effects,
+        "implemented": implemented,
+    })
 }
 
 /// The starting state: the fixtures plus the generated fake records.

@@ -89,7 +89,13 @@ struct ServeArgs {
     #[arg(long, env = "GITPOD_MOCK_TLS_SELF_SIGNED", value_name = "DIR", num_args = 0..=1,
           default_missing_value = "", conflicts_with = "tls_cert")]
     tls_self_signed: Option<PathBuf>,
-    /// Load fixtures from this directory instead of the embedded defaults.
+    /// Serve this contract instead of the embedded Gitpod one: a directory of .proto files or
+    /// a compiled descriptor set (.binpb, .pb, .desc). Every unary method of every service is
+    /// served: resource methods from stored state, the rest with generated data.
+    #[arg(long, env = "GITPOD_MOCK_CONTRACT")]
+    contract: Option<PathBuf>,
+    /// Load fixtures from this directory instead of the embedded defaults. With --contract,
+    /// one JSON file per resource, named by its message (Shelf.json).
     #[arg(long, env = "GITPOD_MOCK_FIXTURES")]
     fixtures: Option<PathBuf>,
     /// Seed for generated ids and fake data, so runs repeat exactly.
@@ -237,6 +243,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
             journal_max_bytes: args.journal_max_bytes,
         });
     mock = args.fixtures.iter().fold(mock, MockServerBuilder::fixtures);
+    mock = args.contract.iter().fold(mock, MockServerBuilder::contract);
     mock = args
         .scenario_dir
         .iter()

@@ -6,9 +6,11 @@ use crate::auth::{Auth, ControlAccess};
 use crate::contract::Contract;
 use crate::log::{Format, Log};
 use crate::scenario::Library;
+use crate::service::Table;
 use crate::session::Limits;
 use crate::store::fixtures::{self, Source};
 use crate::store::generate::Counts;
+use crate::store::{generic, Fixtures, State};
 use crate::tls::{Tls, TlsSource};
 use serde_json::Value;
 use std::fmt;
@@ -156,6 +158,7 @@ pub struct MockServerBuilder {
     host: String,
     port: u16,
     fixtures: Option<PathBuf>,
+    contract: Option<PathBuf>,
     seed: Option<u64>,
     generate: Counts,
     scenarios: Vec<String>,
@@ -179,6 +182,7 @@ impl Default for MockServerBuilder {
             host: "127.0.0.1".into(),
             port: 0,
             fixtures: None,
+            contract: None,
             seed: Some(0),
             generate: Counts::default(),
             scenarios: Vec::new(),
@@ -202,6 +206,15 @@ impl MockServerBuilder {
     pub fn bind(mut self, host: impl Into<String>, port: u16) -> Self {
         self.host = host.into();
         self.port = port;
+        self
+    }
+
+    /// Serves another contract instead of the embedded Gitpod one (`--contract`): a directory
+    /// of `.proto` files (compiled at start) or a compiled descriptor set (`.binpb`, `.pb`,
+    /// `.desc`). Its fixtures directory then holds one JSON file per resource, named by its
+    /// message.
+    pub fn contract(mut self, path: impl Into<PathBuf>) -> Self {
+        self.contract = Some(path.into());
         self
     }
 
@@ -321,16 +334,16 @@ impl MockServerBuilder {
     /// The application the mock serves, assembled without a socket.
     #[doc(hidden)]
     pub fn build(self) -> Result<App, Error> {
-        let contract = Contract::load();
-        let source = self
-            .fixtures
-            .as_deref()
-            .map_or(Source::Embedded, Source::Dir);
-        let fixtures = fixtures::load(&contract, source)
-            .map_err(|e| Error(format!("invalid fixtures:\n{e}")))?;
+        let contract = match &self.contract {
+            None => Contract::load(),
+            Some(path) => crate::contract::source::compile(path)
+                .map_err(|e| Error(e.to_string()))
+                .and_then(|pool| Contract::from_pool(pool, &[]).map_err(Error))?,
+        };
+        let table = Table::new(&contract);
         let library = Library::load(&contract, self.scenario_dir.as_deref())
             .map_err(|e| Error(format!("invalid scenarios:\n{e}")))?;
-        let mut state = app::state_from(&fixtures, self.seed, self.generate);
+        let mut state = self.state_of(&contract, &table)?;
         if let Some((name, snapshot)) = &self.state {
             state
                 .import(snapshot)
@@ -350,7 +363,7 @@ impl MockServerBuilder {
             max_sessions: self.limits.max_sessions.max(1),
             ..self.limits
         };
-        let mut app = App::new(contract, state, settings)
+        let mut app = App::with_table(contract, table, state, settings)
             .with_sessions(session_seed, limits)
             .with_scenarios(library, self.scenarios)
             .map_err(Error)?;
@@ -361,6 +374,47 @@ impl MockServerBuilder {
             app = app.with_log(Log::to(std::io::stderr(), format));
         }
         Ok(app)
+    }
+}
+
+impl MockServerBuilder {
+    /// The starting state: the profile's fixtures (the embedded ones, or `--fixtures` for the
+    /// embedded contract) and generated records; for another contract, its resources declared,
+    /// with the records of its fixtures directory and `--generate`'s.
+    fn state_of(&self, contract: &Contract, table: &Table) -> Result<State, Error> {
+        let profile = contract.services().contains(&crate::contract::SERVICE);
+        let profile_fixtures = match &self.fixtures {
+            Some(dir) if contract.is_builtin() => Source::Dir(dir),
+            _ => Source::Embedded,
+        };
+        let fixtures = match profile {
+            true => fixtures::load(contract, profile_fixtures)
+                .map_err(|e| Error(format!("invalid fixtures:\n{e}")))?,
+            false => Fixtures::default(),
+        };
+        let generate = if profile {
+            self.generate
+        } else {
+            Counts::default()
+        };
+        let mut state = app::state_from(&fixtures, self.seed, generate);
+        state.profile = profile;
+        let declared = table.resources();
+        for resource in &declared {
+            let id = resource.id.json_name();
+            state.generic.declare(resource.message.full_name(), id);
+        }
+        if contract.is_builtin() {
+            return Ok(state);
+        }
+        if let Some(dir) = &self.fixtures {
+            generic::fixtures::load(contract, &declared, dir, &mut state.generic)
+                .map_err(|e| Error(format!("invalid fixtures:\n{e}")))?;
+        }
+        let seed = self.seed.unwrap_or_else(rand::random);
+        let count = self.generate.every();
+        generic::fixtures::generate(contract, &declared, count, seed, &mut state.generic);
+        Ok(state)
     }
 }
 

@@ -164,7 +164,7 @@ pub(crate) fn coverage(
     let documented = app.table.entries();
     let not_called: Vec<&str> = documented
         .iter()
-        .map(|entry| entry.method.name)
+        .map(|entry| entry.procedure.name.as_str())
         .filter(|name| !s.coverage.methods.contains_key(*name))
         .collect();
     let mut body = json!({

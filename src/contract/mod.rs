@@ -41,6 +41,9 @@ pub fn descriptors() -> &'static DescriptorPool {
 pub struct Procedure {
     /// The method name, e.g. `GetSCMIntegration`.
     pub name: String,
+    /// The service's full name, e.g. `gitpod.v1.RunnerConfigurationService`.
+    pub service: String,
+    pub method: MethodDescriptor,
     /// The Connect path, e.g. `/gitpod.v1.RunnerConfigurationService/GetSCMIntegration`.
     pub path: String,
     pub input: MessageDescriptor,
@@ -53,6 +56,8 @@ pub struct Procedure {
 /// once.
 pub struct Contract {
     pool: DescriptorPool,
+    /// Whether this is the embedded Gitpod contract, served with its hand-built profile alone.
+    builtin: bool,
     procedures: Vec<Procedure>,
     field_ext: ExtensionDescriptor,
     validators: HashMap<String, validate::RequestValidator>,
@@ -69,7 +74,26 @@ impl Contract {
     pub fn load() -> Contract {
         let pool =
             DescriptorPool::decode(DESCRIPTOR_SET).expect("build.rs embeds a valid descriptor set");
-        Contract::from_pool(pool, &[SERVICE]).expect("the embedded contract is complete")
+        let mut contract =
+            Contract::from_pool(pool, &[SERVICE]).expect("the embedded contract is complete");
+        contract.builtin = true;
+        contract
+    }
+
+    /// Whether this is the embedded contract (no `--contract`).
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
+    }
+
+    /// The full names of the services whose methods are the contract's procedures, in order.
+    pub fn services(&self) -> Vec<&str> {
+        let mut services: Vec<&str> = Vec::new();
+        for p in &self.procedures {
+            if !services.contains(&p.service.as_str()) {
+                services.push(&p.service);
+            }
+        }
+        services
     }
 
     /// The contract of `services` in `pool`, or of every API service it declares when
@@ -82,6 +106,17 @@ impl Contract {
                 .get_file_by_name("buf/validate/validate.proto")
                 .ok_or("the built-in contract holds buf/validate/validate.proto")?;
             add_with_imports(&mut pool, &validate)?;
+        }
+        // The server answers reflection and health itself, from the contract's pool.
+        for own in [
+            "grpc/health/v1/health.proto",
+            "grpc/reflection/v1/reflection.proto",
+            "grpc/reflection/v1alpha/reflection.proto",
+        ] {
+            let file = descriptors()
+                .get_file_by_name(own)
+                .ok_or("the built-in contract holds gRPC reflection and health")?;
+            add_with_imports(&mut pool, &file)?;
         }
         let field_ext = pool
             .get_extension_by_name("buf.validate.field")
@@ -118,6 +153,7 @@ impl Contract {
         let plans = json_plan::Plans::build(&pool);
         let mut contract = Contract {
             pool,
+            builtin: false,
             procedures,
             field_ext,
             validators: HashMap::default(),
@@ -254,6 +290,33 @@ impl Contract {
     }
 }
 
+impl Contract {
+    /// Checks any message of the contract (a fixture record, say) against its rules, compiling
+    /// a validator for it unless it is a request's: meant for startup, not for every call.
+    pub fn check_message(
+        &self,
+        message: &MessageDescriptor,
+        canonical: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        if self.validators.contains_key(message.full_name()) {
+            return self.validate_request(message, canonical);
+        }
+        match validate::RequestValidator::new(self, message) {
+            Ok(validator) => validator.check(self, message, canonical),
+            // A schema that does not compile is the mock's bug, reported as a violation of
+            // the whole message rather than a crash.
+            Err(why) => Err(vec![Violation {
+                field_path: String::new(),
+                sort_key: Vec::new(),
+                elements: Vec::new(),
+                rule_id: "schema".into(),
+                rule_path: Vec::new(),
+                message: why,
+            }]),
+        }
+    }
+}
+
 /// Adds `file` to `pool`, each of its imports first, skipping files the pool already holds.
 fn add_with_imports(
     pool: &mut DescriptorPool,
@@ -286,6 +349,8 @@ fn procedure(method: &MethodDescriptor) -> Procedure {
         .and_then(|o| o.idempotency_level);
     Procedure {
         name: method.name().to_string(),
+        service: method.parent_service().full_name().to_string(),
+        method: method.clone(),
         path: format!("/{}/{}", method.parent_service().full_name(), method.name()),
         input: method.input(),
         output: method.output(),

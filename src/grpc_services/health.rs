@@ -20,8 +20,8 @@ enum Status {
 
 /// The status of `service`: the whole server (`""`) or one of the services it serves; None
 /// for any other name.
-fn status_of(service: &str) -> Option<Status> {
-    (service.is_empty() || super::SERVED.contains(&service)).then_some(Status::Serving)
+fn status_of(served: &[String], service: &str) -> Option<Status> {
+    (service.is_empty() || served.iter().any(|s| s == service)).then_some(Status::Serving)
 }
 
 /// `Check`: SERVING, or NOT_FOUND for a service the server does not serve, as grpc-go's
@@ -32,10 +32,11 @@ pub(super) async fn check<B: RequestBody>(app: &App, call: Call, body: B) -> Res
         Ok(service) => service,
         Err(e) => return call.refuse(&e),
     };
-    let Some(status) = status_of(&service) else {
+    let served = super::served(&app.contract);
+    let Some(status) = status_of(&served, &service) else {
         return call.refuse(&RpcError::not_found(format!(
             "unknown service {service:?}: gitpod-mock serves {}",
-            super::SERVED.join(", ")
+            served.join(", ")
         )));
     };
     let (response, replies) = call.open();
@@ -54,7 +55,8 @@ pub(super) async fn watch<B: RequestBody>(app: &App, call: Call, body: B) -> Res
         Ok(service) => service,
         Err(e) => return call.refuse(&e),
     };
-    let status = status_of(&service).unwrap_or(Status::ServiceUnknown);
+    let served = super::served(&app.contract);
+    let status = status_of(&served, &service).unwrap_or(Status::ServiceUnknown);
     let mut stopping = app.stopping.subscribe();
     let (response, replies) = call.open();
     tokio::spawn(async move {
@@ -122,6 +124,8 @@ mod tests {
 
     #[test]
     fn the_server_and_every_service_it_serves_are_serving() {
+        let served = super::super::served(&crate::contract::Contract::load());
+        let status_of = |service| status_of(&served, service);
         for service in [
             "",
             "gitpod.v1.RunnerConfigurationService",

@@ -12,13 +12,19 @@ use crate::body::{Body, RequestBody};
 use http::request::Parts;
 use http::Response;
 
-/// Every service the server answers, as reflection lists them and health knows them.
-const SERVED: [&str; 4] = [
-    crate::contract::SERVICE,
+/// The services the server answers besides the contract's.
+const OWN: [&str; 3] = [
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
 ];
+
+/// Every service the server answers, as reflection lists them and health knows them: the
+/// contract's, then its own.
+fn served(contract: &crate::contract::Contract) -> Vec<String> {
+    let services = contract.services().into_iter().chain(OWN);
+    services.map(str::to_string).collect()
+}
 
 /// The methods of these services. Only Check is unary, so only Check also speaks unary
 /// Connect.
@@ -101,9 +107,14 @@ mod tests {
 
     #[test]
     fn every_service_served_is_in_the_contract() {
-        let pool = crate::contract::descriptors();
-        for name in SERVED {
-            assert!(pool.get_service_by_name(name).is_some(), "{name}");
+        let contract = crate::contract::Contract::load();
+        let served = served(&contract);
+        assert_eq!(served[0], crate::contract::SERVICE);
+        for name in &served {
+            assert!(
+                contract.pool().get_service_by_name(name).is_some(),
+                "{name}"
+            );
         }
     }
 }

@@ -21,6 +21,7 @@ pub(super) fn serve<B: RequestBody>(
     body: B,
 ) -> Response<Body> {
     let pool = app.contract.pool().clone();
+    let services = super::served(&app.contract);
     let messages = call.messages(body, app.settings.max_body_bytes);
     let stopping = app.stopping.subscribe();
     let (response, replies) = call.open();
@@ -28,6 +29,7 @@ pub(super) fn serve<B: RequestBody>(
         let mut session = Session {
             call,
             pool,
+            services,
             package,
             sent: HashSet::default(),
         };
@@ -42,6 +44,8 @@ pub(super) fn serve<B: RequestBody>(
 struct Session {
     call: Call,
     pool: DescriptorPool,
+    /// The services `list_services` names.
+    services: Vec<String>,
     package: &'static str,
     sent: HashSet<String>,
 }
@@ -154,9 +158,9 @@ impl Session {
     }
 
     fn list_services(&self) -> DynamicMessage {
-        let services = super::SERVED.iter().map(|name| {
+        let services = self.services.iter().map(|name| {
             let mut service = self.message("ServiceResponse");
-            service.set_field_by_name("name", Value::String(name.to_string()));
+            service.set_field_by_name("name", Value::String(name.clone()));
             Value::Message(service)
         });
         let mut list = self.message("ListServiceResponse");

@@ -309,7 +309,10 @@ pub fn serve(
     let rest = rest.trim_end_matches('/');
     if rest == "openapi.json" {
         let server = format!("http://{}", host.unwrap_or("127.0.0.1:4010"));
-        return Some(Ok(document(contract, &server, strict)));
+        return Some(Ok(match contract.is_builtin() {
+            true => document(contract, &server, strict),
+            false => document_of(contract, &server, strict),
+        }));
     }
     if rest == "schemas" {
         let methods: Vec<Value> = contract

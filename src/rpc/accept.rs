@@ -56,7 +56,7 @@ pub(super) fn accept<'a>(
     let route = app.table.route(path).ok_or_else(|| {
         RpcError::new(
             Code::Unimplemented,
-            format!("{path} is not a procedure of {}", crate::contract::SERVICE),
+            format!("{path} is not a procedure of {}", served_services(app)),
         )
         .with_status(404)
     })?;
@@ -66,11 +66,9 @@ pub(super) fn accept<'a>(
     if let Some(auth) = &app.auth {
         auth.check(&parts.headers, &procedure.name, side_effects)?;
     }
-    let Route::Served(entry) = route else {
-        return Err(RpcError::new(
-            Code::Unimplemented,
-            format!("gitpod-mock does not cover {} yet: the method exists in the real service but is not in the documented API", procedure.name),
-        ));
+    let entry = match route {
+        Route::Served(entry) => entry,
+        Route::Uncovered(_, why) => return Err(RpcError::new(Code::Unimplemented, why)),
     };
     Ok(Accepted {
         entry,
@@ -81,6 +79,17 @@ pub(super) fn accept<'a>(
         timeout: negotiated.timeout,
         source,
     })
+}
+
+/// The services a path may name, for the error of one that names none: `a`, `a or b`, or `a,
+/// b or c`, with a count past a handful.
+fn served_services(app: &App) -> String {
+    let services = app.contract.services();
+    match services.as_slice() {
+        [one] => one.to_string(),
+        [rest @ .., last] if services.len() <= 4 => format!("{} or {last}", rest.join(", ")),
+        _ => format!("any of the contract's {} services", services.len()),
+    }
 }
 
 /// What the HTTP method and the protocol's headers (or a Connect GET's query) say about the

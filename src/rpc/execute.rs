@@ -8,7 +8,7 @@ use crate::codec::answer::{Answer, Reply, Response};
 use crate::codec::{self, Encoding};
 use crate::error::RpcError;
 use crate::scenario::{CallInfo, Decision, Scenario};
-use crate::service::Entry;
+use crate::service::{Entry, Handling};
 use crate::session::Session;
 use http::request::Parts;
 use http::HeaderMap;
@@ -103,7 +103,7 @@ pub(super) fn execute(
             &app.contract,
             &violations,
         )),
-        (None, Ok(())) => handle(entry, &mut session, &request).into(),
+        (None, Ok(())) => handle(app, entry, &mut session, &request).into(),
     };
     drop(session);
     Outcome {
@@ -146,21 +146,33 @@ fn decode(
     Ok(request)
 }
 
-/// Runs the handler on the session's state (the request is already valid). A method that adds
+/// Answers the call from the session's state (the request is already valid): by the
+/// profile's handler, the generic resource store or generated data. A method that adds
 /// records first checks the session's record budget.
-fn handle(entry: &Entry, session: &mut Session, request: &Value) -> Result<Response, RpcError> {
-    let method = entry.method;
-    if method.creates_records {
+fn handle(
+    app: &App,
+    entry: &Entry,
+    session: &mut Session,
+    request: &Value,
+) -> Result<Response, RpcError> {
+    if entry.creates_records() {
         session.check_budget()?;
     }
     let state = &mut session.state;
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (method.handler)(state, request)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &entry.handling {
+        Handling::Profile(method) => (method.handler)(state, request),
+        Handling::Resource(method) => crate::service::generic::resource(state, method, request),
+        Handling::Generated(_) => Ok(crate::service::generic::generated(
+            &app.contract,
+            app.seed,
+            &entry.procedure,
+            request,
+        )),
     }))
     .unwrap_or_else(|_| {
         Err(RpcError::internal(format!(
             "the mock's {} handler failed; this is a gitpod-mock bug",
-            method.name
+            entry.procedure.name
         )))
     })
 }

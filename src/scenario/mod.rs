@@ -29,11 +29,14 @@ pub struct Library {
 }
 
 impl Library {
-    /// The shipped scenarios plus those in `dir`, which override shipped ones of the same name.
-    /// Every problem in every file is reported.
+    /// The shipped scenarios (when the contract has the service they are written for) plus
+    /// those in `dir`, which override shipped ones of the same name. Every problem in every
+    /// file is reported.
     pub fn load(contract: &Contract, dir: Option<&Path>) -> Result<Library, String> {
+        let shipped = contract.services().contains(&crate::contract::SERVICE);
         let mut files: Vec<(String, String)> = EMBEDDED
             .iter()
+            .filter(|_| shipped)
             .map(|(n, t)| (format!("scenarios/{n}"), t.to_string()))
             .collect();
         let mut errors = Vec::new();

@@ -4,6 +4,7 @@
 //! the codec encodes them.
 
 mod environment_classes;
+pub mod generic;
 mod host_tokens;
 mod methods;
 mod runner_configuration;
@@ -11,7 +12,7 @@ mod scm_integrations;
 mod table;
 
 pub use methods::{Example, Method, METHODS, UNCOVERED};
-pub use table::{Entry, Route, Table};
+pub use table::{Entry, Handling, Route, Table};
 
 use crate::codec::answer::Response;
 use crate::error::RpcError;

@@ -1,30 +1,70 @@
-//! The procedure table joined with the loaded contract, once at startup: each documented
-//! method with its procedure, found by Connect path, and the contract's methods the mock does
-//! not cover.
+//! The procedure table joined with the loaded contract, once at startup: how each procedure is
+//! answered, found by Connect path. The embedded contract is served by its hand-built profile
+//! (`methods`) alone; any other contract's methods are answered by that profile where it has
+//! them, by the generic resource store where `contract::conventions` finds a resource method,
+//! and with generated data otherwise. Streaming methods are not served yet.
 
 use super::methods::{Method, METHODS, UNCOVERED};
-use crate::contract::{Contract, Procedure};
+use crate::contract::conventions::{self, Behaviour, ResourceMethod};
+use crate::contract::{Contract, Procedure, SERVICE};
+use crate::store::generic::fixtures::Declared;
 use rustc_hash::FxHashMap as HashMap;
 
 /// Every procedure of the contract, served or not, by Connect path.
 pub struct Table {
     entries: Vec<Entry>,
-    uncovered: Vec<Procedure>,
+    uncovered: Vec<(Procedure, String)>,
     by_path: HashMap<String, Slot>,
 }
 
-/// A method the mock serves: what the contract says about it, and its table entry.
+/// A method the mock serves: what the contract says about it, and how it is answered.
 pub struct Entry {
     pub procedure: Procedure,
-    pub method: &'static Method,
+    pub handling: Handling,
+}
+
+/// How a served method is answered.
+pub enum Handling {
+    /// By its handler in the hand-built runner-configuration profile.
+    Profile(&'static Method),
+    /// From the generic store of the contract's resources.
+    Resource(ResourceMethod),
+    /// With generated data fitting the response type; the reason says why it is not a
+    /// resource method.
+    Generated(String),
+}
+
+impl Entry {
+    /// Whether a call adds records, so that the session's record budget applies to it.
+    pub fn creates_records(&self) -> bool {
+        match &self.handling {
+            Handling::Profile(method) => method.creates_records,
+            Handling::Resource(method) => method.verb == conventions::Verb::Create,
+            Handling::Generated(_) => false,
+        }
+    }
+
+    /// The behaviour as `GET /` and `check --contract` name it.
+    pub fn behaviour(&self) -> String {
+        match &self.handling {
+            Handling::Profile(_) => "profile".into(),
+            Handling::Resource(m) => format!(
+                "resource: {:?} {} ({})",
+                m.verb,
+                m.resource.full_name(),
+                m.style.label()
+            ),
+            Handling::Generated(why) => format!("generated: {why}"),
+        }
+    }
 }
 
 /// Where a Connect path leads.
 #[derive(Clone, Copy)]
 pub enum Route<'a> {
     Served(&'a Entry),
-    /// A method of the real service that the mock does not cover.
-    Uncovered(&'a Procedure),
+    /// A method the mock does not serve, and why.
+    Uncovered(&'a Procedure, &'a str),
 }
 
 #[derive(Clone, Copy)]
@@ -37,43 +77,66 @@ impl Route<'_> {
     pub fn procedure(&self) -> &Procedure {
         match self {
             Route::Served(entry) => &entry.procedure,
-            Route::Uncovered(procedure) => procedure,
+            Route::Uncovered(procedure, _) => procedure,
         }
     }
 }
 
+/// Why the embedded contract's uncovered methods answer `unimplemented`.
+fn not_documented(name: &str) -> String {
+    format!(
+        "gitpod-mock does not cover {name} yet: the method exists in the real service but is not in the documented API"
+    )
+}
+
 impl Table {
-    /// Joins the contract's procedures with [`METHODS`] and [`UNCOVERED`]. Every method the
-    /// lists name must be a procedure of the contract, and every procedure must be in one of
-    /// them, so a renamed or a new method fails here, at startup.
+    /// The table of `contract`. For the embedded contract, every procedure must be in
+    /// [`METHODS`] or [`UNCOVERED`], so a renamed or a new method fails here, at startup.
     pub fn new(contract: &Contract) -> Table {
-        let procedure = |name: &str| {
-            contract
-                .procedure(name)
-                .unwrap_or_else(|| panic!("method {name} has no procedure in the contract"))
-                .clone()
-        };
-        let entries: Vec<Entry> = METHODS
-            .iter()
-            .map(|method| Entry {
-                procedure: procedure(method.name),
-                method,
-            })
-            .collect();
-        let uncovered: Vec<Procedure> = UNCOVERED.iter().map(|name| procedure(name)).collect();
+        let mut entries = Vec::new();
+        let mut uncovered = Vec::new();
+        for procedure in contract.procedures() {
+            let profile = profile_method(contract, procedure);
+            let handling = match (contract.is_builtin(), profile) {
+                (_, Some(method)) => Handling::Profile(method),
+                (true, None) => {
+                    assert!(
+                        UNCOVERED.contains(&procedure.name.as_str()),
+                        "the contract's {} is neither in service::METHODS nor in service::UNCOVERED",
+                        procedure.name
+                    );
+                    uncovered.push((procedure.clone(), not_documented(&procedure.name)));
+                    continue;
+                }
+                (false, None) => match conventions::classify(&procedure.method) {
+                    Behaviour::Resource(method) => Handling::Resource(method),
+                    Behaviour::Generated(why) => Handling::Generated(why),
+                    Behaviour::Unimplemented(why) => {
+                        uncovered.push((procedure.clone(), why));
+                        continue;
+                    }
+                },
+            };
+            entries.push(Entry {
+                procedure: procedure.clone(),
+                handling,
+            });
+        }
+        if contract.is_builtin() {
+            for method in METHODS {
+                assert!(
+                    entries.iter().any(|e| e.procedure.name == method.name),
+                    "method {} has no procedure in the contract",
+                    method.name
+                );
+            }
+        }
         let mut by_path = HashMap::default();
         for (i, entry) in entries.iter().enumerate() {
             by_path.insert(entry.procedure.path.clone(), Slot::Served(i));
         }
-        for (i, procedure) in uncovered.iter().enumerate() {
+        for (i, (procedure, _)) in uncovered.iter().enumerate() {
             by_path.insert(procedure.path.clone(), Slot::Uncovered(i));
-        }
-        for procedure in contract.procedures() {
-            assert!(
-                by_path.contains_key(&procedure.path),
-                "the contract's {} is neither in service::METHODS nor in service::UNCOVERED",
-                procedure.name
-            );
         }
         Table {
             entries,
@@ -86,19 +149,60 @@ impl Table {
     pub fn route(&self, path: &str) -> Option<Route<'_>> {
         Some(match *self.by_path.get(path)? {
             Slot::Served(i) => Route::Served(&self.entries[i]),
-            Slot::Uncovered(i) => Route::Uncovered(&self.uncovered[i]),
+            Slot::Uncovered(i) => {
+                let (procedure, why) = &self.uncovered[i];
+                Route::Uncovered(procedure, why)
+            }
         })
     }
 
-    /// The methods the mock serves, in table order.
+    /// The methods the mock serves, in the contract's order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
-    /// The contract's methods the mock does not cover.
-    pub fn uncovered(&self) -> &[Procedure] {
+    /// The contract's methods the mock does not serve, each with the reason.
+    pub fn uncovered(&self) -> &[(Procedure, String)] {
         &self.uncovered
     }
+
+    /// The resources the generic store keeps: every resource method's message, once.
+    pub fn resources(&self) -> Vec<Declared> {
+        let mut out: Vec<Declared> = Vec::new();
+        for entry in &self.entries {
+            let Handling::Resource(method) = &entry.handling else {
+                continue;
+            };
+            if !out.iter().any(|d| d.message == method.resource) {
+                out.push(Declared {
+                    message: method.resource.clone(),
+                    id: method.id.clone(),
+                    style: method.style,
+                });
+            }
+        }
+        out
+    }
+
+    /// The served method a profile handler answers under `name`, if any.
+    pub fn profile_entry(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| matches!(e.handling, Handling::Profile(m) if m.name == name))
+    }
+}
+
+/// The hand-built profile's method for a procedure of the runner-configuration service whose
+/// request and response messages are the ones the handler was written for.
+fn profile_method(contract: &Contract, procedure: &Procedure) -> Option<&'static Method> {
+    if procedure.service != SERVICE {
+        return None;
+    }
+    let method = METHODS.iter().find(|m| m.name == procedure.name)?;
+    let expected = |suffix: &str| format!("gitpod.v1.{}{suffix}", procedure.name);
+    let fits = procedure.input.full_name() == expected("Request")
+        && procedure.output.full_name() == expected("Response");
+    (contract.is_builtin() || fits).then_some(method)
 }
 
 #[cfg(test)]
@@ -116,7 +220,8 @@ mod tests {
         for procedure in contract.procedures() {
             let route = table.route(&procedure.path).unwrap();
             assert_eq!(route.procedure().name, procedure.name);
-            let served = matches!(route, Route::Served(e) if e.method.name == procedure.name);
+            let served = matches!(route,
+                Route::Served(Entry { handling: Handling::Profile(m), .. }) if m.name == procedure.name);
             assert_eq!(served, !UNCOVERED.contains(&procedure.name.as_str()));
         }
         assert!(table

@@ -21,12 +21,18 @@ const SIZES: &[&str] = &["Small", "Medium", "Large", "XL", "2XL", "GPU"];
 /// How many records `--generate` adds to each stored resource: `N` for all of them, or a list
 /// such as `environment-classes=100000,host-tokens=10` naming resources by their declared name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts([usize; STORED.len()]);
+pub struct Counts([usize; STORED.len()], usize);
 
 impl Counts {
     /// `n` records of every resource.
     pub fn all(n: usize) -> Counts {
-        Counts([n; STORED.len()])
+        Counts([n; STORED.len()], n)
+    }
+
+    /// How many records of each resource of another contract (`--contract`) to add: the `N`
+    /// of `--generate N`.
+    pub fn every(&self) -> usize {
+        self.1
     }
 
     /// How many records of `R` to add.

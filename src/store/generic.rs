@@ -10,7 +10,9 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+pub mod fixtures;
 mod list;
+mod snapshot;
 use list::list;
 
 /// One record: its id (the `name` or `id` field's value) and its JSON object.
@@ -38,6 +40,8 @@ pub struct Stamp<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Resources {
     tables: BTreeMap<String, Table<GenericRecord>>,
+    /// Each declared resource's id field, by the resource message's full name.
+    id_fields: std::sync::Arc<BTreeMap<String, String>>,
 }
 
 impl Resources {
@@ -54,7 +58,7 @@ impl Resources {
         let table = self
             .tables
             .entry(name)
-            .or_insert_with(|| Table::new(kind_of(resource)));
+            .or_insert_with(|| Table::new(kind_of(resource.name())));
         let request = request.as_object().cloned().unwrap_or_default();
         match method.verb {
             Verb::Create => create(table, method, &request, stamp),
@@ -75,6 +79,11 @@ impl Resources {
         }
     }
 
+    /// How many records there are, of every resource.
+    pub fn records(&self) -> usize {
+        self.tables.values().map(Table::len).sum()
+    }
+
     /// How many records each resource holds.
     pub fn counts(&self) -> BTreeMap<&str, usize> {
         self.tables
@@ -87,10 +96,10 @@ impl Resources {
 /// The table's name in page tokens: the message's short name, interned once per process, so
 /// that every session's table of that resource shares it (sessions come and go; the names a
 /// contract declares are bounded).
-fn kind_of(resource: &MessageDescriptor) -> &'static str {
+fn kind_of(message_name: &str) -> &'static str {
     static NAMES: std::sync::OnceLock<parking_lot::Mutex<BTreeMap<String, &'static str>>> =
         std::sync::OnceLock::new();
-    let name = resource.name().to_lowercase();
+    let name = message_name.to_lowercase();
     let mut names = NAMES.get_or_init(Default::default).lock();
     if let Some(interned) = names.get(&name) {
         return interned;
@@ -131,7 +140,7 @@ fn create(
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
             let leaf = chosen.map_or_else(|| (stamp.new_id)(), str::to_string);
-            let collection = plural_collection(resource.name());
+            let (_, collection) = collection_of(resource);
             match request
                 .get("parent")
                 .and_then(Value::as_str)
@@ -150,6 +159,12 @@ fn create(
         ));
     }
     value.insert(method.id.json_name().to_string(), json!(id));
+    if let Some(uid) = resource
+        .get_field_by_name("uid")
+        .filter(|f| f.kind() == Kind::String)
+    {
+        value.insert(uid.json_name().to_string(), json!((stamp.new_id)()));
+    }
     set_server_fields(resource, &mut value, stamp.now, true);
     table.insert(GenericRecord {
         id: id.clone(),
@@ -316,6 +331,38 @@ fn lower_camel(name: &str) -> String {
         upper.max(1)
     };
     name[..cut].to_ascii_lowercase() + &name[cut..]
+}
+
+/// The collection a resource's names end in, and the pattern of its parent's names: from the
+/// first `google.api.resource` pattern (`shelves/{shelf}/books/{book}` gives `books` under
+/// `shelves/{shelf}`), or else the message's name in the plural with no parent.
+pub(crate) fn collection_of(resource: &MessageDescriptor) -> (Option<String>, String) {
+    let pattern = resource_pattern(resource);
+    let segments: Vec<&str> = pattern.as_deref().unwrap_or_default().split('/').collect();
+    match segments.as_slice() {
+        [parent @ .., collection, leaf]
+            if leaf.starts_with('{') && !collection.starts_with('{') =>
+        {
+            let parent = (!parent.is_empty()).then(|| parent.join("/"));
+            (parent, collection.to_string())
+        }
+        _ => (None, plural_collection(resource.name())),
+    }
+}
+
+/// The first pattern of the message's `(google.api.resource)` option, if it has one.
+fn resource_pattern(resource: &MessageDescriptor) -> Option<String> {
+    let ext = resource
+        .parent_pool()
+        .get_extension_by_name("google.api.resource")?;
+    let options = resource.options();
+    if !options.has_extension(&ext) {
+        return None;
+    }
+    let value = options.get_extension(&ext);
+    let patterns = value.as_message()?.get_field_by_name("pattern")?;
+    let first = patterns.as_list()?.first()?.as_str()?.to_string();
+    Some(first)
 }
 
 /// The collection a resource's names use: `Shelf` → `shelves`, `Book` → `books`.

@@ -61,6 +61,10 @@ impl Runners {
 pub struct State {
     pub runners: Arc<Runners>,
     tables: Tables,
+    /// The records of any other contract's resources (`serve --contract`).
+    pub generic: generic::Resources,
+    /// Whether the contract has the profile's service, so its tables are part of the state.
+    pub profile: bool,
     rng: Rng64,
 }
 
@@ -75,6 +79,8 @@ impl State {
         State {
             runners: Arc::new(runners),
             tables: Tables::new(fixtures),
+            generic: generic::Resources::default(),
+            profile: true,
             rng: seed
                 .map(Rng64::seed_from_u64)
                 .unwrap_or_else(|| Rng64::seed_from_u64(rand::rng().random())),
@@ -92,7 +98,7 @@ impl State {
 
     /// How many records the state holds, of every stored resource.
     pub fn records(&self) -> usize {
-        self.tables.iter().map(|t| t.len()).sum()
+        self.tables.iter().map(|t| t.len()).sum::<usize>() + self.generic.records()
     }
 
     /// A new random (version 4) UUID from the state's seeded generator, never one a record
@@ -106,8 +112,26 @@ impl State {
         }
     }
 
+    /// The generic records, with a source of fresh ids for them.
+    pub fn generic_and_ids(&mut self) -> (&mut generic::Resources, impl FnMut() -> String + '_) {
+        let rng = &mut self.rng;
+        (&mut self.generic, move || uuid_from(rng))
+    }
+
     fn draw_id(&mut self) -> String {
-        let (hi, lo): (u64, u64) = (self.rng.random(), self.rng.random());
+        uuid_from(&mut self.rng)
+    }
+}
+
+/// A version 4 UUID drawn from a generator seeded with `seed`: the same for the same seed.
+pub fn uuid_of(seed: u64) -> String {
+    uuid_from(&mut Rng64::seed_from_u64(seed))
+}
+
+/// A random (version 4) UUID from `rng`.
+fn uuid_from(rng: &mut Rng64) -> String {
+    {
+        let (hi, lo): (u64, u64) = (rng.random(), rng.random());
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&hi.to_be_bytes());
         b[8..].copy_from_slice(&lo.to_be_bytes());
@@ -123,7 +147,9 @@ impl State {
             &hex[20..32]
         )
     }
+}
 
+impl State {
     pub fn rng(&mut self) -> &mut Rng64 {
         &mut self.rng
     }

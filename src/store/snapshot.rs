@@ -16,18 +16,44 @@ use std::fmt;
 use std::sync::OnceLock;
 
 impl State {
+    /// The stored resources: the profile's under their declared keys (unless the contract has
+    /// no profile service), any other contract's under their messages' full names.
     pub fn export(&self) -> Value {
-        let tables = self.tables.iter();
-        Value::Object(
-            tables
-                .map(|t| (t.state_key().to_string(), t.export()))
-                .collect::<Map<_, _>>(),
-        )
+        let tables = self.tables.iter().filter(|_| self.profile);
+        let mut out: Map<String, Value> = tables
+            .map(|t| (t.state_key().to_string(), t.export()))
+            .collect();
+        out.extend(self.generic.export());
+        Value::Object(out)
     }
 
     /// Replaces the resources with an exported snapshot, after checking ids and runner
     /// references. On error nothing changes.
     pub fn import(&mut self, value: &Value) -> Result<(), String> {
+        let Some(object) = value.as_object().filter(|_| self.generic.is_any_declared()) else {
+            return self.import_profile(value);
+        };
+        // A message's full name has dots; the profile's keys do not.
+        let (generic, profile): (Map<String, Value>, Map<String, Value>) = object
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .partition(|(k, _)| k.contains('.') && self.generic.is_declared(k));
+        let mut resources = self.generic.clone();
+        resources.import(&generic)?;
+        if !self.profile && !profile.is_empty() {
+            let keys: Vec<&String> = profile.keys().collect();
+            return Err(format!(
+                "not a state export of this contract: unknown resources {keys:?}"
+            ));
+        }
+        if self.profile {
+            self.import_profile(&Value::Object(profile))?;
+        }
+        self.generic = resources;
+        Ok(())
+    }
+
+    fn import_profile(&mut self, value: &Value) -> Result<(), String> {
         let Snapshot(mut rows) =
             Snapshot::deserialize(value).map_err(|e| format!("not a state export: {e}"))?;
         for pending in &mut rows {

@@ -12,6 +12,7 @@ fn session(package: &'static str) -> Session {
             deadline: None,
         },
         pool: crate::contract::descriptors().clone(),
+        services: super::super::served(&crate::contract::Contract::load()),
         package,
         sent: HashSet::default(),
     }

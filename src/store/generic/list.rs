@@ -34,11 +34,10 @@ pub(super) fn list(
     let parent = request
         .get("parent")
         .and_then(Value::as_str)
-        .filter(|p| !p.is_empty() && *p != "-")
-        .map(|p| format!("{p}/"));
+        .filter(|p| !p.is_empty() && *p != "-");
     let filters = filters(&method.resource, request.get("filter"));
     let keep = |record: &GenericRecord| {
-        parent.as_ref().is_none_or(|p| record.id.starts_with(p))
+        parent.is_none_or(|p| under(&record.id, p))
             && filters.iter().all(|(field, wanted)| {
                 let have = record.value.get(field).unwrap_or(&Value::Null);
                 wanted.iter().any(|w| w == have)
@@ -79,4 +78,31 @@ fn filters(resource: &MessageDescriptor, filter: Option<&Value>) -> Vec<(String,
         out.push((field.json_name().to_string(), values));
     }
     out
+}
+
+/// Whether the record named `id` is under `parent`: the parent's segments begin the name,
+/// with AIP's `-` standing for any one segment (`shelves/-` is every shelf).
+fn under(id: &str, parent: &str) -> bool {
+    let mut segments = id.split('/');
+    let fits = parent.split('/').all(|wanted| {
+        segments
+            .next()
+            .is_some_and(|s| wanted == "-" || wanted == s)
+    });
+    fits && segments.next().is_some()
+}
+
+#[cfg(test)]
+mod parent_tests {
+    use super::under;
+
+    #[test]
+    fn a_parent_scopes_by_whole_segments_and_dash_stands_for_any() {
+        assert!(under("shelves/a/books/b", "shelves/a"));
+        assert!(under("shelves/a/books/b", "shelves/-"));
+        assert!(under("shelves/a/books/b", "shelves/-/books"));
+        assert!(!under("shelves/ab/books/b", "shelves/a"));
+        assert!(!under("shelves/a", "shelves/a"));
+        assert!(!under("shelves/b/books/c", "shelves/a"));
+    }
 }

@@ -160,8 +160,8 @@ fn id_field_resources_answer_in_their_wrappers_filter_and_update_what_is_set() {
 fn every_sessions_table_of_a_resource_shares_one_interned_name() {
     let pool = crate::contract::conventions::tests::library();
     let shelf = pool.get_message_by_name("library.v1.Shelf").unwrap();
-    assert!(std::ptr::eq(kind_of(&shelf), kind_of(&shelf)));
-    assert_eq!(kind_of(&shelf), "shelf");
+    assert!(std::ptr::eq(kind_of(shelf.name()), kind_of(shelf.name())));
+    assert_eq!(kind_of(shelf.name()), "shelf");
 }
 
 #[test]
