@@ -17,8 +17,10 @@ pub(super) fn fill_defaults(plan: &MessagePlan, fields: &mut Map<String, Value>)
 
 /// The canonical form of a field left out: its default, unless it has presence.
 fn default_of(field: &FieldPlan) -> Option<Value> {
-    if field.shape == Shape::List {
-        return Some(Value::Array(Vec::new()));
+    match field.shape {
+        Shape::List => return Some(Value::Array(Vec::new())),
+        Shape::Map => return Some(Value::Object(Map::new())),
+        Shape::Single => {}
     }
     if field.presence {
         return None;

@@ -71,10 +71,13 @@ const FIELD_TYPES: [&str; 19] = [
 
 impl Violations {
     pub fn of(contract: &Contract, violations: &[Violation]) -> Violations {
+        // A contract compiled against an older validate.proto (FieldConstraints, as the
+        // Gitpod SDK's descriptors are) numbers its rules the same as the current one.
         let rules_root = contract
             .pool()
             .get_message_by_name("buf.validate.FieldRules")
-            .expect("validate.proto is in the contract");
+            .or_else(|| super::descriptors().get_message_by_name("buf.validate.FieldRules"))
+            .expect("the embedded validate.proto declares FieldRules");
         let violations = violations
             .iter()
             .map(|v| ViolationDetail {

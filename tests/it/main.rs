@@ -6,6 +6,7 @@
 #![allow(unreachable_pub, reason = "a test binary has no outside")]
 
 mod abandoned;
+mod any_contract;
 mod calls;
 mod cli;
 mod closed_stdout;

@@ -28,7 +28,7 @@ pub fn request(procedure: &Procedure) -> BoxedStrategy<DynamicMessage> {
     let desc = procedure.input.clone();
     let examples: Vec<DynamicMessage> = gitpod_mock::service::METHODS
         .iter()
-        .filter(|m| m.name == procedure.name)
+        .filter(|m| m.name == procedure.name && procedure.service == gitpod_mock::contract::SERVICE)
         .flat_map(|m| m.example.requests.iter())
         .map(|(_, _, json)| {
             let value: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -58,8 +58,12 @@ pub fn request(procedure: &Procedure) -> BoxedStrategy<DynamicMessage> {
 /// `small` keeps strings, bytes and lists short: the elements of long lists are small, so a
 /// message stays within a few megabytes however the choices fall.
 fn message_at(desc: &MessageDescriptor, depth: u32, small: bool) -> BoxedStrategy<DynamicMessage> {
-    if desc.full_name() == "google.protobuf.Timestamp" {
-        return timestamp(desc);
+    match desc.full_name() {
+        "google.protobuf.Timestamp" => return timestamp(desc),
+        "google.protobuf.Duration" => return duration(desc),
+        // Any's proto3 JSON needs its type in the pool; an empty one always encodes.
+        "google.protobuf.Any" => return Just(DynamicMessage::new(desc.clone())).boxed(),
+        _ => {}
     }
     let mut groups: Vec<BoxedStrategy<Vec<(FieldDescriptor, Value)>>> = Vec::new();
     for field in desc.fields().filter(|f| real_oneof(f).is_none()) {
@@ -232,6 +236,22 @@ fn timestamp(desc: &MessageDescriptor) -> BoxedStrategy<DynamicMessage> {
         .prop_map(move |(seconds, nanos)| {
             let mut m = DynamicMessage::new(desc.clone());
             m.set_field_by_name("seconds", Value::I64(seconds));
+            m.set_field_by_name("nanos", Value::I32(nanos));
+            m
+        })
+        .boxed()
+}
+
+/// A Duration proto3 JSON can write: within ±315,576,000,000 s, nanos of the seconds' sign.
+fn duration(desc: &MessageDescriptor) -> BoxedStrategy<DynamicMessage> {
+    const MAX: i64 = 315_576_000_000;
+    let seconds = prop_oneof![Just(0), Just(MAX), Just(-MAX), 0..100_000i64, -MAX..=MAX];
+    let desc = desc.clone();
+    (seconds, 0..1_000_000_000i32)
+        .prop_map(move |(seconds, nanos)| {
+            let mut m = DynamicMessage::new(desc.clone());
+            m.set_field_by_name("seconds", Value::I64(seconds));
+            let nanos = if seconds < 0 { -nanos } else { nanos };
             m.set_field_by_name("nanos", Value::I32(nanos));
             m
         })
