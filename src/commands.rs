@@ -87,49 +87,90 @@ pub fn openapi(server: &str, strict: bool, contract_path: Option<&Path>) -> Resu
 }
 
 /// Compiles the contract at `path` and says how each method of each service would be served:
-/// a resource method (which verb, of which message, in which style), generated data, or not
-/// yet (streaming), each with the reason when it is not a resource method.
-pub fn check_contract(path: &Path) -> Result<Vec<String>, String> {
-    use crate::contract::conventions::{classify, Behaviour};
+/// by the runner-configuration profile, as a resource method (which verb, of which message, in
+/// which style), with generated data, or not yet (streaming), each with the reason when it is
+/// not a resource method. With a fixtures directory and scenario files, checks those too, and
+/// reports every problem of all three in one run.
+pub fn check_contract(
+    path: &Path,
+    fixtures: Option<&Path>,
+    scenario_dir: Option<&Path>,
+) -> Result<Vec<String>, String> {
+    use crate::service::{Handling, Table};
     let pool = crate::contract::source::compile(path).map_err(|e| e.to_string())?;
     let contract = Contract::from_pool(pool, &[])?;
-    let served = |service: &str| {
-        let prefix = format!("/{service}/");
-        contract
-            .procedures()
-            .iter()
-            .any(|p| p.path.starts_with(&prefix))
-    };
-    let (mut services, mut counts) = (0, [0; 3]);
+    let table = Table::new(&contract);
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     let mut lines = Vec::new();
-    for service in contract.pool().services().filter(|s| served(s.full_name())) {
-        services += 1;
-        for method in service.methods() {
-            let name = format!("{}/{}", service.full_name(), method.name());
-            let (kind, line) = match classify(&method) {
-                Behaviour::Resource(r) => {
-                    let of = r.resource.full_name();
-                    (
-                        0,
-                        format!("{name}: {:?} of {of} ({})", r.verb, r.style.label()),
-                    )
-                }
-                Behaviour::Generated(why) => (1, format!("{name}: generated data ({why})")),
-                Behaviour::Unimplemented(why) => (2, format!("{name}: unimplemented ({why})")),
-            };
-            counts[kind] += 1;
-            lines.push(line);
-        }
+    for entry in table.entries() {
+        let name = entry.procedure.path.trim_start_matches('/');
+        let (kind, line) = match &entry.handling {
+            Handling::Profile(_) => (
+                "profile",
+                format!("{name}: the runner-configuration profile"),
+            ),
+            Handling::Resource(r) => {
+                let of = r.resource.full_name();
+                (
+                    "resource",
+                    format!("{name}: {:?} of {of} ({})", r.verb, r.style.label()),
+                )
+            }
+            Handling::Generated(why) => ("generated", format!("{name}: generated data ({why})")),
+        };
+        *counts.entry(kind).or_default() += 1;
+        lines.push(line);
     }
-    let [resource, generated, unimplemented] = counts;
+    for (procedure, why) in table.uncovered() {
+        *counts.entry("unimplemented").or_default() += 1;
+        let name = procedure.path.trim_start_matches('/');
+        lines.push(format!("{name}: unimplemented ({why})"));
+    }
+    let services = contract.services().len();
+    let count = |kind| counts.get(kind).copied().unwrap_or(0);
+    let profile = match count("profile") {
+        0 => String::new(),
+        n => format!("{n} profile, "),
+    };
     let summary = format!(
-        "{}: ok ({services} service{}, {} methods: {resource} resource, {generated} generated, {unimplemented} unimplemented)",
+        "{}: ok ({services} service{}, {} methods: {profile}{} resource, {} generated, {} unimplemented)",
         path.display(),
         if services == 1 { "" } else { "s" },
         lines.len(),
+        count("resource"),
+        count("generated"),
+        count("unimplemented"),
     );
     lines.insert(0, summary);
-    Ok(lines)
+    let mut problems = Vec::new();
+    match Library::load(&contract, scenario_dir) {
+        Ok(library) if scenario_dir.is_some() => {
+            lines.push(format!("scenarios: ok ({} loaded)", library.all().count()));
+        }
+        Ok(_) => {}
+        Err(e) => problems.push(format!("invalid scenarios:\n{e}")),
+    }
+    if let Some(dir) = fixtures {
+        let declared = table.resources();
+        let mut resources = crate::store::generic::Resources::default();
+        for resource in &declared {
+            resources.declare(resource.message.full_name(), resource.id.json_name());
+        }
+        let loaded =
+            crate::store::generic::fixtures::load(&contract, &declared, dir, &mut resources);
+        match loaded {
+            Ok(()) => lines.push(format!(
+                "{}: ok ({} records)",
+                dir.display(),
+                resources.records()
+            )),
+            Err(e) => problems.push(format!("invalid fixtures:\n{e}")),
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(lines),
+        false => Err(problems.join("\n")),
+    }
 }
 
 /// Checks a fixtures directory and, if given, a directory of scenario files: the lines to

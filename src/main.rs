@@ -57,15 +57,14 @@ enum Command {
     },
     /// Check a fixtures directory (and scenario files) and list every problem; exits non-zero if there are any.
     Check {
-        /// The fixtures directory to check.
-        #[arg(default_value = "fixtures")]
-        dir: PathBuf,
+        /// The fixtures directory to check (`fixtures` unless --contract is given).
+        dir: Option<PathBuf>,
         /// Also check the scenario files in this directory.
         #[arg(long)]
         scenario_dir: Option<PathBuf>,
-        /// Instead, compile a contract (a directory of .proto files, or a descriptor set) and
-        /// list how each of its methods would be served.
-        #[arg(long, conflicts_with = "scenario_dir")]
+        /// Instead, compile a contract (a directory of .proto files, or a descriptor set), list
+        /// how each of its methods would be served, and check DIR as its fixtures if given.
+        #[arg(long)]
         contract: Option<PathBuf>,
     },
 }
@@ -203,15 +202,19 @@ fn main() -> ExitCode {
             .and_then(|document| say(pretty(&document))),
         Command::Check {
             contract: Some(contract),
-            ..
-        } => commands::check_contract(&contract)
+            dir,
+            scenario_dir,
+        } => commands::check_contract(&contract, dir.as_deref(), scenario_dir.as_deref())
             .map_err(Error::from)
             .and_then(|lines| lines.iter().try_for_each(say)),
         Command::Check {
             dir, scenario_dir, ..
-        } => commands::check(&dir, scenario_dir.as_deref())
-            .map_err(Error::from)
-            .and_then(|lines| lines.iter().try_for_each(say)),
+        } => commands::check(
+            &dir.unwrap_or_else(|| "fixtures".into()),
+            scenario_dir.as_deref(),
+        )
+        .map_err(Error::from)
+        .and_then(|lines| lines.iter().try_for_each(say)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -309,3 +309,41 @@ fn every_fixture_problem_is_reported_at_once() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn check_reports_the_contracts_fixture_and_scenario_problems_in_one_run() {
+    let dir = std::env::temp_dir().join(format!("gpm-any-check-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    std::fs::write(dir.join("Shelf.json"), r#"[{"theme": "x"}]"#).unwrap();
+    let rule = "rules:\n  - match: {method: GetNothing}\n    error: unavailable\n";
+    std::fs::write(dir.join("scenarios/bad.yaml"), rule).unwrap();
+    let proto = format!("{LIBRARY}/proto");
+    let (dir_arg, scenarios) = (dir.to_str().unwrap(), dir.join("scenarios"));
+    let args = [
+        "check",
+        "--contract",
+        &proto,
+        dir_arg,
+        "--scenario-dir",
+        scenarios.to_str().unwrap(),
+    ];
+    let (ok, _, stderr) = crate::library::run_binary(&args);
+    assert!(!ok);
+    assert!(
+        stderr.contains("bad.yaml: rule 1: match.method: \"GetNothing\" matches no method"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Shelf.json: [0]: the record has no name"),
+        "{stderr}"
+    );
+    let fixtures = format!("{LIBRARY}/fixtures");
+    let (ok, stdout, stderr) =
+        crate::library::run_binary(&["check", "--contract", &proto, &fixtures]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.ends_with(&format!("{fixtures}: ok (5 records)\n")),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
