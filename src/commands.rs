@@ -156,8 +156,14 @@ pub fn check_contract(
         for resource in &declared {
             resources.declare(resource.message.full_name(), resource.id.json_name());
         }
-        let loaded =
-            crate::store::generic::fixtures::load(&contract, &declared, dir, &mut resources);
+        let generated = table.generated();
+        let loaded = crate::store::generic::fixtures::load(
+            &contract,
+            &declared,
+            &generated,
+            dir,
+            &mut resources,
+        );
         match loaded {
             Ok(()) => lines.push(format!(
                 "{}: ok ({} records)",

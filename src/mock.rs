@@ -408,7 +408,8 @@ impl MockServerBuilder {
             return Ok(state);
         }
         if let Some(dir) = &self.fixtures {
-            generic::fixtures::load(contract, &declared, dir, &mut state.generic)
+            let generated = table.generated();
+            generic::fixtures::load(contract, &declared, &generated, dir, &mut state.generic)
                 .map_err(|e| Error(format!("invalid fixtures:\n{e}")))?;
         }
         let seed = self.seed.unwrap_or_else(rand::random);

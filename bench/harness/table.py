@@ -21,6 +21,9 @@ TARGETS = {
     "rss_mb": 30.0,  # peak RSS with the default fixtures
     "rss_100k_mb": 200.0,  # RSS with 100,000 generated records
     "page": 2.0,  # page 1000 p50 within 2x page 1's
+    "generic": 0.9,  # a generic Get (--contract) at least 0.9x a built-in Get's req/s
+    "start_whole_ms": 200.0,  # the whole Gitpod API (--contract): start to first 200
+    "rss_whole_mb": 60.0,  # and its peak RSS
 }
 
 
@@ -161,6 +164,18 @@ def target_rows(profile, r):
     ratio = pn["p50_us"] / max(p1["p50_us"], 1)
     judge(f"List page {r['late_page']} p50 ÷ page 1's", f"{ratio:.2f}", f"≤ {TARGETS['page']:.0f}",
           ratio <= TARGETS["page"])
+    builtin, generic = r["generic"]["gitpod-mock"], r["generic"]["--contract library"]
+    ratio = generic["rps"] / max(builtin["rps"], 1e-9)
+    judge(f"Generic Get (--contract), {c} conn: req/s ÷ built-in Get's",
+          f"{times(ratio)} ({generic['rps']:,.0f} ÷ {builtin['rps']:,.0f}); CPU/req"
+          f" {times(cpu(generic) / cpu(builtin))}", f"≥ {TARGETS['generic']}×", ratio >= TARGETS["generic"])
+    if r["whole_api"]:
+        judge("Whole Gitpod API (--contract, 300 methods): start to first 200",
+              f"{r['start_whole']:.1f} ms", f"< {TARGETS['start_whole_ms']:.0f} ms",
+              r["start_whole"] < TARGETS["start_whole_ms"])
+        rss = r["rss_whole"] / 1024
+        judge("Whole Gitpod API: peak RSS", f"{rss:.1f} MB", f"< {TARGETS['rss_whole_mb']:.0f} MB",
+              rss < TARGETS["rss_whole_mb"])
     return markdown(["target", "figure (same run)", "target", "verdict"], rows)
 
 

@@ -164,6 +164,7 @@ fn handle(
         Handling::Resource(method) => crate::service::generic::resource(state, method, request),
         Handling::Generated(_) => Ok(crate::service::generic::generated(
             &app.contract,
+            state,
             app.seed,
             &entry.procedure,
             request,

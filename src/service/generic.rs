@@ -27,13 +27,18 @@ pub fn resource(
     generic.call(method, request, stamp).map(Response::from)
 }
 
-/// A sample of the procedure's response, seeded by `seed`, the procedure and the request.
+/// The procedure's fixture answer if it has one, or else a sample of its response, seeded by
+/// `seed`, the procedure and the request.
 pub fn generated(
     contract: &Contract,
+    state: &State,
     seed: u64,
     procedure: &Procedure,
     request: &Value,
 ) -> Response {
+    if let Some(answer) = state.generic.answer(&procedure.path) {
+        return Response::from(answer.clone());
+    }
     let text = format!("{}\0{request}", procedure.path);
     let seed = splitmix64(seed ^ fnv1a64(text.as_bytes()));
     Response::from(sample::message(contract, &procedure.output, seed))

@@ -184,6 +184,15 @@ impl Table {
         out
     }
 
+    /// The methods answered with generated data (or a fixture's answer).
+    pub fn generated(&self) -> Vec<&Procedure> {
+        let generated = self
+            .entries
+            .iter()
+            .filter(|e| matches!(e.handling, Handling::Generated(_)));
+        generated.map(|e| &e.procedure).collect()
+    }
+
     /// The served method a profile handler answers under `name`, if any.
     pub fn profile_entry(&self, name: &str) -> Option<&Entry> {
         self.entries

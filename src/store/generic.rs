@@ -42,6 +42,8 @@ pub struct Resources {
     tables: BTreeMap<String, Table<GenericRecord>>,
     /// Each declared resource's id field, by the resource message's full name.
     id_fields: std::sync::Arc<BTreeMap<String, String>>,
+    /// Fixture answers of methods otherwise answered with generated data, by Connect path.
+    answers: std::sync::Arc<BTreeMap<String, Value>>,
 }
 
 impl Resources {

@@ -300,7 +300,7 @@ fn every_fixture_problem_is_reported_at_once() {
     std::fs::write(dir.join("Author.json"), "[]").unwrap();
     let error = library().fixtures(&dir).build().err().unwrap().to_string();
     for expected in [
-        "Author.json: Author is not a resource of the contract",
+        "Author.json: Author is neither a resource of the contract nor a method answered with generated data; fixture files are named by a resource message: Shelf, Book",
         "Book.json: [0]: not a valid library.v1.Book",
         "Shelf.json: [0].theme: value length must be at least 1 characters [string.min_len]",
         "Shelf.json: [1]: the record has no name",
@@ -344,6 +344,24 @@ fn check_reports_the_contracts_fixture_and_scenario_problems_in_one_run() {
     assert!(
         stdout.ends_with(&format!("{fixtures}: ok (5 records)\n")),
         "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_fixture_answer_replaces_a_methods_generated_data() {
+    let dir = std::env::temp_dir().join(format!("gpm-any-answer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let receipt = json!({"loanId": "0b6f3c1e-8a53-4c55-9a52-3f1f5f0d3a11", "borrowerEmail": "ada@example.com", "dueTime": "2027-01-01T00:00:00Z"});
+    std::fs::write(dir.join("LendBook.json"), receipt.to_string()).unwrap();
+    let server = InProcess::new(library().fixtures(&dir).build().unwrap());
+    let lend = json!({"name": "shelves/x/books/y", "borrowerEmail": "bob@example.com"});
+    assert_eq!(call(&server, "LendBook", lend, &[]), (200, receipt));
+    std::fs::write(dir.join("LendBook.json"), r#"{"loanId": "not-a-uuid"}"#).unwrap();
+    let error = library().fixtures(&dir).build().err().unwrap().to_string();
+    assert!(
+        error.contains("LendBook.json: loan_id: value must be a valid UUID [string.uuid]"),
+        "{error}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

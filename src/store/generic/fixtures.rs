@@ -1,12 +1,14 @@
 //! Fixtures and `--generate` for any contract's resources. A fixtures directory holds one JSON
 //! file per resource, named by its message (`Shelf.json`, or `library.v1.Shelf.json` where two
-//! packages share the short name), each a list of records in proto3 JSON. Every record is read
-//! as its message and checked against the contract's rules at start, and every problem in every
-//! file is reported in one run.
+//! packages share the short name), each a list of records in proto3 JSON; and, for a method
+//! answered with generated data, a file named by the method (`LendBook.json`, or
+//! `library.v1.LibraryService.LendBook.json`) holding the one answer it gives instead. Every
+//! record is read as its message and checked against the contract's rules at start, and every
+//! problem in every file is reported in one run.
 
 use super::{collection_of, Resources};
 use crate::contract::conventions::Style;
-use crate::contract::Contract;
+use crate::contract::{Contract, Procedure};
 use prost_reflect::{DeserializeOptions, DynamicMessage, FieldDescriptor, MessageDescriptor};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -24,6 +26,7 @@ pub struct Declared {
 pub fn load(
     contract: &Contract,
     resources: &[Declared],
+    generated: &[&Procedure],
     dir: &Path,
     into: &mut Resources,
 ) -> Result<(), String> {
@@ -48,6 +51,19 @@ pub fn load(
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
+        let rows = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| {
+                serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}"))
+            });
+        if let Some(method) = method_named(generated, stem) {
+            let answer = rows.and_then(|row| answer(contract, method, row));
+            match answer {
+                Ok(answer) => into.set_answer(&method.path, answer),
+                Err(e) => problems.push(format!("{file}: {e}")),
+            }
+            continue;
+        }
         let resource = match resource_named(resources, stem) {
             Ok(resource) => resource,
             Err(e) => {
@@ -55,11 +71,6 @@ pub fn load(
                 continue;
             }
         };
-        let rows = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|text| {
-                serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}"))
-            });
         let rows = match rows {
             Ok(Value::Array(rows)) => rows,
             Ok(_) => {
@@ -100,6 +111,43 @@ pub fn load(
     }
 }
 
+/// The generated method a fixture file's name names: `Method` or `package.Service.Method`.
+fn method_named<'a>(generated: &[&'a Procedure], stem: &str) -> Option<&'a Procedure> {
+    let full = |p: &Procedure| format!("{}.{}", p.service, p.name);
+    let found: Vec<&Procedure> = generated
+        .iter()
+        .copied()
+        .filter(|p| p.name == stem || full(p) == stem)
+        .collect();
+    match found.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// A generated method's fixed answer: one response message, its rules checked.
+fn answer(contract: &Contract, method: &Procedure, row: Value) -> Result<Value, String> {
+    let output = &method.output;
+    let options = DeserializeOptions::new().deny_unknown_fields(true);
+    let decoded =
+        DynamicMessage::deserialize_with_options(output.clone(), row, &options).map_err(|e| {
+            format!(
+                "not a valid {} (the answer of {}): {e}",
+                output.full_name(),
+                method.name
+            )
+        })?;
+    let canonical = crate::codec::canonical(&decoded);
+    match contract.check_message(output, &canonical) {
+        Ok(()) => Ok(canonical),
+        Err(violations) => Err(violations
+            .iter()
+            .map(|v| format!("{}: {} [{}]", v.field_path, v.message, v.rule_id))
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
 /// The resource a fixture file's name names: by full or short message name.
 fn resource_named<'a>(resources: &'a [Declared], stem: &str) -> Result<&'a Declared, String> {
     let found: Vec<&Declared> = resources
@@ -111,7 +159,7 @@ fn resource_named<'a>(resources: &'a [Declared], stem: &str) -> Result<&'a Decla
         [] => {
             let names: Vec<&str> = resources.iter().map(|r| r.message.name()).collect();
             Err(format!(
-                "{stem} is not a resource of the contract; fixture files are named by a resource message: {}",
+                "{stem} is neither a resource of the contract nor a method answered with generated data; fixture files are named by a resource message: {}",
                 if names.is_empty() { "the contract has none".to_string() } else { names.join(", ") }
             ))
         }

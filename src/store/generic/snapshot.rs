@@ -84,6 +84,16 @@ impl Resources {
         ids.filter(|id| fits(id)).map(str::to_string).collect()
     }
 
+    /// Makes `answer` what the method at `path` answers instead of generated data.
+    pub fn set_answer(&mut self, path: &str, answer: Value) {
+        std::sync::Arc::make_mut(&mut self.answers).insert(path.to_string(), answer);
+    }
+
+    /// The fixture answer of the method at `path`, if it has one.
+    pub fn answer(&self, path: &str) -> Option<&Value> {
+        self.answers.get(path)
+    }
+
     /// Whether any resource is declared (the contract has resources besides the profile's).
     pub fn is_any_declared(&self) -> bool {
         !self.id_fields.is_empty()
