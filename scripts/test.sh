@@ -13,7 +13,8 @@
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
 #   wrk and nghttp2-client (h2load, nghttp) for the benchmark, unless on PATH.
 # The project compiles twice: once for clippy (a check build) and once for `cargo test`, whose
-# binaries the SDK tests, Schemathesis and the benchmark smoke run all use.
+# binaries the SDK tests, the --contract demonstrations, Schemathesis and the benchmark smoke
+# run all use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +70,13 @@ target/py-openapi/bin/openapi-spec-validator target/openapi-strict.json
 # The whole Gitpod API's document (300 methods), from the descriptor set written above.
 target/debug/gitpod-mock openapi --contract target/gitpod-api.binpb > target/openapi-gitpod-api.json
 target/py-openapi/bin/openapi-spec-validator target/openapi-gitpod-api.json
+
+step "Any Connect API: examples/library served by serve --contract, driven by connectrpc (both codecs)"
+GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-grpc/bin/pytest -q tests/examples
+
+step "The whole Gitpod API served by serve --contract target/gitpod-api.binpb, driven by gitpod-sdk 1.2.0's service clients"
+GITPOD_MOCK_BIN=target/debug/gitpod-mock GITPOD_API_DESCRIPTORS=target/gitpod-api.binpb \
+    target/py-sdk-1.2/bin/pytest -q tests/python/whole_api
 
 step "Schemathesis against the served OpenAPI document: the default server, then --strict"
 scripts/schemathesis.sh

@@ -90,6 +90,10 @@ def shell(tmp_path: Path) -> Dict[str, str]:
     curl.write_text(f"#!/bin/sh\nexec {shutil.which('curl')} -w '%{{stderr}}%{{http_code}}' \"$@\"\n")
     curl.chmod(0o755)
     shutil.copytree(REPO / "fixtures", tmp_path / "my-fixtures")
+    # "Any Connect API" serves examples/library and target/gitpod-api.binpb by these paths.
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target/gitpod-api.binpb").symlink_to(REPO / "target/gitpod-api.binpb")
     return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp_path)}
 
 
