@@ -252,6 +252,7 @@ def test_a_rule_violation_is_invalid_argument_with_its_violations(lib: Library, 
     assert [b.name for b in lib.ListBooks(parent="shelves/-").books] == FIXTURE_BOOKS
 
 
+@pytest.mark.xfail(strict=True, reason='known server bug: `(buf.validate.field).required` on a message field is not enforced yet (issue 11, rule-exact validation)')
 def test_a_required_message_left_out_is_invalid_argument(lib: Library, pb: Any) -> None:
     """`(buf.validate.field).required = true` on CreateShelfRequest.shelf and
     CreateBookRequest.book."""

@@ -160,6 +160,7 @@ def test_projects_from_create_to_delete(api: Api) -> None:
     assert list(service.list_projects(project_pb2.ListProjectsRequest()).projects) == []
 
 
+@pytest.mark.xfail(strict=True, reason='known server bug: the id-field-style store copies only fields at the same path, so CreateProjectRequest.name never reaches Project.metadata.name (issue 11)')
 def test_a_created_resource_carries_the_name_it_was_created_with(api: Api) -> None:
     """What the real API does: the create request's `name` is the resource's metadata.name."""
     project = api.project.create_project(project_pb2.CreateProjectRequest(name="gitpod")).project
@@ -277,6 +278,7 @@ def test_generated_lists_have_records_and_a_next_page(api: Api) -> None:
     uuid.UUID(runners.runners[0].runner_id)
 
 
+@pytest.mark.xfail(strict=True, reason='known server bug: Group has both `name` and `id`, is classed AIP style and looked up by `name` (issue 11)')
 def test_get_group_by_its_group_id_answers_not_found_naming_it(api: Api) -> None:
     """GetGroupRequest has `group_id` (and a oneof of `id` and `name`); the mock serves GetGroup
     from state, so an unknown group is not_found, and the message names what was asked for."""
