@@ -291,27 +291,46 @@ impl Contract {
 }
 
 impl Contract {
-    /// Checks any message of the contract (a fixture record, say) against its rules, compiling
-    /// a validator for it unless it is a request's: meant for startup, not for every call.
-    pub fn check_message(
-        &self,
-        message: &MessageDescriptor,
-        canonical: &Value,
-    ) -> Result<(), Vec<Violation>> {
-        if self.validators.contains_key(message.full_name()) {
-            return self.validate_request(message, canonical);
+    /// A checker of any message of the contract (fixture records, say) against its rules,
+    /// with the message's validator compiled once, unless it is a request's and compiled
+    /// already: meant for startup, not for every call.
+    pub fn message_checker(&self, message: &MessageDescriptor) -> MessageChecker<'_> {
+        let compiled = match self.validators.contains_key(message.full_name()) {
+            true => None,
+            false => Some(validate::RequestValidator::new(self, message)),
+        };
+        MessageChecker {
+            contract: self,
+            message: message.clone(),
+            compiled,
         }
-        match validate::RequestValidator::new(self, message) {
-            Ok(validator) => validator.check(self, message, canonical),
+    }
+}
+
+/// Checks messages of one type against the contract's rules (see [`Contract::message_checker`]).
+pub struct MessageChecker<'a> {
+    contract: &'a Contract,
+    message: MessageDescriptor,
+    /// None when the contract's own request validator applies.
+    compiled: Option<Result<validate::RequestValidator, String>>,
+}
+
+impl MessageChecker<'_> {
+    /// Every violation of the rules in a canonical message, in field order.
+    pub fn check(&self, canonical: &Value) -> Result<(), Vec<Violation>> {
+        let (contract, message) = (self.contract, &self.message);
+        match &self.compiled {
+            None => contract.validate_request(message, canonical),
+            Some(Ok(validator)) => validator.check(contract, message, canonical),
             // A schema that does not compile is the mock's bug, reported as a violation of
             // the whole message rather than a crash.
-            Err(why) => Err(vec![Violation {
+            Some(Err(why)) => Err(vec![Violation {
                 field_path: String::new(),
                 sort_key: Vec::new(),
                 elements: Vec::new(),
                 rule_id: "schema".into(),
                 rule_path: Vec::new(),
-                message: why,
+                message: why.clone(),
             }]),
         }
     }
@@ -359,81 +378,4 @@ fn procedure(method: &MethodDescriptor) -> Procedure {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_contract_has_the_real_services_methods_documented_or_not() {
-        let contract = Contract::load();
-        let (documented, uncovered) = (crate::service::METHODS, crate::service::UNCOVERED);
-        assert_eq!(
-            contract.procedures().len(),
-            documented.len() + uncovered.len()
-        );
-        let get = contract.procedure("GetSCMIntegration").unwrap();
-        assert_eq!(
-            get.path,
-            "/gitpod.v1.RunnerConfigurationService/GetSCMIntegration"
-        );
-        assert!(!get.side_effects);
-        assert!(
-            contract
-                .procedure("CreateSCMIntegration")
-                .unwrap()
-                .side_effects
-        );
-    }
-
-    #[test]
-    fn request_schemas_carry_the_rules() {
-        let contract = Contract::load();
-        let input = &contract.procedure("ListSCMIntegrations").unwrap().input;
-        let schema = contract.request_schema(input);
-        let filter = &schema["$defs"]["gitpod.v1.ListSCMIntegrationsRequest.Filter"]["properties"]
-            ["runnerIds"];
-        assert_eq!(filter["maxItems"], 25);
-        assert_eq!(filter["items"]["format"], "uuid");
-        let page = &schema["$defs"]["gitpod.v1.PaginationRequest"]["properties"]["pageSize"];
-        assert_eq!(
-            (page["minimum"].clone(), page["maximum"].clone()),
-            (0.into(), 100.into())
-        );
-    }
-
-    #[test]
-    fn ignore_if_zero_value_checks_only_non_empty_values() {
-        let contract = Contract::load();
-        let input = &contract
-            .procedure("CreateHostAuthenticationToken")
-            .unwrap()
-            .input;
-        let schema = contract.request_schema(input);
-        let user_id = &schema["$defs"]["gitpod.v1.CreateHostAuthenticationTokenRequest"]
-            ["properties"]["userId"];
-        assert_eq!(user_id["then"]["format"], "uuid");
-        assert_eq!(user_id["deprecated"], true);
-    }
-
-    #[test]
-    fn ignore_always_leaves_the_validate_request_and_what_it_holds_unchecked() {
-        let contract = Contract::load();
-        let input = &contract
-            .procedure("ValidateRunnerConfiguration")
-            .unwrap()
-            .input;
-        let schema = contract.request_schema(input).to_string();
-        assert!(!schema.contains("\"format\":\"uuid\""), "{schema}");
-        assert!(!schema.contains("minLength"), "{schema}");
-    }
-
-    #[test]
-    fn response_schemas_require_the_ids_the_contract_marks() {
-        let contract = Contract::load();
-        let output = &contract.procedure("GetEnvironmentClass").unwrap().output;
-        let schema = contract.response_schema(output);
-        assert_eq!(
-            schema["$defs"]["gitpod.v1.EnvironmentClass"]["required"],
-            serde_json::json!(["id", "runnerId"])
-        );
-    }
-}
+mod tests;

@@ -8,7 +8,7 @@
 
 use super::{collection_of, Resources};
 use crate::contract::conventions::Style;
-use crate::contract::{Contract, Procedure};
+use crate::contract::{Contract, MessageChecker, Procedure};
 use prost_reflect::{DeserializeOptions, DynamicMessage, FieldDescriptor, MessageDescriptor};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -85,9 +85,10 @@ pub fn load(
                 continue;
             }
         };
+        let checker = contract.message_checker(&resource.message);
         for (i, row) in rows.into_iter().enumerate() {
             let at = format!("{file}: [{i}]");
-            match record(contract, resource, row) {
+            match record(&checker, resource, row) {
                 Ok(record) => {
                     let name = resource.message.full_name();
                     let id = record.get(resource.id.json_name()).and_then(Value::as_str);
@@ -138,7 +139,7 @@ fn answer(contract: &Contract, method: &Procedure, row: Value) -> Result<Value, 
             )
         })?;
     let canonical = crate::codec::canonical(&decoded);
-    match contract.check_message(output, &canonical) {
+    match contract.message_checker(output).check(&canonical) {
         Ok(()) => Ok(canonical),
         Err(violations) => Err(violations
             .iter()
@@ -173,7 +174,7 @@ fn resource_named<'a>(resources: &'a [Declared], stem: &str) -> Result<&'a Decla
 /// A fixture record read as its message, in canonical JSON, with its rules checked. Errors
 /// start with the field they are about (`.field: ...`) or a colon.
 fn record(
-    contract: &Contract,
+    checker: &MessageChecker<'_>,
     resource: &Declared,
     row: Value,
 ) -> Result<Map<String, Value>, Vec<String>> {
@@ -182,7 +183,7 @@ fn record(
     let decoded = DynamicMessage::deserialize_with_options(message.clone(), row, &options)
         .map_err(|e| vec![format!(": not a valid {}: {e}", message.full_name())])?;
     let canonical = crate::codec::canonical(&decoded);
-    if let Err(violations) = contract.check_message(message, &canonical) {
+    if let Err(violations) = checker.check(&canonical) {
         return Err(violations
             .iter()
             .map(|v| format!(".{}: {} [{}]", v.field_path, v.message, v.rule_id))
