@@ -53,6 +53,8 @@ pub struct App {
     pub log: crate::log::Log,
     /// The seed generated answers are drawn from, with the procedure and the request.
     pub seed: u64,
+    /// The contract's secret fields, which the journal keeps redacted.
+    pub secrets: crate::secrets::Secrets,
     /// Becomes true when the server starts shutting down, so calls that would otherwise stay
     /// open (a health Watch, an idle reflection stream) end instead of holding up the drain.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -69,6 +71,7 @@ impl App {
     /// [`App::new`] with the contract's table already built.
     pub fn with_table(contract: Contract, table: Table, state: State, settings: Settings) -> App {
         let scenarios = Library::load(&contract, None).unwrap_or_default();
+        let secrets = crate::secrets::Secrets::of(contract.pool());
         App {
             contract,
             settings,
@@ -79,6 +82,7 @@ impl App {
             auth: None,
             log: crate::log::Log::off(),
             seed: 0,
+            secrets,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }

@@ -1,11 +1,181 @@
-//! Which request fields hold secrets. A leaf, so the journal (which redacts their values) and
-//! the codec (whose type errors leave their values out) read one list.
+//! Which fields hold secrets, in any contract: those a proto marks `debug_redact`, and those
+//! named like one (`token`, `api_key`, `client_secret`, a Secret message's `value`, …). The
+//! journal keeps requests with their values replaced by `[REDACTED]`, and the codec's type
+//! errors leave them out.
 
-/// Body fields whose values are secrets.
-pub(crate) const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "refreshToken",
-    "oauthPlaintextClientSecret",
-    "oauthEncryptedClientSecret",
-    "apiKey",
-];
+use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::Value;
+
+/// What a secret's value is replaced with.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// Whether a field named `field` (snake_case) of the message called `message` (its short name)
+/// holds a secret, by its name alone. Page tokens (`page_token`, a pagination message's
+/// `token`) and ids or names of secrets (`secret_id`, `secret_name`) do not.
+pub(crate) fn named_like_secret(message: &str, field: &str) -> bool {
+    const WHOLE: &[&str] = &["token", "password", "secret", "api_key", "private_key"];
+    const ENDINGS: &[&str] = &["_token", "_password", "_secret", "_api_key", "_private_key"];
+    const PAGE_TOKENS: &[&str] = &["page_token", "next_page_token", "next_token"];
+    if PAGE_TOKENS.contains(&field) || message.contains("Pagination") {
+        return false;
+    }
+    WHOLE.contains(&field)
+        || ENDINGS.iter().any(|end| field.ends_with(end))
+        || (field == "value" && message.contains("Secret"))
+}
+
+/// Whether the field whose JSON name is `json_name` may hold a secret, when its message is not
+/// known: errs towards hiding.
+pub(crate) fn json_name_like_secret(json_name: &str) -> bool {
+    let snake = snake_case(json_name);
+    named_like_secret("", &snake) || snake == "value"
+}
+
+fn snake_case(json_name: &str) -> String {
+    let mut out = String::with_capacity(json_name.len() + 4);
+    for c in json_name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_secret(field: &FieldDescriptor) -> bool {
+    // prost-types' FieldOptions predates `debug_redact` (16), so it is read from the options
+    // as the pool decoded them.
+    let options = field.options();
+    let marked = options
+        .descriptor()
+        .get_field_by_name("debug_redact")
+        .is_some_and(|f| options.get_field(&f).as_bool() == Some(true));
+    marked || named_like_secret(field.parent_message().name(), field.name())
+}
+
+/// The secret fields of a contract, found once at start: for each message that holds a secret
+/// at any depth, its secret fields and the message fields that lead to more.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    messages: FxHashMap<String, Holder>,
+}
+
+#[derive(Debug, Default)]
+struct Holder {
+    /// JSON names of the fields whose values are secrets.
+    secret: FxHashSet<String>,
+    /// The message (or map of message) fields that hold secrets deeper down.
+    deeper: Vec<Lead>,
+}
+
+#[derive(Debug)]
+struct Lead {
+    /// The field's JSON name.
+    field: String,
+    /// The full name of its message, or of its map's values.
+    message: String,
+    map: bool,
+}
+
+impl Secrets {
+    pub fn of(pool: &DescriptorPool) -> Secrets {
+        let messages: Vec<MessageDescriptor> = pool.all_messages().collect();
+        let mut secrets = Secrets::default();
+        for message in &messages {
+            let secret: FxHashSet<String> = message
+                .fields()
+                .filter(|f| inner_message(f).is_none() && is_secret(f))
+                .map(|f| f.json_name().to_string())
+                .collect();
+            if !secret.is_empty() {
+                let holder = Holder {
+                    secret,
+                    deeper: Vec::new(),
+                };
+                secrets
+                    .messages
+                    .insert(message.full_name().to_string(), holder);
+            }
+        }
+        // Until nothing changes, a message with a field leading to a holder holds secrets too,
+        // so recursive messages are followed as deep as they go.
+        loop {
+            let mut changed = false;
+            for message in &messages {
+                for field in message.fields() {
+                    let Some(inner) = inner_message(&field) else {
+                        continue;
+                    };
+                    if !secrets.messages.contains_key(inner.full_name()) {
+                        continue;
+                    }
+                    let holder = secrets
+                        .messages
+                        .entry(message.full_name().to_string())
+                        .or_default();
+                    if holder.deeper.iter().all(|l| l.field != field.json_name()) {
+                        holder.deeper.push(Lead {
+                            field: field.json_name().to_string(),
+                            message: inner.full_name().to_string(),
+                            map: field.is_map(),
+                        });
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                return secrets;
+            }
+        }
+    }
+
+    /// Replaces every secret in `value`, a message of type `message` in canonical JSON. A
+    /// message with no secrets anywhere costs one lookup.
+    pub fn redact(&self, message: &str, value: &mut Value) {
+        let (Some(holder), Value::Object(map)) = (self.messages.get(message), value) else {
+            return;
+        };
+        for (field, v) in map.iter_mut() {
+            if holder.secret.contains(field.as_str()) {
+                redact_value(v);
+            } else if let Some(lead) = holder.deeper.iter().find(|l| l.field == *field) {
+                let inner = lead.message.as_str();
+                match v {
+                    Value::Array(items) => items.iter_mut().for_each(|i| self.redact(inner, i)),
+                    Value::Object(entries) if lead.map => {
+                        entries.values_mut().for_each(|i| self.redact(inner, i))
+                    }
+                    v => self.redact(inner, v),
+                }
+            }
+        }
+    }
+}
+
+/// The message a field holds: its own, or its map's values'; none for scalars.
+fn inner_message(field: &FieldDescriptor) -> Option<MessageDescriptor> {
+    match field.kind() {
+        Kind::Message(m) if field.is_map() => match m.map_entry_value_field().kind() {
+            Kind::Message(value) => Some(value),
+            _ => None,
+        },
+        Kind::Message(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// A secret string (or each of a list of them) becomes [`REDACTED`]; null stays null.
+fn redact_value(v: &mut Value) {
+    match v {
+        Value::Null => {}
+        Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::Object(entries) => entries.values_mut().for_each(redact_value),
+        v => *v = Value::String(REDACTED.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

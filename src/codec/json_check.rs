@@ -181,7 +181,7 @@ impl Walk<'_> {
         let secret = self
             .path
             .field()
-            .is_some_and(|f| crate::secrets::SECRET_FIELDS.contains(&f));
+            .is_some_and(crate::secrets::json_name_like_secret);
         if secret {
             return E::custom(format!("invalid value for {expected} field {path}"));
         }

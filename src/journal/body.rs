@@ -1,7 +1,7 @@
-//! What the journal keeps of a request body: its secrets redacted, and at most [`BODY_CAP`]
-//! bytes of it (measured as JSON text), so one big body cannot hold megabytes in the journal.
+//! What the journal keeps of a request body (whose secrets the call has already redacted, see
+//! [`crate::secrets`]): at most [`BODY_CAP`] bytes of it, measured as JSON text, so one big body
+//! cannot hold megabytes in the journal.
 
-use crate::secrets::SECRET_FIELDS;
 use serde_json::Value;
 
 /// The most an entry keeps of a request body, in bytes of JSON text.
@@ -16,17 +16,11 @@ pub(super) struct Kept {
     pub truncated: bool,
 }
 
-/// Whether `field` of an object held under `parent` is a secret, shown as `[REDACTED]`. A page token
-/// (`pagination.token`) is not: it only says which page the client asked for.
-fn is_secret(parent: Option<&str>, field: &str) -> bool {
-    SECRET_FIELDS.contains(&field) && !(parent == Some("pagination") && field == "token")
-}
-
-/// Redacts the secrets in `body`, at any depth, and trims it to [`BODY_CAP`] bytes. Bodies
+/// Trims `body` to [`BODY_CAP`] bytes. Bodies
 /// within the cap (nearly all) are kept whole; in a bigger one, a value that does not fit takes
 /// at most half the room left, so the short fields beside it (a host, an id) stay readable.
 pub(super) fn keep(body: &mut Value) -> Kept {
-    let bytes = redact(body, None);
+    let bytes = measure(body);
     if bytes <= BODY_CAP {
         return Kept {
             bytes,
@@ -41,20 +35,16 @@ pub(super) fn keep(body: &mut Value) -> Kept {
     }
 }
 
-/// Replaces the value of every secret field in `value` (held under the key `key`); returns
-/// about how long `value` is as JSON text.
-fn redact(value: &mut Value, key: Option<&str>) -> usize {
+/// About how long `value` is as JSON text.
+fn measure(value: &Value) -> usize {
     match value {
         Value::String(s) => s.len() + 2,
-        Value::Array(items) => 2 + items.iter_mut().map(|v| redact(v, key) + 1).sum::<usize>(),
+        Value::Array(items) => 2 + items.iter().map(|v| measure(v) + 1).sum::<usize>(),
         Value::Object(map) => {
-            let fields = map.iter_mut().map(|(field, v)| {
-                if is_secret(key, field) && !matches!(v, Value::Null | Value::Object(_)) {
-                    *v = Value::String("[REDACTED]".into());
-                }
-                field.len() + 4 + redact(v, Some(field))
-            });
-            2 + fields.sum::<usize>()
+            2 + map
+                .iter()
+                .map(|(f, v)| f.len() + 4 + measure(v))
+                .sum::<usize>()
         }
         scalar => scalar_len(scalar),
     }
@@ -123,29 +113,6 @@ fn scalar_len(value: &Value) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let mut body = json!({"token": "gho_x", "host": "h", "scmIntegration": {"oauthPlaintextClientSecret": "s"}, "list": [{"apiKey": "k"}]});
-        let kept = keep(&mut body);
-        let out = body.to_string();
-        assert!(
-            !out.contains("gho_x") && !out.contains("\"s\"") && !out.contains("\"k\""),
-            "{out}"
-        );
-        assert!(out.contains("\"host\":\"h\""));
-        assert!(!kept.truncated);
-    }
-
-    #[test]
-    fn page_tokens_stay_visible_and_real_tokens_do_not() {
-        let mut body = json!({"pagination": {"token": "page-2", "pageSize": 5}, "token": "secret"});
-        keep(&mut body);
-        assert_eq!(
-            body,
-            json!({"pagination": {"token": "page-2", "pageSize": 5}, "token": "[REDACTED]"})
-        );
-    }
 
     #[test]
     fn a_small_body_is_kept_whole_and_measured() {

@@ -6,6 +6,7 @@ use super::accept::{Accepted, Source};
 use crate::app::App;
 use crate::codec::answer::{Answer, Reply, Response};
 use crate::codec::{self, Encoding};
+use crate::contract::Procedure;
 use crate::error::RpcError;
 use crate::scenario::{CallInfo, Decision, Scenario};
 use crate::service::{Entry, Handling};
@@ -74,7 +75,7 @@ pub(super) fn execute(
         Err(e) => {
             let e = RpcError::invalid_argument(format!("x-mock-scenario: {e}"));
             return Outcome {
-                request,
+                request: journalled(app, procedure, request),
                 ..Outcome::error(e)
             };
         }
@@ -112,8 +113,15 @@ pub(super) fn execute(
         dribble,
         headers,
         fired,
-        request,
+        request: journalled(app, procedure, request),
     }
+}
+
+/// The request as the journal keeps it: its secrets redacted.
+fn journalled(app: &App, procedure: &Procedure, mut request: Value) -> Value {
+    app.secrets
+        .redact(procedure.input.full_name(), &mut request);
+    request
 }
 
 /// The scenario names a call asks for in `x-mock-scenario` headers (comma-separated).

@@ -242,3 +242,41 @@ async fn an_entry_keeps_at_most_64_kib_of_a_body_and_says_so() {
     );
     assert!(kept.to_string().len() <= gitpod_mock::journal::BODY_CAP);
 }
+
+/// A contract of the user's own, whose secrets the mock knows only from the protos: a field
+/// marked `debug_redact`, and one named like a secret.
+const VAULT: &str = r#"syntax = "proto3";
+package vault.v1;
+message Login { string user = 1; string pin = 2 [debug_redact = true]; }
+message OpenRequest { string name = 1; Login login = 2; string api_key = 3; }
+message OpenResponse { string name = 1; }
+service VaultService { rpc Open(OpenRequest) returns (OpenResponse); }
+"#;
+
+#[test]
+fn secrets_of_any_contract_never_reach_the_journal() {
+    use crate::support::{request, InProcess};
+    let dir = std::env::temp_dir().join(format!("gpm-vault-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("vault.proto"), VAULT).unwrap();
+    let app = gitpod_mock::MockServer::builder()
+        .contract(&dir)
+        .build()
+        .unwrap();
+    let server = InProcess::new(app);
+    let body = json!({"name": "front-door", "login": {"user": "ada", "pin": "secret-1"}, "apiKey": "secret-2"});
+    let json = [("content-type", "application/json")];
+    let open = request("POST /vault.v1.VaultService/Open", &json, body.to_string());
+    assert_eq!(server.send(open).unwrap().reply.unwrap().status, 200);
+    let journal = server
+        .send(request("GET /__mock/journal", &[], String::new()))
+        .unwrap();
+    let text = String::from_utf8_lossy(&journal.reply.unwrap().body).into_owned();
+    assert!(!text.contains("secret-"), "{text}");
+    let journal: Value = serde_json::from_str(&text).unwrap();
+    let kept = &entries(&journal, "request")[0];
+    assert_eq!(
+        kept,
+        &json!({"name": "front-door", "login": {"user": "ada", "pin": "[REDACTED]"}, "apiKey": "[REDACTED]"})
+    );
+}
