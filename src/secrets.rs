@@ -25,27 +25,8 @@ pub(crate) fn named_like_secret(message: &str, field: &str) -> bool {
         || (field == "value" && message.contains("Secret"))
 }
 
-/// Whether the field whose JSON name is `json_name` may hold a secret, when its message is not
-/// known: errs towards hiding.
-pub(crate) fn json_name_like_secret(json_name: &str) -> bool {
-    let snake = snake_case(json_name);
-    named_like_secret("", &snake) || snake == "value"
-}
-
-fn snake_case(json_name: &str) -> String {
-    let mut out = String::with_capacity(json_name.len() + 4);
-    for c in json_name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn is_secret(field: &FieldDescriptor) -> bool {
+/// Whether `field` holds a secret: marked `debug_redact`, or named like one.
+pub(crate) fn is_secret(field: &FieldDescriptor) -> bool {
     // prost-types' FieldOptions predates `debug_redact` (16), so it is read from the options
     // as the pool decoded them.
     let options = field.options();

@@ -26,6 +26,7 @@ pub(super) fn check(desc: &MessageDescriptor, body: &[u8], strict: bool) -> Resu
         strict,
         path: Path::Root,
         nullable: false,
+        field: None,
     };
     match walk.deserialize(&mut deserializer) {
         Err(e) if e.is_data() => {
@@ -140,17 +141,6 @@ impl fmt::Display for Path<'_> {
     }
 }
 
-impl Path<'_> {
-    /// The field the value belongs to, through list indexes and map keys.
-    fn field(&self) -> Option<&str> {
-        match self {
-            Path::Root => None,
-            Path::Field(_, name) => Some(name),
-            Path::Index(parent, _) | Path::Key(parent, _) => parent.field(),
-        }
-    }
-}
-
 /// Walks one JSON value of a known shape. Its result is whether the value was present: a
 /// `null` field is unset, as in protojson.
 struct Walk<'p> {
@@ -159,15 +149,29 @@ struct Walk<'p> {
     path: Path<'p>,
     /// A field's value may be null; a list element, a map value or the body may not.
     nullable: bool,
+    /// The field the value belongs to (through list indexes and map keys); none for the body.
+    field: Option<&'p FieldDescriptor>,
 }
 
-impl Walk<'_> {
-    fn inner<'q>(&self, shape: Shape, path: Path<'q>, nullable: bool) -> Walk<'q> {
+impl<'p> Walk<'p> {
+    /// The walk of a value inside this one: an element or map value of the same field.
+    fn inner<'q>(&'q self, shape: Shape, path: Path<'q>, nullable: bool) -> Walk<'q> {
+        self.of_field(shape, path, nullable, self.field)
+    }
+
+    fn of_field<'q>(
+        &'q self,
+        shape: Shape,
+        path: Path<'q>,
+        nullable: bool,
+        field: Option<&'q FieldDescriptor>,
+    ) -> Walk<'q> {
         Walk {
             shape,
             strict: self.strict,
             path,
             nullable,
+            field,
         }
     }
 
@@ -178,10 +182,7 @@ impl Walk<'_> {
             return E::custom(format!("a message must be a JSON object, got {raw}"));
         }
         let (expected, path) = (self.shape.expected(), self.path);
-        let secret = self
-            .path
-            .field()
-            .is_some_and(crate::secrets::json_name_like_secret);
+        let secret = self.field.is_some_and(crate::secrets::is_secret);
         if secret {
             return E::custom(format!("invalid value for {expected} field {path}"));
         }
@@ -228,7 +229,8 @@ impl Walk<'_> {
                 )));
             }
             let path = Path::Field(&self.path, field.json_name());
-            let present = map.next_value_seed(self.inner(Shape::of_field(&field), path, true))?;
+            let walk = self.of_field(Shape::of_field(&field), path, true, Some(&field));
+            let present = map.next_value_seed(walk)?;
             let oneof = field.containing_oneof().filter(|o| !o.is_synthetic());
             if let Some(oneof) = oneof.filter(|_| present) {
                 if oneofs.contains(&oneof) {
