@@ -81,8 +81,10 @@
 //! - `store`: in-memory state, the resources declared once (`store::records`), fixtures
 //!   (embedded default or a directory) and fake data; `scenario`: scripted failures, deciding
 //!   per call which rule fires.
-//! - `service`: one handler per method, domain logic only, and the procedure table
-//!   (`service::METHODS`) that routes calls to them and documents them.
+//! - `profile`: a service served by the resource engine plus one small module of its domain
+//!   rules (the built-in runner-configuration service's in `profile::runner_configurations`).
+//! - `service`: the procedure table joining every method with how it is answered (a profile,
+//!   the generic store or generated data), and the documented methods (`service::METHODS`).
 //! - `session`: isolated worlds; `journal`: what each call asked and got, per session; `log`:
 //!   one line per call; `auth` and `cors`: who may call.
 //! - `app`: the shared application: contract, procedure table, sessions, scenarios, auth.
@@ -124,6 +126,8 @@ pub mod log;
 mod mock;
 #[doc(hidden)]
 pub mod openapi;
+#[doc(hidden)]
+pub mod profile;
 #[doc(hidden)]
 pub mod rpc;
 mod run;

@@ -9,7 +9,8 @@ use crate::codec::{self, Encoding};
 use crate::contract::Procedure;
 use crate::error::RpcError;
 use crate::scenario::{CallInfo, Decision, Scenario};
-use crate::service::{Entry, Handling};
+use crate::profile;
+use crate::service::{Entry, Handling, ProfileCall};
 use crate::session::Session;
 use http::request::Parts;
 use http::HeaderMap;
@@ -154,8 +155,8 @@ fn decode(
     Ok(request)
 }
 
-/// Answers the call from the session's state (the request is already valid): by the
-/// profile's handler, the generic resource store or generated data. A method that adds
+/// Answers the call from the session's state (the request is already valid): by a profile
+/// (its engine with its rules, or a method of its rules), the generic resource store or generated data. A method that adds
 /// records first checks the session's record budget.
 fn handle(
     app: &App,
@@ -168,7 +169,10 @@ fn handle(
     }
     let state = &mut session.state;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &entry.handling {
-        Handling::Profile(method) => (method.handler)(state, request),
+        Handling::Profile(method) => match &method.call {
+            ProfileCall::Engine(plan) => profile::engine::call(method.rules, plan, state, request),
+            ProfileCall::Custom(custom) => (custom.handler)(state, request),
+        },
         Handling::Resource(method) => crate::service::generic::resource(state, method, request),
         Handling::Generated(_) => Ok(crate::service::generic::generated(
             &app.contract,

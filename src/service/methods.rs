@@ -1,18 +1,13 @@
-//! The procedure table: every method the mock serves, with its handler, whether it adds records
-//! (the session's record budget applies), and the API reference's documentation of it: summary,
-//! description, request examples and example response. Routing, `GET /`, the OpenAPI export,
-//! coverage and the example tests all read this table. Adding a method means writing its
-//! handler and its entry here.
-
-use super::{environment_classes, host_tokens, runner_configuration, scm_integrations, Handler};
+//! The documented methods of the built-in service, each with the API reference's
+//! documentation of it: summary, description, request examples and example response. Routing,
+//! `GET /`, the OpenAPI export, coverage and the example tests all read this table; how each
+//! is answered is the runner-configuration profile's business (`profile`): its resource
+//! engine, or a method of its rules.
 
 /// One method the mock serves.
 pub struct Method {
     /// The method name, e.g. `GetSCMIntegration`; the contract must have it.
     pub name: &'static str,
-    pub handler: Handler,
-    /// Whether a call adds records, so that the session's record budget applies to it.
-    pub creates_records: bool,
     pub example: Example,
 }
 
@@ -41,8 +36,6 @@ pub const UNCOVERED: &[&str] = &[
 pub const METHODS: &[Method] = &[
     Method {
         name: "CreateEnvironmentClass",
-        handler: environment_classes::create,
-        creates_records: true,
         example: Example {
             tag: "Environment Classes",
             summary: "Creates a new environment class for a runner",
@@ -55,8 +48,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "GetEnvironmentClass",
-        handler: environment_classes::get,
-        creates_records: false,
         example: Example {
             tag: "Environment Classes",
             summary: "Gets details about a specific environment class",
@@ -69,8 +60,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "ListEnvironmentClasses",
-        handler: environment_classes::list,
-        creates_records: false,
         example: Example {
             tag: "Environment Classes",
             summary: "Lists environment classes with optional filtering",
@@ -84,8 +73,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "UpdateEnvironmentClass",
-        handler: environment_classes::update,
-        creates_records: false,
         example: Example {
             tag: "Environment Classes",
             summary: "Updates an environment class",
@@ -98,8 +85,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "CreateHostAuthenticationToken",
-        handler: host_tokens::create,
-        creates_records: true,
         example: Example {
             tag: "Host Authentication Tokens",
             summary: "Creates a new authentication token for accessing remote hosts",
@@ -112,8 +97,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "GetHostAuthenticationToken",
-        handler: host_tokens::get,
-        creates_records: false,
         example: Example {
             tag: "Host Authentication Tokens",
             summary: "Gets details about a specific host authentication token",
@@ -126,8 +109,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "ListHostAuthenticationTokens",
-        handler: host_tokens::list,
-        creates_records: false,
         example: Example {
             tag: "Host Authentication Tokens",
             summary: "Lists host authentication tokens with optional filtering",
@@ -141,8 +122,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "UpdateHostAuthenticationToken",
-        handler: host_tokens::update,
-        creates_records: false,
         example: Example {
             tag: "Host Authentication Tokens",
             summary: "Updates an existing host authentication token",
@@ -155,8 +134,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "DeleteHostAuthenticationToken",
-        handler: host_tokens::delete,
-        creates_records: false,
         example: Example {
             tag: "Host Authentication Tokens",
             summary: "Deletes a host authentication token",
@@ -169,8 +146,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "CreateSCMIntegration",
-        handler: scm_integrations::create,
-        creates_records: true,
         example: Example {
             tag: "SCM Integrations",
             summary: "Creates a new SCM integration for a runner",
@@ -183,8 +158,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "GetSCMIntegration",
-        handler: scm_integrations::get,
-        creates_records: false,
         example: Example {
             tag: "SCM Integrations",
             summary: "Gets details about a specific SCM integration",
@@ -197,8 +170,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "ListSCMIntegrations",
-        handler: scm_integrations::list,
-        creates_records: false,
         example: Example {
             tag: "SCM Integrations",
             summary: "Lists SCM integrations for a runner",
@@ -211,8 +182,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "UpdateSCMIntegration",
-        handler: scm_integrations::update,
-        creates_records: false,
         example: Example {
             tag: "SCM Integrations",
             summary: "Updates an existing SCM integration",
@@ -225,8 +194,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "DeleteSCMIntegration",
-        handler: scm_integrations::delete,
-        creates_records: false,
         example: Example {
             tag: "SCM Integrations",
             summary: "Deletes an SCM integration",
@@ -239,8 +206,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "GetRunnerConfigurationSchema",
-        handler: runner_configuration::get_schema,
-        creates_records: false,
         example: Example {
             tag: "Schema",
             summary: "Gets the latest runner configuration schema",
@@ -253,8 +218,6 @@ pub const METHODS: &[Method] = &[
     },
     Method {
         name: "ValidateRunnerConfiguration",
-        handler: runner_configuration::validate,
-        creates_records: false,
         example: Example {
             tag: "Configurations",
             summary: "Validates a runner configuration",

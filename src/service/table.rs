@@ -1,12 +1,13 @@
 //! The procedure table joined with the loaded contract, once at startup: how each procedure is
-//! answered, found by Connect path. The embedded contract is served by its hand-built profile
-//! (`methods`) alone; any other contract's methods are answered by that profile where it has
-//! them, by the generic resource store where `contract::conventions` finds a resource method,
+//! answered, found by Connect path. The embedded contract is served by the runner-configuration
+//! profile (`crate::profile`) alone; any other contract's methods are answered by a profile
+//! where one has their service, by the generic resource store where `contract::conventions` finds a resource method,
 //! and with generated data otherwise. Streaming methods are not served yet.
 
 use super::methods::{Method, METHODS, UNCOVERED};
 use crate::contract::conventions::{self, Behaviour, ResourceMethod};
-use crate::contract::{Contract, Procedure, SERVICE};
+use crate::contract::{Contract, Procedure};
+use crate::profile::{self, Custom, DomainRules, Plan};
 use crate::store::generic::fixtures::Declared;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -25,8 +26,9 @@ pub struct Entry {
 
 /// How a served method is answered.
 pub enum Handling {
-    /// By its handler in the hand-built runner-configuration profile.
-    Profile(&'static Method),
+    /// By a profile: its resource engine with its service's domain rules, or one of its rules'
+    /// own methods.
+    Profile(ProfileMethod),
     /// From the generic store of the contract's resources.
     Resource(ResourceMethod),
     /// With generated data fitting the response type; the reason says why it is not a
@@ -34,11 +36,29 @@ pub enum Handling {
     Generated(String),
 }
 
+/// A documented method of a profile's service, and how the profile answers it.
+pub struct ProfileMethod {
+    pub doc: &'static Method,
+    pub rules: &'static dyn DomainRules,
+    pub call: ProfileCall,
+}
+
+/// How a profile answers one of its methods.
+pub enum ProfileCall {
+    /// A resource method, run by the engine with the rules' hooks.
+    Engine(Plan),
+    /// A method the engine cannot serve, answered by the rules.
+    Custom(Custom),
+}
+
 impl Entry {
     /// Whether a call adds records, so that the session's record budget applies to it.
     pub fn creates_records(&self) -> bool {
         match &self.handling {
-            Handling::Profile(method) => method.creates_records,
+            Handling::Profile(method) => match &method.call {
+                ProfileCall::Engine(plan) => plan.method.verb == conventions::Verb::Create,
+                ProfileCall::Custom(custom) => custom.creates_records,
+            },
             Handling::Resource(method) => method.verb == conventions::Verb::Create,
             Handling::Generated(_) => false,
         }
@@ -197,21 +217,30 @@ impl Table {
     pub fn profile_entry(&self, name: &str) -> Option<&Entry> {
         self.entries
             .iter()
-            .find(|e| matches!(e.handling, Handling::Profile(m) if m.name == name))
+            .find(|e| matches!(&e.handling, Handling::Profile(m) if m.doc.name == name))
     }
 }
 
-/// The hand-built profile's method for a procedure of the runner-configuration service whose
-/// request and response messages are the ones the handler was written for.
-fn profile_method(contract: &Contract, procedure: &Procedure) -> Option<&'static Method> {
-    if procedure.service != SERVICE {
-        return None;
-    }
-    let method = METHODS.iter().find(|m| m.name == procedure.name)?;
+/// A profile's answer for a documented procedure of its service whose request and response
+/// messages are the ones its rules were written for: the engine's for a resource method, or
+/// else its rules' own method.
+fn profile_method(contract: &Contract, procedure: &Procedure) -> Option<ProfileMethod> {
+    let rules = profile::for_service(&procedure.service)?;
+    let doc = METHODS.iter().find(|m| m.name == procedure.name)?;
     let expected = |suffix: &str| format!("gitpod.v1.{}{suffix}", procedure.name);
     let fits = procedure.input.full_name() == expected("Request")
         && procedure.output.full_name() == expected("Response");
-    (contract.is_builtin() || fits).then_some(method)
+    if !(contract.is_builtin() || fits) {
+        return None;
+    }
+    let call = match rules.custom(&procedure.name) {
+        Some(custom) => ProfileCall::Custom(custom),
+        None => match conventions::classify(&procedure.method) {
+            Behaviour::Resource(method) => ProfileCall::Engine(Plan::new(method)?),
+            _ => return None,
+        },
+    };
+    Some(ProfileMethod { doc, rules, call })
 }
 
 #[cfg(test)]
@@ -230,7 +259,7 @@ mod tests {
             let route = table.route(&procedure.path).unwrap();
             assert_eq!(route.procedure().name, procedure.name);
             let served = matches!(route,
-                Route::Served(Entry { handling: Handling::Profile(m), .. }) if m.name == procedure.name);
+                Route::Served(Entry { handling: Handling::Profile(m), .. }) if m.doc.name == procedure.name);
             assert_eq!(served, !UNCOVERED.contains(&procedure.name.as_str()));
         }
         assert!(table

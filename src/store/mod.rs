@@ -16,6 +16,7 @@ pub mod runner_schema;
 mod snapshot;
 pub mod table;
 mod tables;
+pub mod typed;
 
 pub use fixtures::{is_uuid, Fixtures};
 pub use generate::generate;

@@ -14,6 +14,7 @@ use super::runner_schema::RunnerSchema;
 use super::snapshot::Pending;
 use super::table::{Record, Table};
 use super::tables::AnyTable;
+use super::typed::TypedRecords;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -139,6 +140,8 @@ pub(super) trait Kind: Sync {
     fn table(&self, fixtures: &Fixtures) -> Box<dyn AnyTable>;
     /// The rows of a state export, typed, before they are checked.
     fn read(&self, rows: Value) -> Result<Box<dyn Pending>, serde_json::Error>;
+    /// The resource's table as the profile engine reads and writes it.
+    fn typed(&self) -> &dyn TypedRecords;
 }
 
 /// Every resource with a fixture file, in the order they are read: runners, then the stored ones.
@@ -182,5 +185,9 @@ impl<R: Resource> Kind for Of<R> {
 
     fn read(&self, rows: Value) -> Result<Box<dyn Pending>, serde_json::Error> {
         Ok(Box::new(serde_json::from_value::<Vec<R>>(rows)?))
+    }
+
+    fn typed(&self) -> &dyn TypedRecords {
+        self
     }
 }

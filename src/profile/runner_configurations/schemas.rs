@@ -1,8 +1,10 @@
-//! GetRunnerConfigurationSchema and ValidateRunnerConfiguration: a runner's schema, and real
-//! checks of an environment class or SCM integration against it. Validate reports problems in
-//! its response, as the service does, and fails only for an unknown runner.
+//! The profile's methods the engine cannot serve: GetRunnerConfigurationSchema, a runner's
+//! schema, and ValidateRunnerConfiguration, real checks of an environment class or SCM
+//! integration against it. Validate reports problems in its response, as the service does,
+//! and fails only for an unknown runner.
 
-use super::{parse, Response};
+use crate::codec::answer::Response;
+use crate::profile::parse;
 use crate::error::RpcError;
 use crate::store::class_check::check_class;
 use crate::store::ids;
@@ -12,7 +14,7 @@ use crate::store::State;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-pub(super) fn get_schema(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(crate) fn get_schema(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let schema = state
         .runners
@@ -42,7 +44,7 @@ struct ScmInput {
     virtual_directory: Option<String>,
 }
 
-pub(super) fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
+pub(crate) fn validate(state: &mut State, body: &Value) -> Result<Response, RpcError> {
     let runner = state.runners.require(&ids::of(body, "runnerId"))?;
     let empty = RunnerSchema::default();
     let schema = state.runners.schema(runner).unwrap_or(&empty);
