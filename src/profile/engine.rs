@@ -117,13 +117,25 @@ fn update(
 ) -> Result<Response, RpcError> {
     let (method, resource) = (&plan.method, &plan.method.resource);
     let id = key(plan, request);
-    let mut record = (plan.store.record(state, &id)).ok_or_else(|| rules.not_found(resource, &id))?;
+    let mut record =
+        (plan.store.record(state, &id)).ok_or_else(|| rules.not_found(resource, &id))?;
+    // Whether a field is set is the request's field's to say: `optional bool pat` sets
+    // `false`, though the resource's `bool pat` has no presence.
+    let input = method
+        .key
+        .as_ref()
+        .expect("checked by key")
+        .parent_message()
+        .clone();
     for field in resource.fields() {
         if field.name() == method.id.name() {
             continue;
         }
         let name = field.json_name();
-        if let Some(value) = request.get(name).filter(|v| set(&field, v)) {
+        let Some(asked) = input.get_field_by_json_name(name) else {
+            continue;
+        };
+        if let Some(value) = request.get(name).filter(|v| set(&asked, v)) {
             record.insert(name.to_string(), value.clone());
         }
     }
@@ -135,7 +147,11 @@ fn update(
 
 /// The canonical id a Get, Update or Delete names.
 fn key(plan: &Plan, request: &Value) -> String {
-    let key = plan.method.key.as_ref().expect("the method names its record");
+    let key = plan
+        .method
+        .key
+        .as_ref()
+        .expect("the method names its record");
     ids::of(request, key.json_name())
 }
 

@@ -235,7 +235,8 @@ fn complete_integration(
         ));
     }
     let (runner_id, host) = (&integration.runner_id, &integration.host);
-    if (state.table::<ScmIntegration>().iter()).any(|s| s.runner_id == *runner_id && s.host == *host)
+    if (state.table::<ScmIntegration>().iter())
+        .any(|s| s.runner_id == *runner_id && s.host == *host)
     {
         return Err(RpcError::new(
             Code::AlreadyExists,
@@ -358,7 +359,8 @@ struct IntegrationFilter {
 
 fn integration_filter(filter: IntegrationFilter) -> Box<Keep<'static>> {
     Box::new(move |row| {
-        row.downcast_ref::<ScmIntegration>()
-            .is_some_and(|s| filter.runner_ids.is_empty() || filter.runner_ids.contains(&s.runner_id))
+        row.downcast_ref::<ScmIntegration>().is_some_and(|s| {
+            filter.runner_ids.is_empty() || filter.runner_ids.contains(&s.runner_id)
+        })
     })
 }

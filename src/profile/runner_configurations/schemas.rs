@@ -4,8 +4,8 @@
 //! and fails only for an unknown runner.
 
 use crate::codec::answer::Response;
-use crate::profile::parse;
 use crate::error::RpcError;
+use crate::profile::parse;
 use crate::store::class_check::check_class;
 use crate::store::ids;
 use crate::store::records::FieldValue;
