@@ -10,7 +10,7 @@
 
 mod components;
 mod protocol;
-mod schemas;
+pub(crate) mod schemas;
 
 use crate::admin::PREFIX;
 use crate::contract::{Contract, Procedure, SERVICE};
@@ -318,7 +318,11 @@ pub fn serve(
     if rest == "schemas" {
         return Some(Ok(schemas::index(contract)));
     }
-    schemas::one(contract, rest.strip_prefix("schemas/")?, strict)
+    Some(schemas::one(
+        contract,
+        rest.strip_prefix("schemas/")?,
+        strict,
+    ))
 }
 
 #[cfg(test)]

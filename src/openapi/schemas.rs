@@ -1,7 +1,8 @@
 //! `GET /__mock/schemas`: the index of every method's request and response schemas, and each
 //! schema by its method's name. Where services share a method name (the whole Gitpod API has
-//! two `ListEnvironmentClasses`), the name is qualified by the service: `EnvironmentService.
-//! ListEnvironmentClasses` or `gitpod.v1.EnvironmentService.ListEnvironmentClasses`.
+//! two `ListEnvironmentClasses`), the name is qualified by the service, as `schemas --contract`
+//! names methods: `gitpod.v1.EnvironmentService/ListEnvironmentClasses`; `EnvironmentService/…`
+//! and `gitpod.v1.EnvironmentService.…` are taken too.
 
 use super::PREFIX;
 use crate::contract::{Contract, Procedure};
@@ -26,23 +27,20 @@ pub(super) fn index(contract: &Contract) -> Value {
     json!({ "schemas": methods })
 }
 
-/// The schema at `schemas/<path>`: `Method`, `Method/request` or `Method/response`; none for
-/// other paths.
-pub(super) fn one(
-    contract: &Contract,
-    path: &str,
-    strict: bool,
-) -> Option<Result<Value, RpcError>> {
-    let (method, response) = match path.split_once('/') {
+/// The schema at `schemas/<path>`: `METHOD`, `METHOD/request` or `METHOD/response`.
+pub(super) fn one(contract: &Contract, path: &str, strict: bool) -> Result<Value, RpcError> {
+    let (method, response) = match path.rsplit_once('/') {
         Some((method, "response")) => (method, true),
         Some((method, "request")) => (method, false),
-        Some(_) => return None,
-        None => (path, false),
+        _ => (path, false),
     };
-    Some(find(contract, method).map(|p| match response {
-        true => contract.response_schema(&p.output),
-        false => contract.published_request_schema(&p.input, strict),
-    }))
+    let found = find(contract, method).map_err(|shared| {
+        RpcError::not_found(shared.unwrap_or_else(|| unknown(contract, method)))
+    })?;
+    Ok(match response {
+        true => contract.response_schema(&found.output),
+        false => contract.published_request_schema(&found.input, strict),
+    })
 }
 
 /// How the index names a method: by its name, or qualified where another service shares it.
@@ -54,13 +52,19 @@ fn key(contract: &Contract, procedure: &Procedure) -> String {
         .count()
         > 1;
     match shared {
-        true => format!("{}.{}", procedure.service, procedure.name),
+        true => format!("{}/{}", procedure.service, procedure.name),
         false => procedure.name.clone(),
     }
 }
 
-fn find<'c>(contract: &'c Contract, wanted: &str) -> Result<&'c Procedure, RpcError> {
-    if let Some((service, method)) = wanted.rsplit_once('.') {
+/// The procedure `wanted` names: `Method` (where it is unique; case and `_` are forgiven), or
+/// `[package.]Service/Method` or `[package.]Service.Method`. None when no method has the name;
+/// where two services share it, the error names the choices.
+pub(crate) fn find<'c>(
+    contract: &'c Contract,
+    wanted: &str,
+) -> Result<&'c Procedure, Option<String>> {
+    if let Some((service, method)) = wanted.rsplit_once(['/', '.']) {
         let named = |p: &&Procedure| {
             p.name == method
                 && (p.service == service || p.service.rsplit('.').next() == Some(service))
@@ -76,14 +80,18 @@ fn find<'c>(contract: &'c Contract, wanted: &str) -> Result<&'c Procedure, RpcEr
         .procedures()
         .iter()
         .filter(|p| p.name.eq_ignore_ascii_case(wanted))
-        .map(|p| format!("{}.{}", p.service, p.name))
+        .map(|p| format!("{}/{}", p.service, p.name))
         .collect();
     if sharing.len() > 1 {
-        return Err(RpcError::not_found(format!(
+        return Err(Some(format!(
             "{wanted:?} is a method of more than one service: ask for one of {}",
             sharing.join(", ")
         )));
     }
+    Err(None)
+}
+
+fn unknown(contract: &Contract, wanted: &str) -> String {
     let mut services: Vec<&str> = contract
         .procedures()
         .iter()
@@ -91,15 +99,15 @@ fn find<'c>(contract: &'c Contract, wanted: &str) -> Result<&'c Procedure, RpcEr
         .collect();
     services.sort_unstable();
     services.dedup();
-    let names: Vec<&str> = contract
+    let names: Vec<String> = contract
         .procedures()
         .iter()
-        .map(|p| p.name.as_str())
+        .map(|p| key(contract, p))
         .collect();
-    Err(RpcError::not_found(format!(
+    format!(
         "no schema for {wanted:?}: it is not a method of {}{}; methods are {}",
         services.join(", "),
         contract.method_hint(wanted),
         names.join(", ")
-    )))
+    )
 }

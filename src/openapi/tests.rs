@@ -325,7 +325,7 @@ service KeeperService {
         .iter()
         .map(|m| m["response"].as_str().unwrap())
         .collect();
-    assert!(paths.contains(&"/__mock/schemas/zoo.v1.AnimalService.List/response"));
+    assert!(paths.contains(&"/__mock/schemas/zoo.v1.AnimalService/List/response"));
     assert!(
         paths.contains(&"/__mock/schemas/Hire/response"),
         "{paths:?}"
@@ -350,7 +350,7 @@ service KeeperService {
     assert_eq!(err.code, Code::NotFound);
     assert!(
         err.message
-            .contains("zoo.v1.AnimalService.List, zoo.v1.KeeperService.List"),
+            .contains("zoo.v1.AnimalService/List, zoo.v1.KeeperService/List"),
         "{}",
         err.message
     );
