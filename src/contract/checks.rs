@@ -13,8 +13,8 @@ mod run;
 mod to_cel;
 
 use cel::{Env, Program};
-use prost_reflect::{DescriptorPool, FieldDescriptor, OneofDescriptor};
-use rustc_hash::FxHashMap as HashMap;
+use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, OneofDescriptor};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
@@ -106,7 +106,61 @@ impl Checks {
             let checks = compile::message(&ext, &desc)?;
             messages.insert(desc.full_name().to_string(), checks);
         }
+        prune(&mut messages);
         Ok(Checks { messages })
+    }
+}
+
+/// Leaves only what can find something: fields with rules or holding a message that has
+/// checks, and messages with any of those, so a request without rules is not walked.
+fn prune(messages: &mut HashMap<String, MessageChecks>) {
+    let held = |field: &FieldDescriptor| match field.kind() {
+        Kind::Message(m) if m.is_map_entry() => match m.map_entry_value_field().kind() {
+            Kind::Message(value) => Some(value.full_name().to_string()),
+            _ => None,
+        },
+        Kind::Message(m) => Some(m.full_name().to_string()),
+        _ => None,
+    };
+    let ruled = |f: &FieldCheck| {
+        f.required
+            || !f.own.rules.is_empty()
+            || f.items
+                .as_ref()
+                .is_some_and(|(_, items)| !items.rules.is_empty())
+    };
+    // Live from the ground up, so a message that only holds itself (DescriptorProto) is not.
+    let mut live: FxHashSet<String> = messages
+        .iter()
+        .filter(|(_, m)| {
+            !m.cel.is_empty()
+                || !m.message_oneofs.is_empty()
+                || !m.required_oneofs.is_empty()
+                || m.fields.iter().any(ruled)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    loop {
+        let more: Vec<String> = messages
+            .iter()
+            .filter(|(name, m)| {
+                !live.contains(*name)
+                    && m.fields
+                        .iter()
+                        .any(|f| held(&f.field).is_some_and(|h| live.contains(&h)))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        live.extend(more);
+    }
+    messages.retain(|name, _| live.contains(name));
+    for checks in messages.values_mut() {
+        checks
+            .fields
+            .retain(|f| ruled(f) || held(&f.field).is_some_and(|h| live.contains(&h)));
     }
 }
 

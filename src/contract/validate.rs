@@ -4,11 +4,11 @@
 use super::checks::{RuleRoot, RuleStep};
 use super::rules::Rule;
 use super::Contract;
-use std::borrow::Cow;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
 use prost_reflect::{FieldDescriptor, MessageDescriptor};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A compiled request schema.
 pub(super) struct RequestValidator {

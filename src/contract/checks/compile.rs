@@ -5,7 +5,9 @@
 
 use super::{Compiled, FieldCheck, Ignore, MessageChecks, MessageOneof, RuleRoot, ValueChecks};
 use crate::contract::descriptors;
-use prost_reflect::{DynamicMessage, ExtensionDescriptor, FieldDescriptor, MessageDescriptor, ReflectMessage};
+use prost_reflect::{
+    DynamicMessage, ExtensionDescriptor, FieldDescriptor, MessageDescriptor, ReflectMessage,
+};
 use std::borrow::Cow;
 
 /// The rule extensions of the contract's pool, and the bundled validate.proto's `predefined`.
@@ -30,20 +32,31 @@ pub(super) fn message(ext: &Extensions, desc: &MessageDescriptor) -> Result<Mess
     let mut checks = MessageChecks::default();
     if let Some(rules) = option(desc.options(), ext.message.as_ref()) {
         for (i, rule) in list(&rules, "cel").iter().enumerate() {
-            let Some(rule) = rule.as_message() else { continue };
-            checks.cel.push(custom(rule, RuleRoot::Message, vec![step("cel", Some(i))])?);
+            let Some(rule) = rule.as_message() else {
+                continue;
+            };
+            checks
+                .cel
+                .push(custom(rule, RuleRoot::Message, vec![step("cel", Some(i))])?);
         }
         for (i, oneof) in list(&rules, "oneof").iter().enumerate() {
-            let Some(oneof) = oneof.as_message() else { continue };
+            let Some(oneof) = oneof.as_message() else {
+                continue;
+            };
             let names: Vec<String> = list(oneof, "fields")
                 .iter()
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect();
             let fields = names
                 .iter()
-                .map(|n| desc.get_field_by_name(n).ok_or_else(|| {
-                    format!("{}: message oneof rule names no field {n}", desc.full_name())
-                }))
+                .map(|n| {
+                    desc.get_field_by_name(n).ok_or_else(|| {
+                        format!(
+                            "{}: message oneof rule names no field {n}",
+                            desc.full_name()
+                        )
+                    })
+                })
                 .collect::<Result<Vec<_>, String>>()?;
             checks.message_oneofs.push(MessageOneof {
                 fields,
@@ -60,7 +73,8 @@ pub(super) fn message(ext: &Extensions, desc: &MessageDescriptor) -> Result<Mess
     }
     for field in desc.fields() {
         let check = field_check(ext, &field)?;
-        if check.ignore != Ignore::Always || check.required {
+        // IGNORE_ALWAYS switches off every rule of the field, `required` too.
+        if check.ignore != Ignore::Always {
             checks.fields.push(check);
         }
     }
@@ -99,10 +113,13 @@ fn value_checks(
 ) -> Result<ValueChecks, String> {
     let mut out = ValueChecks::default();
     for (i, rule) in list(rules, "cel").iter().enumerate() {
-        let Some(rule) = rule.as_message() else { continue };
+        let Some(rule) = rule.as_message() else {
+            continue;
+        };
         let mut path = prefix.clone();
         path.push(step("cel", Some(i)));
-        out.rules.push(custom(rule, RuleRoot::Field, path).map_err(|e| format!("{field}: {e}"))?);
+        out.rules
+            .push(custom(rule, RuleRoot::Field, path).map_err(|e| format!("{field}: {e}"))?);
     }
     let Some((type_field, type_rules)) = rules
         .fields()
@@ -122,10 +139,16 @@ fn value_checks(
         if name == "example" || covered_by_schema(type_field.name(), name, &type_rules) {
             continue;
         }
-        let Some(definition) = bundled.get_field_by_name(name) else { continue };
-        let Some(defined) = option(definition.options(), Some(&predefined)) else { continue };
+        let Some(definition) = bundled.get_field_by_name(name) else {
+            continue;
+        };
+        let Some(defined) = option(definition.options(), Some(&predefined)) else {
+            continue;
+        };
         for rule in list(&defined, "cel") {
-            let Some(rule) = rule.as_message() else { continue };
+            let Some(rule) = rule.as_message() else {
+                continue;
+            };
             let mut path = prefix.clone();
             path.push(step(type_field.name(), None));
             path.push(step(name, None));
@@ -145,7 +168,9 @@ fn covered_by_schema(kind: &str, rule: &str, rules: &DynamicMessage) -> bool {
         ("string", "min_len" | "max_len" | "uuid") => true,
         ("repeated", "min_items" | "max_items") => true,
         // rules.rs reads int32 bounds only when neither exclusive bound is set.
-        ("int32", "gte" | "lte") => !rules.has_field_by_name("gt") && !rules.has_field_by_name("lt"),
+        ("int32", "gte" | "lte") => {
+            !rules.has_field_by_name("gt") && !rules.has_field_by_name("lt")
+        }
         _ => false,
     }
 }
@@ -182,7 +207,10 @@ fn step(name: &str, index: Option<usize>) -> (Cow<'static, str>, Option<usize>) 
 }
 
 fn ignore(rules: &DynamicMessage) -> Ignore {
-    match rules.get_field_by_name("ignore").and_then(|v| v.as_enum_number()) {
+    match rules
+        .get_field_by_name("ignore")
+        .and_then(|v| v.as_enum_number())
+    {
         Some(crate::contract::rules::IGNORE_IF_ZERO_VALUE) => Ignore::IfZeroValue,
         Some(crate::contract::rules::IGNORE_ALWAYS) => Ignore::Always,
         _ => Ignore::Unspecified,

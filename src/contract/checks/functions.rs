@@ -14,9 +14,10 @@ pub(super) fn register(context: &mut Context<'_, '_>) {
     // None of these names is a standard CEL function, so registering cannot conflict.
     let _ = context.add_function("isEmail", |This(s): This<Arc<String>>| is_email(&s));
     let _ = context.add_function("isHostname", |This(s): This<Arc<String>>| is_hostname(&s));
-    let _ = context.add_function("isIp", |This(s): This<Arc<String>>, Arguments(a): Arguments| {
-        ip_version(&a).map(|v| is_ip(&s, v))
-    });
+    let _ = context.add_function(
+        "isIp",
+        |This(s): This<Arc<String>>, Arguments(a): Arguments| ip_version(&a).map(|v| is_ip(&s, v)),
+    );
     let _ = context.add_function(
         "isIpPrefix",
         |This(s): This<Arc<String>>, Arguments(a): Arguments| {
@@ -38,8 +39,9 @@ pub(super) fn register(context: &mut Context<'_, '_>) {
     );
     let _ = context.add_function("unique", |This(list): This<Arc<Vec<Value>>>| unique(&list));
     let _ = context.add_function("isNan", |This(f): This<f64>| f.is_nan());
-    let _ = context.add_function("isInf", |This(f): This<f64>, Arguments(a): Arguments| {
-        match a.as_slice() {
+    let _ = context.add_function(
+        "isInf",
+        |This(f): This<f64>, Arguments(a): Arguments| match a.as_slice() {
             [] => Ok(f.is_infinite()),
             [Value::Int(sign)] => Ok(match sign {
                 0 => f.is_infinite(),
@@ -47,8 +49,8 @@ pub(super) fn register(context: &mut Context<'_, '_>) {
                 _ => f == f64::NEG_INFINITY,
             }),
             _ => Err(bad_arguments("isInf")),
-        }
-    });
+        },
+    );
     let _ = context.add_function("getField", |map: Value, name: Arc<String>| match map {
         Value::Map(map) => Ok(map
             .map
@@ -185,7 +187,10 @@ pub(super) fn is_uri(s: &str) -> bool {
 
 /// A URI or a relative reference (RFC 3986 `URI-reference`).
 pub(super) fn is_uri_ref(s: &str) -> bool {
-    if URI_REFERENCE.captures(s).is_some_and(|c| c.name("scheme").is_some()) {
+    if URI_REFERENCE
+        .captures(s)
+        .is_some_and(|c| c.name("scheme").is_some())
+    {
         return true;
     }
     // A relative reference's first segment holds no colon, or it would read as a scheme.

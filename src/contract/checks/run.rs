@@ -40,7 +40,12 @@ impl super::Checks {
 }
 
 impl Walk<'_> {
-    fn message(&mut self, desc: &MessageDescriptor, json: &Json, path: &Path) -> Result<(), String> {
+    fn message(
+        &mut self,
+        desc: &MessageDescriptor,
+        json: &Json,
+        path: &Path,
+    ) -> Result<(), String> {
         let Some(checks) = self.checks.messages.get(desc.full_name()) else {
             return Ok(());
         };
@@ -55,7 +60,12 @@ impl Walk<'_> {
         }
         for oneof in &checks.message_oneofs {
             let set: usize = oneof.fields.iter().filter(|f| is_set(f, json)).count();
-            let names = oneof.fields.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+            let names = oneof
+                .fields
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ");
             let message = match set {
                 0 if oneof.required => format!("one of {names} must be set"),
                 0 | 1 => continue,
@@ -115,7 +125,9 @@ impl Walk<'_> {
         }
         self.rules(&check.own, &super::to_cel::field_value(field, value), &here)?;
         if field.is_map() {
-            let Kind::Message(entry) = field.kind() else { return Ok(()) };
+            let Kind::Message(entry) = field.kind() else {
+                return Ok(());
+            };
             if let Kind::Message(values) = entry.map_entry_value_field().kind() {
                 for item in value.as_object().into_iter().flatten().map(|(_, v)| v) {
                     // Map values have no index path here; their rules' violations name the map.

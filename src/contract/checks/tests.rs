@@ -59,7 +59,10 @@ fn custom_field_and_message_rules() {
          }",
     );
     assert_eq!(check(&zoo, json!({"a": 1, "b": 2})), vec![]);
-    assert_eq!(check(&zoo, json!({"a": 1, "b": 3})), one("even", "b", "must be even"));
+    assert_eq!(
+        check(&zoo, json!({"a": 1, "b": 3})),
+        one("even", "b", "must be even")
+    );
     assert_eq!(
         check(&zoo, json!({"a": 4, "b": 3})),
         vec![
@@ -82,11 +85,18 @@ fn required_on_messages_and_scalars() {
     assert_eq!(
         check(&zoo, json!({"name": ""})),
         vec![
-            ("required".into(), "inner".into(), "value is required".into()),
+            (
+                "required".into(),
+                "inner".into(),
+                "value is required".into()
+            ),
             ("required".into(), "name".into(), "value is required".into())
         ]
     );
-    assert_eq!(check(&zoo, json!({"inner": {"s": ""}, "name": "x"})), vec![]);
+    assert_eq!(
+        check(&zoo, json!({"inner": {"s": ""}, "name": "x"})),
+        vec![]
+    );
 }
 
 #[test]
@@ -105,9 +115,21 @@ fn predefined_string_rules() {
     assert_eq!(
         check(&zoo, bad),
         vec![
-            ("string.email_empty".into(), "email".into(), "value is empty, which is not a valid email address".into()),
-            ("string.hostname".into(), "host".into(), "must be a valid hostname".into()),
-            ("string.prefix".into(), "uri".into(), "does not have prefix `https`".into()),
+            (
+                "string.email_empty".into(),
+                "email".into(),
+                "value is empty, which is not a valid email address".into()
+            ),
+            (
+                "string.hostname".into(),
+                "host".into(),
+                "must be a valid hostname".into()
+            ),
+            (
+                "string.prefix".into(),
+                "uri".into(),
+                "does not have prefix `https`".into()
+            ),
         ]
     );
 }
@@ -126,16 +148,41 @@ fn numbers_enums_and_lists() {
     );
     let valid = json!({"big": "15", "ratio": 0.5, "color": "RED", "tags": ["a", "b"], "small": 1});
     assert_eq!(check(&zoo, valid), vec![]);
-    let bad = json!({"big": "25", "ratio": "NaN", "color": "BLUE", "tags": ["a", "a", "B"], "small": 5});
+    let bad =
+        json!({"big": "25", "ratio": "NaN", "color": "BLUE", "tags": ["a", "a", "B"], "small": 5});
     assert_eq!(
         check(&zoo, bad),
         vec![
-            ("int64.gt_lt".into(), "big".into(), "must be greater than 10 and less than 20".into()),
-            ("double.finite".into(), "ratio".into(), "must be finite".into()),
-            ("enum.not_in".into(), "color".into(), "must not be in list [2]".into()),
-            ("repeated.unique".into(), "tags".into(), "repeated value must contain unique items".into()),
-            ("string.pattern".into(), "tags[2]".into(), "does not match regex pattern `^[a-z]+$`".into()),
-            ("int32.gte_lt".into(), "small".into(), "must be greater than or equal to 1 and less than 5".into()),
+            (
+                "int64.gt_lt".into(),
+                "big".into(),
+                "must be greater than 10 and less than 20".into()
+            ),
+            (
+                "double.finite".into(),
+                "ratio".into(),
+                "must be finite".into()
+            ),
+            (
+                "enum.not_in".into(),
+                "color".into(),
+                "must not be in list [2]".into()
+            ),
+            (
+                "repeated.unique".into(),
+                "tags".into(),
+                "repeated value must contain unique items".into()
+            ),
+            (
+                "string.pattern".into(),
+                "tags[2]".into(),
+                "does not match regex pattern `^[a-z]+$`".into()
+            ),
+            (
+                "int32.gte_lt".into(),
+                "small".into(),
+                "must be greater than or equal to 1 and less than 5".into()
+            ),
         ]
     );
 }
@@ -148,13 +195,28 @@ fn durations_and_timestamps() {
            google.protobuf.Timestamp at = 2 [(buf.validate.field).timestamp.lt_now = true];\n\
          }",
     );
-    assert_eq!(check(&zoo, json!({"ttl": "1.5s", "at": "2000-01-01T00:00:00Z"})), vec![]);
-    assert_eq!(check(&zoo, json!({})), vec![], "unset messages are not checked");
+    assert_eq!(
+        check(&zoo, json!({"ttl": "1.5s", "at": "2000-01-01T00:00:00Z"})),
+        vec![]
+    );
+    assert_eq!(
+        check(&zoo, json!({})),
+        vec![],
+        "unset messages are not checked"
+    );
     assert_eq!(
         check(&zoo, json!({"ttl": "0.5s", "at": "2999-01-01T00:00:00Z"})),
         vec![
-            ("duration.gte".into(), "ttl".into(), "must be greater than or equal to 1s".into()),
-            ("timestamp.lt_now".into(), "at".into(), "must be less than now".into()),
+            (
+                "duration.gte".into(),
+                "ttl".into(),
+                "must be greater than or equal to 1s".into()
+            ),
+            (
+                "timestamp.lt_now".into(),
+                "at".into(),
+                "must be less than now".into()
+            ),
         ]
     );
 }
@@ -173,8 +235,16 @@ fn oneof_rules() {
     assert_eq!(
         check(&zoo, json!({"a": "", "b": ""})),
         vec![
-            ("message.oneof".into(), "".into(), "one of a, b must be set".into()),
-            ("required".into(), "pick".into(), "exactly one field is required in oneof".into()),
+            (
+                "message.oneof".into(),
+                "".into(),
+                "one of a, b must be set".into()
+            ),
+            (
+                "required".into(),
+                "pick".into(),
+                "exactly one field is required in oneof".into()
+            ),
         ]
     );
     assert_eq!(
@@ -202,8 +272,41 @@ fn a_rule_that_does_not_compile_fails_the_contract_with_its_id() {
     let source = "syntax = \"proto3\";\npackage zoo;\nimport \"buf/validate/validate.proto\";\n\
                   service Zoo { rpc Call(Req) returns (Req); }\n\
                   message Req { string s = 1 [(buf.validate.field).cel = { id: \"broken\", expression: \"this ==\" }]; }";
-    let error = compiled(source)
-        .err()
-        .expect("a broken rule is refused");
+    let error = compiled(source).err().expect("a broken rule is refused");
     assert!(error.contains("broken"), "{error}");
+}
+
+#[test]
+fn ignore_always_switches_off_required_and_the_message_inside() {
+    let zoo = contract(
+        "message Inner { string s = 1 [(buf.validate.field).string.email = true]; }\n\
+         message Req {\n\
+           Inner a = 1 [(buf.validate.field).required = true, (buf.validate.field).ignore = IGNORE_ALWAYS];\n\
+           Inner b = 2 [(buf.validate.field).ignore = IGNORE_ALWAYS];\n\
+           Inner c = 3;\n\
+         }",
+    );
+    let request = json!({"b": {"s": "no"}, "c": {"s": "no"}});
+    assert_eq!(
+        check(&zoo, request),
+        one("string.email", "c.s", "must be a valid email address")
+    );
+}
+
+#[test]
+fn only_messages_that_can_find_something_are_walked() {
+    let zoo = contract(
+        "message Plain { string s = 1; }\n\
+         message Ruled { string s = 1 [(buf.validate.field).string.email = true]; }\n\
+         message Req { Plain plain = 1; Ruled ruled = 2; int32 n = 3; }",
+    );
+    let kept: Vec<&str> = {
+        let mut names: Vec<&str> = zoo.checks.messages.keys().map(String::as_str).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(kept, ["zoo.Req", "zoo.Ruled"]);
+    let req = &zoo.checks.messages["zoo.Req"];
+    let fields: Vec<&str> = req.fields.iter().map(|f| f.field.name()).collect();
+    assert_eq!(fields, ["ruled"]);
 }

@@ -6,7 +6,9 @@
 use base64::Engine;
 use cel::objects::{Key, Map};
 use cel::Value;
-use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value as Proto};
+use prost_reflect::{
+    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value as Proto,
+};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,9 +44,7 @@ pub(super) fn field_value(field: &FieldDescriptor, json: &Json) -> Value {
     }
     if field.is_list() {
         let items = json.as_array().into_iter().flatten();
-        return Value::List(Arc::new(
-            items.map(|v| single(&field.kind(), v)).collect(),
-        ));
+        return Value::List(Arc::new(items.map(|v| single(&field.kind(), v)).collect()));
     }
     single(&field.kind(), json)
 }
@@ -78,9 +78,12 @@ pub(super) fn single(kind: &Kind, json: &Json) -> Value {
         Kind::Bool => Value::Bool(json.as_bool().unwrap_or_default()),
         Kind::String => Value::String(Arc::new(json.as_str().unwrap_or_default().to_string())),
         Kind::Bytes => Value::Bytes(Arc::new(bytes(json.as_str().unwrap_or_default()))),
-        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
-            Value::Int(integer(json).unwrap_or_default())
-        }
+        Kind::Int32
+        | Kind::Sint32
+        | Kind::Sfixed32
+        | Kind::Int64
+        | Kind::Sint64
+        | Kind::Sfixed64 => Value::Int(integer(json).unwrap_or_default()),
         Kind::Uint32 | Kind::Fixed32 | Kind::Uint64 | Kind::Fixed64 => {
             Value::UInt(unsigned(json).unwrap_or_default())
         }
@@ -205,14 +208,21 @@ pub(super) fn option(value: &Proto) -> Value {
 /// A rules message: only the fields it sets, so `has(rules.lt)` is false for an unset bound.
 pub(super) fn option_message(message: &DynamicMessage) -> Value {
     let seconds_nanos = || {
-        let seconds = message.get_field_by_name("seconds").and_then(|v| v.as_i64());
+        let seconds = message
+            .get_field_by_name("seconds")
+            .and_then(|v| v.as_i64());
         let nanos = message.get_field_by_name("nanos").and_then(|v| v.as_i32());
-        (seconds.unwrap_or_default(), i64::from(nanos.unwrap_or_default()))
+        (
+            seconds.unwrap_or_default(),
+            i64::from(nanos.unwrap_or_default()),
+        )
     };
     match message.descriptor().full_name() {
         "google.protobuf.Duration" => {
             let (s, n) = seconds_nanos();
-            return Value::Duration(chrono::Duration::seconds(s) + chrono::Duration::nanoseconds(n));
+            return Value::Duration(
+                chrono::Duration::seconds(s) + chrono::Duration::nanoseconds(n),
+            );
         }
         "google.protobuf.Timestamp" => {
             let (s, n) = seconds_nanos();
