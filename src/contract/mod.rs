@@ -294,30 +294,6 @@ impl Contract {
         };
         self.second_pass(schema, message, canonical)
     }
-
-    /// The schema pass's verdict with the second pass's violations merged in.
-    fn second_pass(
-        &self,
-        schema: Result<(), Vec<Violation>>,
-        message: &MessageDescriptor,
-        canonical: &Value,
-    ) -> Result<(), Vec<Violation>> {
-        let mut found = schema.err().unwrap_or_default();
-        match self.checks.check(message, canonical) {
-            checks::Outcome::Violations(more) => found.extend(more),
-            checks::Outcome::RuntimeError(why) => {
-                return Err(vec![Violation {
-                    message: why,
-                    runtime_error: true,
-                    ..Violation::default()
-                }])
-            }
-        }
-        match found.is_empty() {
-            true => Ok(()),
-            false => Err(validate::merge(found)),
-        }
-    }
 }
 
 impl Contract {

@@ -134,6 +134,32 @@ impl RequestValidator {
     }
 }
 
+impl Contract {
+    /// The schema pass's verdict with the second pass's violations merged in.
+    pub(super) fn second_pass(
+        &self,
+        schema: Result<(), Vec<Violation>>,
+        message: &MessageDescriptor,
+        canonical: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        let mut found = schema.err().unwrap_or_default();
+        match self.checks.check(message, canonical) {
+            super::checks::Outcome::Violations(more) => found.extend(more),
+            super::checks::Outcome::RuntimeError(why) => {
+                return Err(vec![Violation {
+                    message: why,
+                    runtime_error: true,
+                    ..Violation::default()
+                }])
+            }
+        }
+        match found.is_empty() {
+            true => Ok(()),
+            false => Err(merge(found)),
+        }
+    }
+}
+
 /// Both passes' violations in protovalidate's order: by field, and within a field `required`,
 /// then custom rules, then standard ones; each (field, rule) once.
 pub(super) fn merge(mut violations: Vec<Violation>) -> Vec<Violation> {
