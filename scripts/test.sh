@@ -6,7 +6,8 @@
 # It needs network access to the package registries, and root for apt-get. It installs:
 # - from crates.io: cargo-deny 0.20.2, unless installed;
 # - from PyPI, into venvs under target/: the official Python SDKs (gitpod-sdk 0.11.0 and
-#   1.2.0) with pytest, grpcio with grpcio-tools, connectrpc with pyqwest, openapi-spec-validator
+#   1.2.0) with pytest, grpcio with grpcio-tools, connectrpc with pyqwest, protovalidate (the
+#   reference the validation agreement test compares with), openapi-spec-validator
 #   and Schemathesis; and the gitpod-sdk 1.2.0 wheel under target/wheels, for its descriptors;
 # - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
 #   connect-node under tests/buf/node_modules, Prism under bench/.prism;
@@ -50,7 +51,7 @@ scripts/python-venv.sh target/py-sdk-1.2 gitpod-sdk==1.2.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/python/sdk_1_2
 
 step "Python grpcio (gRPC) and connectrpc (Connect, gRPC, gRPC-Web; HTTP/1.1, h2c, TLS): stubs generated from contract/, every method, errors, gzip, deadlines, sessions"
-scripts/python-venv.sh target/py-grpc grpcio==1.85.3 grpcio-tools==1.85.1 protobuf==7.36.2 connectrpc==0.13.0 pyqwest==0.12.0 pytest
+scripts/python-venv.sh target/py-grpc grpcio==1.85.3 grpcio-tools==1.85.1 protobuf==7.36.2 connectrpc==0.13.0 pyqwest==0.12.0 protovalidate==2.1.0 pytest
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-grpc/bin/pytest -q tests/grpc_python
 
 step "The whole Gitpod API from gitpod-sdk 1.2.0's descriptors: a behaviour for every method, a sample answer that passes its rules, every method served"

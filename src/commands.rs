@@ -56,20 +56,16 @@ pub fn schemas(
             .collect();
         return Ok(json!(all));
     };
-    let by_path = contract
-        .procedures()
-        .iter()
-        .find(|p| p.path.trim_start_matches('/') == name);
-    let procedure = by_path
-        .or_else(|| contract.procedure_named(name))
-        .ok_or_else(|| {
+    let procedure = crate::openapi::schemas::find(&contract, name).map_err(|shared| {
+        shared.unwrap_or_else(|| {
             let names: Vec<String> = contract.procedures().iter().map(key).collect();
             let hint = contract.method_hint(name);
             format!(
                 "unknown method {name:?}{hint}; methods are: {}",
                 names.join(", ")
             )
-        })?;
+        })
+    })?;
     Ok(schema_of(procedure))
 }
 

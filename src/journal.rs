@@ -136,6 +136,7 @@ impl Journal {
 /// Which methods, codes and scenario rules a session exercised.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Coverage {
+    /// Calls by path, so that two services' methods of one name are counted apart.
     pub methods: BTreeMap<String, u64>,
     pub codes: BTreeMap<String, u64>,
     pub scenarios: BTreeMap<String, u64>,
@@ -143,7 +144,7 @@ pub struct Coverage {
 
 impl Coverage {
     pub fn record(&mut self, entry: &Entry) {
-        count(&mut self.methods, &entry.method);
+        count(&mut self.methods, &entry.path);
         count(&mut self.codes, &entry.code);
         if let Some(s) = &entry.scenario {
             count(&mut self.scenarios, s);

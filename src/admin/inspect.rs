@@ -50,11 +50,7 @@ impl Filter {
             let got = got.map_or("none".to_string(), |g| format!("{g:?}"));
             out.push(format!("{part}: wanted {wanted:?}, got {got}"));
         };
-        if let Some(m) = self
-            .method
-            .as_ref()
-            .filter(|m| !crate::scenario::glob(m, &e.method))
-        {
+        if let Some(m) = self.method.as_ref().filter(|m| !of_method(m, e)) {
             differs("method", m, Some(&e.method));
         }
         if let Some(c) = self.code.as_ref().filter(|c| **c != e.code) {
@@ -88,9 +84,16 @@ impl Filter {
 
     /// Whether the call was of another method than the filter names.
     pub(super) fn other_method(&self, e: &Entry) -> bool {
-        self.method
-            .as_ref()
-            .is_some_and(|m| !crate::scenario::glob(m, &e.method))
+        self.method.as_ref().is_some_and(|m| !of_method(m, e))
+    }
+}
+
+/// Whether the call was of the method `pattern` names: a method name (or glob), or, with a
+/// `/`, a `package.Service/Method` path (or glob), for two services' methods of one name.
+fn of_method(pattern: &str, e: &Entry) -> bool {
+    match pattern.contains('/') {
+        true => crate::scenario::glob(pattern, e.path.trim_start_matches('/')),
+        false => crate::scenario::glob(pattern, &e.method),
     }
 }
 
@@ -162,14 +165,23 @@ pub(crate) fn coverage(
     let s = app.sessions.peek(session);
     let s = s.lock();
     let documented = app.table.entries();
+    let names = method_names(app);
     let not_called: Vec<&str> = documented
         .iter()
-        .map(|entry| entry.procedure.name.as_str())
-        .filter(|name| !s.coverage.methods.contains_key(*name))
+        .filter(|entry| !s.coverage.methods.contains_key(&entry.procedure.path))
+        .map(|entry| names[entry.procedure.path.as_str()].as_str())
         .collect();
+    let mut methods: BTreeMap<&str, u64> = BTreeMap::new();
+    for (path, calls) in &s.coverage.methods {
+        let name = names.get(path.as_str()).map_or_else(
+            || path.rsplit('/').next().unwrap_or_default(),
+            String::as_str,
+        );
+        *methods.entry(name).or_default() += calls;
+    }
     let mut body = json!({
         "session": session,
-        "methods": s.coverage.methods,
+        "methods": methods,
         "methodsNotCalled": not_called,
         "codes": s.coverage.codes,
         "scenarios": s.coverage.scenarios,
@@ -185,6 +197,24 @@ pub(crate) fn coverage(
         not_called.join(", ")
     ));
     Ok((super::UNMET, body))
+}
+
+/// How coverage names each procedure, by path: by its method name, or as `package.Service/Method`
+/// where another service has a method of that name.
+fn method_names(app: &App) -> BTreeMap<&str, String> {
+    let entries = app.table.entries();
+    let shared = |name: &str| entries.iter().filter(|e| e.procedure.name == name).count() > 1;
+    entries
+        .iter()
+        .map(|e| {
+            let p = &e.procedure;
+            let name = match shared(&p.name) {
+                true => p.path.trim_start_matches('/').to_string(),
+                false => p.name.clone(),
+            };
+            (p.path.as_str(), name)
+        })
+        .collect()
 }
 
 pub(crate) fn scenarios(app: &App, session: &str) -> Value {

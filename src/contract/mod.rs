@@ -3,6 +3,7 @@
 //! compiled request validators and the plans the codec's fast JSON encoder follows. `source`
 //! loads a user's contract instead: a `.proto` directory or a descriptor set.
 
+mod checks;
 pub mod conventions;
 pub mod handler_rules;
 pub(crate) mod json_plan;
@@ -61,6 +62,8 @@ pub struct Contract {
     procedures: Vec<Procedure>,
     field_ext: ExtensionDescriptor,
     validators: HashMap<String, validate::RequestValidator>,
+    /// What JSON Schema cannot state, compiled per message type: the second pass.
+    checks: checks::Checks,
     /// Every field's `(buf.validate.field)` rules, by the field's full name, read once.
     field_rules: HashMap<String, rules::FieldRules>,
     /// `invalid_argument` errors already rendered, by violation set.
@@ -151,12 +154,14 @@ impl Contract {
             .filter(|(_, rules)| !rules.is_empty() || rules.ignore_if_zero_value)
             .collect();
         let plans = json_plan::Plans::build(&pool);
+        let checks = checks::Checks::build(&pool)?;
         let mut contract = Contract {
             pool,
             builtin: false,
             procedures,
             field_ext,
             validators: HashMap::default(),
+            checks,
             field_rules,
             rendered: violations::Rendered::default(),
             plans,
@@ -283,10 +288,11 @@ impl Contract {
         message: &MessageDescriptor,
         canonical: &Value,
     ) -> Result<(), Vec<Violation>> {
-        match self.validators.get(message.full_name()) {
+        let schema = match self.validators.get(message.full_name()) {
             Some(validator) => validator.check(self, message, canonical),
             None => Ok(()),
-        }
+        };
+        self.second_pass(schema, message, canonical)
     }
 }
 
@@ -321,16 +327,16 @@ impl MessageChecker<'_> {
         let (contract, message) = (self.contract, &self.message);
         match &self.compiled {
             None => contract.validate_request(message, canonical),
-            Some(Ok(validator)) => validator.check(contract, message, canonical),
+            Some(Ok(validator)) => {
+                let schema = validator.check(contract, message, canonical);
+                contract.second_pass(schema, message, canonical)
+            }
             // A schema that does not compile is the mock's bug, reported as a violation of
             // the whole message rather than a crash.
             Some(Err(why)) => Err(vec![Violation {
-                field_path: String::new(),
-                sort_key: Vec::new(),
-                elements: Vec::new(),
                 rule_id: "schema".into(),
-                rule_path: Vec::new(),
                 message: why.clone(),
+                ..Violation::default()
             }]),
         }
     }

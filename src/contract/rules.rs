@@ -88,7 +88,10 @@ impl FieldRules {
         if let Some(i) = set_field(msg, "int32").and_then(|v| v.as_message().cloned()) {
             let gte = set_field(&i, "gte").and_then(|v| v.as_i32()).map(i64::from);
             let lte = set_field(&i, "lte").and_then(|v| v.as_i32()).map(i64::from);
-            if gte.is_some() || lte.is_some() {
+            // With an exclusive bound beside them, protovalidate names the pair (`int32.gte_lt`):
+            // the CEL pass (contract::checks) reports those, as it does every other bound.
+            let exclusive = i.has_field_by_name("gt") || i.has_field_by_name("lt");
+            if (gte.is_some() || lte.is_some()) && !exclusive {
                 out.rules.push(Rule::Range { gte, lte });
             }
         }

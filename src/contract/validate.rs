@@ -1,12 +1,14 @@
 //! Runs a request through its compiled JSON Schema and turns each failure into a protovalidate
 //! violation: the proto field path, the rule id and the rule's message.
 
+use super::checks::{RuleRoot, RuleStep};
 use super::rules::Rule;
 use super::Contract;
 use jsonschema::paths::LocationSegment;
 use jsonschema::Validator;
 use prost_reflect::{FieldDescriptor, MessageDescriptor};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A compiled request schema.
 pub(super) struct RequestValidator {
@@ -14,16 +16,52 @@ pub(super) struct RequestValidator {
 }
 
 /// One broken rule, as protovalidate reports it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Violation {
     /// The proto path, e.g. `filter.runner_ids[0]`.
     pub field_path: String,
     /// Field numbers along the path, used to sort violations into field order.
     pub(crate) sort_key: Vec<(u32, usize)>,
     pub(crate) elements: Vec<(FieldDescriptor, Option<usize>)>,
+    /// The oneof a oneof rule's violation names, after `elements`.
+    pub(crate) oneof: Option<String>,
     pub rule_id: String,
-    pub(crate) rule_path: Vec<&'static str>,
+    /// Which rules message `rule_path` starts in: `FieldRules` unless told.
+    pub(crate) rule_root: RuleRoot,
+    pub(crate) rule_path: Vec<RuleStep>,
     pub message: String,
+    /// Among violations of one field, protovalidate reports `required` (0) first, then the
+    /// custom `cel` rules (1), then the standard rules (2).
+    pub(crate) rank: u8,
+    /// Not a broken rule but one that could not be evaluated: protovalidate's runtime error,
+    /// which connect-go's validate interceptor answers `invalid_argument` without a detail.
+    pub(crate) runtime_error: bool,
+}
+
+/// A violation at `elements`, its path and sort key filled in, its rule left to the caller.
+pub(crate) fn violation_at(elements: Vec<(FieldDescriptor, Option<usize>)>) -> Violation {
+    Violation {
+        field_path: field_path(&elements),
+        sort_key: elements
+            .iter()
+            .map(|(f, i)| (f.number(), i.unwrap_or(0)))
+            .collect(),
+        elements,
+        rank: 2,
+        ..Violation::default()
+    }
+}
+
+/// `filter.runner_ids[0]`.
+fn field_path(elements: &[(FieldDescriptor, Option<usize>)]) -> String {
+    elements
+        .iter()
+        .map(|(f, i)| match i {
+            Some(i) => format!("{}[{i}]", f.name()),
+            None => f.name().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 impl RequestValidator {
@@ -82,11 +120,10 @@ impl RequestValidator {
                             .as_str()
                             .trim_start_matches('/')
                             .replace('/', "."),
-                        sort_key: Vec::new(),
-                        elements: Vec::new(),
                         rule_id: keyword.clone(),
-                        rule_path: Vec::new(),
                         message: error.masked().to_string(),
+                        rank: 2,
+                        ..Violation::default()
                     })
                 })
             })
@@ -95,6 +132,48 @@ impl RequestValidator {
         violations.dedup_by(|a, b| a.field_path == b.field_path && a.rule_id == b.rule_id);
         Err(violations)
     }
+}
+
+impl Contract {
+    /// The schema pass's verdict with the second pass's violations merged in.
+    pub(super) fn second_pass(
+        &self,
+        schema: Result<(), Vec<Violation>>,
+        message: &MessageDescriptor,
+        canonical: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        let mut found = schema.err().unwrap_or_default();
+        match self.checks.check(message, canonical) {
+            super::checks::Outcome::Violations(more) => found.extend(more),
+            super::checks::Outcome::RuntimeError(why) => {
+                return Err(vec![Violation {
+                    message: why,
+                    runtime_error: true,
+                    ..Violation::default()
+                }])
+            }
+        }
+        match found.is_empty() {
+            true => Ok(()),
+            false => Err(merge(found)),
+        }
+    }
+}
+
+/// Both passes' violations in protovalidate's order: by field, and within a field `required`,
+/// then custom rules, then standard ones; each (field, rule) once.
+pub(super) fn merge(mut violations: Vec<Violation>) -> Vec<Violation> {
+    violations.sort_by(|a, b| (&a.sort_key, a.rank).cmp(&(&b.sort_key, b.rank)));
+    let mut seen = std::collections::HashSet::new();
+    violations.retain(|v| {
+        seen.insert((
+            v.field_path.clone(),
+            v.oneof.clone(),
+            v.rule_id.clone(),
+            v.message.clone(),
+        ))
+    });
+    violations
 }
 
 fn violation<'a>(
@@ -139,31 +218,18 @@ fn violation<'a>(
 }
 
 fn build(elements: Vec<(FieldDescriptor, Option<usize>)>, rule: Rule, value: &Value) -> Violation {
-    let field_path = elements
-        .iter()
-        .map(|(f, i)| match i {
-            Some(i) => format!("{}[{i}]", f.name()),
-            None => f.name().to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(".");
-    let sort_key = elements
-        .iter()
-        .map(|(f, i)| (f.number(), i.unwrap_or(0)))
-        .collect();
     let items = elements.last().is_some_and(|(_, i)| i.is_some());
-    let mut rule_path: Vec<&'static str> = if items {
-        vec!["repeated", "items"]
-    } else {
-        Vec::new()
-    };
-    rule_path.extend_from_slice(rule.path());
+    let prefix: &[&'static str] = if items { &["repeated", "items"] } else { &[] };
+    let rule_path = prefix
+        .iter()
+        .chain(rule.path())
+        .map(|name| (Cow::Borrowed(*name), None))
+        .collect();
     Violation {
-        field_path,
-        sort_key,
-        elements,
         rule_id: rule.id(value).to_string(),
         rule_path,
         message: rule.message(value),
+        rank: if rule == Rule::Required { 0 } else { 2 },
+        ..violation_at(elements)
     }
 }

@@ -3,6 +3,7 @@
 //! every invalid request builds one, and the dynamic encoding cost more than the validation.
 //! A test decodes the bytes with the contract's own validate.proto to keep the two in step.
 
+use super::checks::RuleStep;
 use super::validate::Violation;
 use super::Contract;
 use crate::error::{DebugJson, ErrorDetail, RpcError};
@@ -73,19 +74,31 @@ impl Violations {
     pub fn of(contract: &Contract, violations: &[Violation]) -> Violations {
         // A contract compiled against an older validate.proto (FieldConstraints, as the
         // Gitpod SDK's descriptors are) numbers its rules the same as the current one.
-        let rules_root = contract
-            .pool()
-            .get_message_by_name("buf.validate.FieldRules")
-            .or_else(|| super::descriptors().get_message_by_name("buf.validate.FieldRules"))
-            .expect("the embedded validate.proto declares FieldRules");
+        let root = |name: &str| {
+            let name = format!("buf.validate.{name}");
+            contract
+                .pool()
+                .get_message_by_name(&name)
+                .or_else(|| super::descriptors().get_message_by_name(&name))
+                .expect("the embedded validate.proto declares the rules messages")
+        };
+        let roots = [root("FieldRules"), root("MessageRules"), root("OneofRules")];
         let violations = violations
             .iter()
             .map(|v| ViolationDetail {
                 field: Some(FieldPath {
-                    elements: v.elements.iter().map(|(f, i)| element(f, *i)).collect(),
+                    elements: v
+                        .elements
+                        .iter()
+                        .map(|(f, i)| element(f, *i))
+                        .chain(v.oneof.iter().map(|name| FieldPathElement {
+                            field_name: Some(name.clone()),
+                            ..FieldPathElement::default()
+                        }))
+                        .collect(),
                 }),
                 rule: Some(FieldPath {
-                    elements: rule_elements(&rules_root, &v.rule_path),
+                    elements: rule_elements(&roots[v.rule_root as usize], &v.rule_path),
                 }),
                 rule_id: Some(v.rule_id.clone()),
                 message: Some(v.message.clone()),
@@ -194,6 +207,9 @@ fn write_element(e: &FieldPathElement, out: &mut Vec<u8>) {
 /// a valid UUID`, one line per violation when there are several), carrying the
 /// `buf.validate.Violations` detail in binary with its JSON under `debug`.
 pub fn invalid_argument(contract: &Contract, violations: &[Violation]) -> RpcError {
+    if let Some(failed) = violations.iter().find(|v| v.runtime_error) {
+        return RpcError::invalid_argument(failed.message.clone());
+    }
     let key = Rendered::key(violations);
     if let Some(error) = contract.rendered.get(&key) {
         return error;
@@ -250,7 +266,8 @@ impl Rendered {
                 key.push('.');
             }
             key.push('\u{1}');
-            key.push_str(&v.rule_path.join("."));
+            use std::fmt::Write;
+            let _ = write!(key, "{:?}{:?}{:?}", v.oneof, v.rule_root, v.rule_path);
             key.push('\u{1}');
             key.push_str(&v.rule_id);
             key.push('\u{1}');
@@ -283,14 +300,14 @@ fn element(field: &FieldDescriptor, index: Option<usize>) -> FieldPathElement {
 }
 
 /// The path of a rule inside `buf.validate.FieldRules`, e.g. `string.uuid`.
-fn rule_elements(root: &MessageDescriptor, names: &[&str]) -> Vec<FieldPathElement> {
+fn rule_elements(root: &MessageDescriptor, steps: &[RuleStep]) -> Vec<FieldPathElement> {
     let mut current = root.clone();
     let mut elements = Vec::new();
-    for name in names {
+    for (name, index) in steps {
         let Some(field) = current.get_field_by_name(name) else {
             break;
         };
-        elements.push(element(&field, None));
+        elements.push(element(&field, *index));
         if let Kind::Message(m) = field.kind() {
             current = m;
         }

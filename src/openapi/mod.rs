@@ -10,6 +10,7 @@
 
 mod components;
 mod protocol;
+pub(crate) mod schemas;
 
 use crate::admin::PREFIX;
 use crate::contract::{Contract, Procedure, SERVICE};
@@ -315,43 +316,13 @@ pub fn serve(
         }));
     }
     if rest == "schemas" {
-        let methods: Vec<Value> = contract
-            .procedures()
-            .iter()
-            .map(|p| {
-                json!({
-                    "method": p.name,
-                    "request": format!("{PREFIX}schemas/{}", p.name),
-                    "response": format!("{PREFIX}schemas/{}/response", p.name),
-                })
-            })
-            .collect();
-        return Some(Ok(json!({ "schemas": methods })));
+        return Some(Ok(schemas::index(contract)));
     }
-    let path = rest.strip_prefix("schemas/")?;
-    let (method, response) = match path.split_once('/') {
-        Some((method, "response")) => (method, true),
-        Some((method, "request")) => (method, false),
-        Some(_) => return None,
-        None => (path, false),
-    };
-    Some(match contract.procedure_named(method) {
-        Some(p) if response => Ok(contract.response_schema(&p.output)),
-        Some(p) => Ok(contract.published_request_schema(&p.input, strict)),
-        None => {
-            let names: Vec<&str> = contract
-                .procedures()
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect();
-            Err(RpcError::not_found(format!(
-                "no schema for {method:?}: it is not a method of {}{}; methods are {}",
-                SERVICE,
-                contract.method_hint(method),
-                names.join(", ")
-            )))
-        }
-    })
+    Some(schemas::one(
+        contract,
+        rest.strip_prefix("schemas/")?,
+        strict,
+    ))
 }
 
 #[cfg(test)]

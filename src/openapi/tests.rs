@@ -299,3 +299,59 @@ fn content_encoding_offers_only_what_a_generated_body_can_be() {
     assert_eq!(header["schema"]["enum"], json!(["identity", ""]));
     assert!(header["description"].as_str().unwrap().contains("gzip"));
 }
+
+#[test]
+fn a_method_name_two_services_share_is_asked_for_by_its_service() {
+    let dir = std::env::temp_dir().join(format!("gpm-openapi-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let proto = r#"syntax = "proto3";
+package zoo.v1;
+message ListRequest { string filter = 1; }
+message ListAnimalsResponse { repeated string animals = 1; }
+message ListKeepersResponse { repeated string keepers = 1; }
+service AnimalService { rpc List(ListRequest) returns (ListAnimalsResponse); }
+service KeeperService {
+  rpc List(ListRequest) returns (ListKeepersResponse);
+  rpc Hire(ListRequest) returns (ListKeepersResponse);
+}
+"#;
+    std::fs::write(dir.join("zoo.proto"), proto).unwrap();
+    let pool = crate::contract::source::compile(&dir).unwrap();
+    let contract = Contract::from_pool(pool, &[]).unwrap();
+    let index = serve(&contract, "schemas", None, false).unwrap().unwrap();
+    let paths: Vec<&str> = index["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["response"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/__mock/schemas/zoo.v1.AnimalService/List/response"));
+    assert!(
+        paths.contains(&"/__mock/schemas/Hire/response"),
+        "{paths:?}"
+    );
+    for (path, title) in [
+        (
+            "schemas/zoo.v1.KeeperService.List/response",
+            "zoo.v1.ListKeepersResponse",
+        ),
+        (
+            "schemas/AnimalService.List/response",
+            "zoo.v1.ListAnimalsResponse",
+        ),
+        ("schemas/Hire/response", "zoo.v1.ListKeepersResponse"),
+    ] {
+        let schema = serve(&contract, path, None, false).unwrap().unwrap();
+        assert_eq!(schema["title"], title, "{path}");
+    }
+    let err = serve(&contract, "schemas/List", None, false)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.code, Code::NotFound);
+    assert!(
+        err.message
+            .contains("zoo.v1.AnimalService/List, zoo.v1.KeeperService/List"),
+        "{}",
+        err.message
+    );
+}

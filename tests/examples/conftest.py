@@ -6,21 +6,17 @@ $GITPOD_MOCK_BIN) with the example's fixtures and scenarios. Tests keep apart by
 
 from __future__ import annotations
 
-import json
-import os
-import queue
-import re
-import subprocess
 import sys
 import tempfile
-import threading
-import urllib.request
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from mock_process import MockProcess  # noqa: E402
+
 EXAMPLE = REPO / "examples/library"
 # buf/validate and google/api, which the library imports, as the mock bundles them.
 CONTRACT = REPO / "contract"
@@ -53,32 +49,11 @@ def pb() -> Iterator[object]:
     yield Namespace
 
 
-class Server:
-    """One `gitpod-mock serve --port 0` process, and the address its ready line gave."""
+class Server(MockProcess):
+    """One `gitpod-mock serve --port 0 --quiet` process (tests/mock_process.py)."""
 
     def __init__(self, *extra: str) -> None:
-        binary = os.environ.get("GITPOD_MOCK_BIN", str(REPO / "target/debug/gitpod-mock"))
-        binary = binary if Path(binary).is_absolute() else str(REPO / binary)
-        self.args = [binary, "serve", "--port", "0", "--seed", "42", "--quiet", *extra]
-        self.proc = subprocess.Popen(self.args, cwd=REPO, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
-        line = lines.get(timeout=30)
-        match = re.match(r"gitpod-mock listening on (http://[\d.]+:\d+)", line or "")
-        if not match:
-            self.stop()
-            pytest.fail(f"{self.args}: no ready line, got {line!r}\n{self.proc.stderr.read()}")
-        self.url = match.group(1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-    def get(self, path: str) -> Any:
-        return json.load(urllib.request.urlopen(f"{self.url}{path}", timeout=10))
+        super().__init__(["--quiet", *extra])
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ LEVELS = {
 FIXTURE_BOOKS = ["shelves/fiction/books/dune", "shelves/fiction/books/solaris",
                  "shelves/science/books/cosmos"]
 MAX_PAGES = 50
-CEL = "CEL: the mock does not evaluate buf.validate CEL expressions yet"
 
 
 class Library:
@@ -252,7 +251,6 @@ def test_a_rule_violation_is_invalid_argument_with_its_violations(lib: Library, 
     assert [b.name for b in lib.ListBooks(parent="shelves/-").books] == FIXTURE_BOOKS
 
 
-@pytest.mark.xfail(strict=True, reason='known server bug: `(buf.validate.field).required` on a message field is not enforced yet (issue 11, rule-exact validation)')
 def test_a_required_message_left_out_is_invalid_argument(lib: Library, pb: Any) -> None:
     """`(buf.validate.field).required = true` on CreateShelfRequest.shelf and
     CreateBookRequest.book."""
@@ -260,14 +258,12 @@ def test_a_required_message_left_out_is_invalid_argument(lib: Library, pb: Any) 
     assert violations(pb, failure(lib.CreateBook, parent="shelves/fiction")) == [("required", "book")]
 
 
-@pytest.mark.xfail(strict=True, reason=f"{CEL} (Book.isbn's field rule book.isbn_digits)")
 def test_the_isbn_cel_rule(lib: Library, pb: Any) -> None:
     error = failure(lib.CreateBook, parent="shelves/fiction", book=lib.pb.Book(title="Odes", isbn="12"))
     assert violations(pb, error) == [("book.isbn_digits", "book.isbn")]
     assert "isbn must be 10 or 13 digits" in error.message
 
 
-@pytest.mark.xfail(strict=True, reason=f"{CEL} (Book's message rule book.written_before_published)")
 def test_the_written_before_published_cel_rule(lib: Library, pb: Any) -> None:
     late = lib.pb.Book(title="Odes", written_year=1821, published_year=1820)
     error = failure(lib.CreateBook, parent="shelves/fiction", book=late)
@@ -275,14 +271,13 @@ def test_the_written_before_published_cel_rule(lib: Library, pb: Any) -> None:
     assert "written_year must not be after published_year" in error.message
 
 
-@pytest.mark.xfail(strict=True, reason=f"{CEL} (string.email is a predefined CEL rule of validate.proto)")
 def test_the_email_rule(lib: Library, pb: Any) -> None:
     error = failure(lib.LendBook, name=FIXTURE_BOOKS[0], borrower_email="not an email")
     assert violations(pb, error) == [("string.email", "borrower_email")]
 
 
 def test_the_cel_rules_hold_for_a_valid_book(lib: Library) -> None:
-    """The books the CEL rules allow are created, whether or not the mock evaluates CEL."""
+    """The books the CEL rules allow are created."""
     for isbn, written, published in (("", 1990, 0), ("0140424466", 1819, 1820), ("9780441013593", 1965, 1965)):
         book = lib.pb.Book(title="Fine", isbn=isbn, written_year=written, published_year=published)
         assert lib.CreateBook(parent="shelves/fiction", book=book).isbn == isbn

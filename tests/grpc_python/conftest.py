@@ -6,22 +6,19 @@ clients' answers to be compared with."""
 from __future__ import annotations
 
 import json
-import os
-import queue
-import re
-import ssl
-import subprocess
 import sys
 import tempfile
-import threading
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Sequence
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from mock_process import MockProcess  # noqa: E402
+
 CONTRACT = REPO / "contract"
 SERVICE = "gitpod.v1.RunnerConfigurationService"
 
@@ -54,32 +51,12 @@ def pb() -> Iterator[object]:
     yield Namespace
 
 
-class Server:
-    """One `gitpod-mock serve --port 0` process, and what its ready line said."""
+class Server(MockProcess):
+    """One `gitpod-mock serve --port 0` process (tests/mock_process.py), and what its ready
+    line said."""
 
     def __init__(self, extra: Sequence[str] = ()) -> None:
-        binary = os.environ.get("GITPOD_MOCK_BIN", str(REPO / "target/debug/gitpod-mock"))
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--port", "0", "--seed", "42", "--quiet", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout] + [lines.put(None)], daemon=True).start()
-        line = lines.get(timeout=20)
-        match = re.match(r"gitpod-mock listening on (https?)://([\d.]+):(\d+)(?: \(certificate: (.+)\))?", line or "")
-        assert match, f"no ready line: {line!r}"
-        self.scheme, host, port, self.certificate = match.groups()
-        self.target = f"{host}:{port}"
-        self.url = f"{self.scheme}://{self.target}"
-        self.tls = ssl.create_default_context(cafile=self.certificate) if self.certificate else None
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-    def get(self, path: str) -> Any:
-        """GET a JSON document of the mock's (`/`, `/__mock/...`)."""
-        return json.load(urllib.request.urlopen(f"{self.url}{path}", timeout=10, context=self.tls))
+        super().__init__(["--quiet", *extra])
 
     def journal(self, session: str) -> List[Dict[str, Any]]:
         return self.get(f"/__mock/journal?session={session}")["entries"]

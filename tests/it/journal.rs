@@ -2,7 +2,7 @@
 //! `POST /__mock/verify` and `GET /__mock/coverage`.
 
 use crate::calls::{create_scm, entries, get_says, journal, said, session, with_limits, GCP};
-use crate::support::{TestServer, EXAMPLE_ID, EXAMPLE_USER};
+use crate::support::{request, InProcess, TestServer, EXAMPLE_ID, EXAMPLE_USER};
 use gitpod_mock::session::Limits;
 use serde_json::{json, Value};
 
@@ -253,17 +253,18 @@ message OpenResponse { string name = 1; }
 service VaultService { rpc Open(OpenRequest) returns (OpenResponse); }
 "#;
 
+/// A server of `proto`, compiled from a directory of its own named for the test.
+fn serving(name: &str, proto: &str) -> InProcess {
+    let dir = std::env::temp_dir().join(format!("gpm-journal-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("api.proto"), proto).unwrap();
+    let app = gitpod_mock::MockServer::builder().contract(&dir).build();
+    InProcess::new(app.unwrap())
+}
+
 #[test]
 fn secrets_of_any_contract_never_reach_the_journal() {
-    use crate::support::{request, InProcess};
-    let dir = std::env::temp_dir().join(format!("gpm-vault-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("vault.proto"), VAULT).unwrap();
-    let app = gitpod_mock::MockServer::builder()
-        .contract(&dir)
-        .build()
-        .unwrap();
-    let server = InProcess::new(app);
+    let server = serving("vault", VAULT);
     let body = json!({"name": "front-door", "login": {"user": "ada", "pin": "secret-1"}, "apiKey": "secret-2"});
     let json = [("content-type", "application/json")];
     let open = request("POST /vault.v1.VaultService/Open", &json, body.to_string());
@@ -279,4 +280,61 @@ fn secrets_of_any_contract_never_reach_the_journal() {
         kept,
         &json!({"name": "front-door", "login": {"user": "ada", "pin": "[REDACTED]"}, "apiKey": "[REDACTED]"})
     );
+}
+
+/// Two services with a method of one name.
+const ZOO: &str = r#"syntax = "proto3";
+package zoo.v1;
+message ListRequest { string filter = 1; }
+message ListResponse { repeated string names = 1; }
+service AnimalService { rpc List(ListRequest) returns (ListResponse); }
+service KeeperService {
+  rpc List(ListRequest) returns (ListResponse);
+  rpc Hire(ListRequest) returns (ListResponse);
+}
+"#;
+
+#[test]
+fn two_services_methods_of_one_name_are_verified_and_covered_apart() {
+    let server = serving("zoo", ZOO);
+    let json = [("content-type", "application/json")];
+    let call = |path: &str| {
+        let reply = server.send(request(&format!("POST {path}"), &json, "{}"));
+        assert_eq!(reply.unwrap().reply.unwrap().status, 200, "{path}");
+    };
+    call("/zoo.v1.AnimalService/List");
+    call("/zoo.v1.AnimalService/List");
+    call("/zoo.v1.KeeperService/Hire");
+    let get = |path: &str| -> Value {
+        let reply = server.send(request(&format!("GET {path}"), &[], String::new()));
+        serde_json::from_slice(&reply.unwrap().reply.unwrap().body).unwrap()
+    };
+    let coverage = get("/__mock/coverage");
+    assert_eq!(
+        coverage["methods"],
+        json!({"Hire": 1, "zoo.v1.AnimalService/List": 2})
+    );
+    assert_eq!(
+        coverage["methodsNotCalled"],
+        json!(["zoo.v1.KeeperService/List"])
+    );
+    let verify = |body: Value| -> Value {
+        let reply = server.send(request("POST /__mock/verify", &json, body.to_string()));
+        serde_json::from_slice(&reply.unwrap().reply.unwrap().body).unwrap()
+    };
+    assert_eq!(verify(json!({"method": "List"}))["count"], 2);
+    assert_eq!(
+        verify(json!({"method": "zoo.v1.AnimalService/List"}))["count"],
+        2
+    );
+    assert_eq!(
+        verify(json!({"method": "zoo.v1.KeeperService/List"}))["count"],
+        0
+    );
+    assert_eq!(
+        verify(json!({"method": "zoo.v1.KeeperService/*"}))["count"],
+        1
+    );
+    let filtered = get("/__mock/journal?method=zoo.v1.KeeperService/Hire");
+    assert_eq!(entries(&filtered, "method"), [json!("Hire")]);
 }

@@ -17,26 +17,19 @@ and, above all, on what came back, e.g. that a secret never appears in any respo
 from __future__ import annotations
 
 import json
-import os
-import queue
-import re
-import subprocess
-import threading
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import httpx
-import pytest
 
 import gitpod
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_BIN = "target/debug/gitpod-mock"
-DEFAULT_SEED = "42"
-STARTUP_TIMEOUT_S = 30.0
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from mock_process import MockProcess  # noqa: E402
+
 REQUEST_TIMEOUT_S = 15.0
-LISTENING_RE = re.compile(r"gitpod-mock listening on (http://\S+)")
 
 # The fixture records the brief guarantees: a runner (AWS EC2) and, with the same id, an environment
 # class, an SCM integration (scmId gitlab, host gitlab.com) and a host authentication token.
@@ -44,85 +37,9 @@ FIXTURE_ID = "d2c94c27-3b76-4a42-b88c-95a85e392c68"
 RUNNER_ID = FIXTURE_ID
 
 
-def mock_binary() -> Path:
-    """The gitpod-mock binary: $GITPOD_MOCK_BIN, else target/debug/gitpod-mock; relative to the repo root."""
-    path = Path(os.environ.get("GITPOD_MOCK_BIN") or DEFAULT_BIN)
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    return path
-
-
-class MockServer:
-    """One `gitpod-mock serve --port 0` process; `url` is what it printed on stdout."""
-
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
-        binary = mock_binary()
-        if not binary.is_file():
-            pytest.fail(
-                f"gitpod-mock binary not found at {binary}; run `cargo build` in {REPO_ROOT} "
-                "or set GITPOD_MOCK_BIN",
-                pytrace=False,
-            )
-        args = [str(binary), "serve", "--port", "0"]
-        if "--seed" not in extra_args:
-            args += ["--seed", DEFAULT_SEED]
-        args += list(extra_args)
-        self.args = args
-        self._stderr: List[str] = []
-        self._stdout_lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        self.proc = subprocess.Popen(
-            args,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        # Drain both pipes for the whole life of the process so the server can never block on a
-        # full pipe, and so stderr can be shown when something goes wrong.
-        threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
-        self.url = self._wait_for_url()
-
-    def _pump_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._stdout_lines.put(line)
-        self._stdout_lines.put(None)
-
-    def _pump_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._stderr.append(line)
-
-    def _wait_for_url(self) -> str:
-        try:
-            line = self._stdout_lines.get(timeout=STARTUP_TIMEOUT_S)
-        except queue.Empty:
-            self.stop()
-            pytest.fail(f"{self.args}: no 'listening on' line within {STARTUP_TIMEOUT_S}s\n{self.stderr}")
-        if line is None:
-            code = self.proc.wait(timeout=5)
-            pytest.fail(f"{self.args} exited with {code} before printing its URL\n{self.stderr}")
-        match = LISTENING_RE.search(line)
-        if not match:
-            self.stop()
-            pytest.fail(f"{self.args}: unexpected first stdout line {line!r}\n{self.stderr}")
-        return match.group(1).rstrip("/")
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self._stderr)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+class MockServer(MockProcess):
+    """One `gitpod-mock serve --port 0` process (tests/mock_process.py); `url` is what it
+    printed on stdout."""
 
 
 @dataclass

@@ -20,16 +20,11 @@ Three clients are built per test (see ``CLIENT_KINDS``):
 
 from __future__ import annotations
 
-import os
-import queue
-import re
-import subprocess
-import threading
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional
 
-import pytest
 from connectrpc.compat import google_protobuf_json_codec
 from gitpod.v1.runner_configuration_connect import RunnerConfigurationServiceClientSync
 from ona_sdk import create_client
@@ -37,70 +32,16 @@ from ona_sdk.client import OnaClient
 from ona_sdk.services import _RedirectPreservingSyncTransport, _SDKHeadersInterceptor
 from pyqwest import SyncClient, SyncRequest, SyncResponse
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-LISTENING_RE = re.compile(r"gitpod-mock listening on (http://\S+)")
-STARTUP_TIMEOUT_S = 30.0
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from mock_process import MockProcess  # noqa: E402
+
 TIMEOUT_S = 15.0
 API_KEY = "test-api-key"
 CLIENT_KINDS = ["sdk-binary", "sdk-json", "connect-defaults"]
 
 
-def mock_binary() -> Path:
-    path = Path(os.environ.get("GITPOD_MOCK_BIN") or "target/debug/gitpod-mock")
-    return path if path.is_absolute() else REPO_ROOT / path
-
-
-class MockServer:
-    """One `gitpod-mock serve --port 0` process; `url` is what it printed on stdout."""
-
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
-        binary = mock_binary()
-        if not binary.is_file():
-            pytest.fail(f"gitpod-mock binary not found at {binary}; run `cargo build`", pytrace=False)
-        args = [str(binary), "serve", "--port", "0"]
-        if "--seed" not in extra_args:
-            args += ["--seed", "42"]
-        self.args = args + list(extra_args)
-        self._stderr: List[str] = []
-        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        self.proc = subprocess.Popen(
-            self.args, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, bufsize=1,
-        )
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines.put), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr.append), daemon=True).start()
-        self.url = self._wait_for_url()
-
-    @staticmethod
-    def _pump(stream: Any, sink: Callable[[Any], None]) -> None:
-        for line in stream:
-            sink(line)
-        sink(None)
-
-    def _wait_for_url(self) -> str:
-        try:
-            line = self._lines.get(timeout=STARTUP_TIMEOUT_S)
-        except queue.Empty:
-            self.stop()
-            pytest.fail(f"{self.args}: no 'listening on' line within {STARTUP_TIMEOUT_S}s\n{self.stderr}")
-        match = LISTENING_RE.search(line or "")
-        if not match:
-            self.stop()
-            pytest.fail(f"{self.args}: unexpected first line {line!r}\n{self.stderr}")
-        return match.group(1).rstrip("/")
-
-    @property
-    def stderr(self) -> str:
-        return "".join(s for s in self._stderr if s)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+class MockServer(MockProcess):
+    """One `gitpod-mock serve --port 0` process (tests/mock_process.py)."""
 
 
 @dataclass
