@@ -164,3 +164,34 @@ fn every_sessions_table_of_a_resource_shares_one_interned_name() {
     assert!(std::ptr::eq(kind_of(shelf.name()), kind_of(shelf.name())));
     assert_eq!(kind_of(shelf.name()), "shelf");
 }
+
+#[test]
+fn a_get_answers_the_stored_record_itself_not_a_copy() {
+    let pool = crate::contract::conventions::tests::library();
+    let mut resources = Resources::default();
+    let (create, input) = method(&pool, "library.v1.LibraryService", "CreateShelf");
+    let request = canonical(
+        &input,
+        json!({"shelfId": "fiction", "shelf": {"theme": "novels"}}),
+    );
+    let mut new_id = || "unused".to_string();
+    let now = "2026-12-02T04:00:00Z";
+    let stamp = Stamp {
+        new_id: &mut new_id,
+        now,
+    };
+    resources.call(&create, &request, stamp).unwrap();
+    let (get, input) = method(&pool, "library.v1.LibraryService", "GetShelf");
+    let request = canonical(&input, json!({"name": "shelves/fiction"}));
+    let stamp = Stamp {
+        new_id: &mut new_id,
+        now,
+    };
+    let Reply::Record { record, .. } = resources.call(&get, &request, stamp).unwrap() else {
+        panic!("a Get answers a record");
+    };
+    let stored = resources.tables["library.v1.Shelf"]
+        .shared("shelves/fiction")
+        .unwrap();
+    assert!(Arc::ptr_eq(&record, &stored));
+}
