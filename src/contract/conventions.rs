@@ -9,6 +9,9 @@
 
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
+pub(crate) mod names;
+use names::{plural_of, resource_pattern, snake_case};
+
 /// What a resource method does to its resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
@@ -45,11 +48,19 @@ pub struct ResourceMethod {
     pub style: Style,
     /// The resource message.
     pub resource: MessageDescriptor,
-    /// The resource's own id field (`name` or `id`).
+    /// The resource's own id field (`name`, `id` or `<resource>_id`).
     pub id: FieldDescriptor,
-    /// The request field naming the record, for Get and Delete, and Update in the Gitpod
-    /// style (`name`, `id` or `<resource>_id`); an AIP Update names it in its body.
-    pub key: Option<FieldDescriptor>,
+    /// The request message.
+    pub request: MessageDescriptor,
+    /// The request fields that may name the record, for Get and Delete, and Update in the
+    /// Gitpod style (`name`, or `id` and `<resource>_id`), the first one set taking effect; an
+    /// AIP Update names it in its body.
+    pub keys: Vec<FieldDescriptor>,
+    /// The request field with the id a client chooses, for an AIP Create (`<resource>_id`).
+    pub chosen_id: Option<FieldDescriptor>,
+    /// The resource its records are children of, for an AIP resource whose pattern has a
+    /// parent that is itself a resource (`Shelf` for `shelves/{shelf}/books/{book}`).
+    pub parent: Option<MessageDescriptor>,
     /// The request field holding the resource, for an AIP Create or Update.
     pub body: Option<FieldDescriptor>,
     /// The response field holding the resource (or, for List, the page of them); None when the
@@ -120,13 +131,22 @@ fn single(method: &MethodDescriptor, verb: Verb, rest: &str) -> Result<ResourceM
     let (style, id) = identity(&resource)?;
     let snake = snake_case(rest);
     // An AIP Update names the record inside its body (`shelf.name`).
-    let key = match verb {
-        Verb::Create => None,
-        Verb::Update if style == Style::Aip => None,
-        _ => Some(key_field(&input, style, &snake).ok_or_else(|| match style {
-            Style::Aip => "its request has no string `name` field".to_string(),
-            Style::Ids => format!("its request has no string `id` or `{snake}_id` field"),
-        })?),
+    let keys = match verb {
+        Verb::Create => Vec::new(),
+        Verb::Update if style == Style::Aip => Vec::new(),
+        _ => match key_fields(&input, style, &snake) {
+            keys if keys.is_empty() => {
+                return Err(match style {
+                    Style::Aip => "its request has no string `name` field".to_string(),
+                    Style::Ids => format!("its request has no string `id` or `{snake}_id` field"),
+                })
+            }
+            keys => keys,
+        },
+    };
+    let chosen_id = match (verb, style) {
+        (Verb::Create, Style::Aip) => string_field(&input, &format!("{snake}_id")),
+        _ => None,
     };
     let body = field_of_type(&input, &resource);
     if style == Style::Aip && matches!(verb, Verb::Create | Verb::Update) && body.is_none() {
@@ -150,12 +170,19 @@ fn single(method: &MethodDescriptor, verb: Verb, rest: &str) -> Result<ResourceM
             _ => held,
         }
     };
+    let parent = match style {
+        Style::Aip => names::parent_resource(&resource),
+        Style::Ids => None,
+    };
     Ok(ResourceMethod {
         verb,
         style,
         resource,
         id,
-        key,
+        request: input,
+        keys,
+        chosen_id,
+        parent,
         body,
         answer,
         returns_resource,
@@ -189,7 +216,10 @@ fn list(method: &MethodDescriptor, rest: &str) -> Result<ResourceMethod, String>
         style,
         resource,
         id,
-        key: None,
+        request: input,
+        keys: Vec::new(),
+        chosen_id: None,
+        parent: None,
         body: None,
         answer: Some(page),
         returns_resource: false,
@@ -209,32 +239,46 @@ fn resource_named(method: &MethodDescriptor, name: &str) -> Result<MessageDescri
         .ok_or_else(|| format!("there is no message {full}"))
 }
 
-/// The resource's style and id field: a string `name` (AIP) or `id`.
+/// The resource's style and id field. A message with a `google.api.resource` pattern and a
+/// string `name` is named by it (AIP); otherwise a string `id` or `<resource>_id` is its id
+/// (the Gitpod style, where `name` is a display name), and failing those a `name` (AIP).
 fn identity(resource: &MessageDescriptor) -> Result<(Style, FieldDescriptor), String> {
-    let string = |name: &str| {
-        resource
-            .get_field_by_name(name)
-            .filter(|f| f.kind() == Kind::String && !f.is_list())
-    };
-    if let Some(id) = string("name") {
-        return Ok((Style::Aip, id));
+    let name = string_field(resource, "name");
+    if let Some(name) = name
+        .clone()
+        .filter(|_| resource_pattern(resource).is_some())
+    {
+        return Ok((Style::Aip, name));
     }
-    string("id")
-        .map(|id| (Style::Ids, id))
-        .ok_or_else(|| format!("{} has no string `name` or `id` field", resource.name()))
+    let own = format!("{}_id", snake_case(resource.name()));
+    let id = string_field(resource, "id").or_else(|| string_field(resource, &own));
+    match (id, name) {
+        (Some(id), _) => Ok((Style::Ids, id)),
+        (None, Some(name)) => Ok((Style::Aip, name)),
+        (None, None) => Err(format!(
+            "{} has no string `name`, `id` or `{own}` field",
+            resource.name()
+        )),
+    }
 }
 
-/// The request field that names the record.
-fn key_field(input: &MessageDescriptor, style: Style, snake: &str) -> Option<FieldDescriptor> {
+/// The request fields that may name the record.
+fn key_fields(input: &MessageDescriptor, style: Style, snake: &str) -> Vec<FieldDescriptor> {
     let names = match style {
         Style::Aip => vec!["name".to_string()],
         Style::Ids => vec!["id".to_string(), format!("{snake}_id")],
     };
-    names.iter().find_map(|name| {
-        input
-            .get_field_by_name(name)
-            .filter(|f| f.kind() == Kind::String && !f.is_list())
-    })
+    names
+        .iter()
+        .filter_map(|name| string_field(input, name))
+        .collect()
+}
+
+/// The message's singular string field `name`.
+fn string_field(message: &MessageDescriptor, name: &str) -> Option<FieldDescriptor> {
+    message
+        .get_field_by_name(name)
+        .filter(|f| f.kind() == Kind::String && !f.is_list())
 }
 
 fn field_of_type(message: &MessageDescriptor, of: &MessageDescriptor) -> Option<FieldDescriptor> {
@@ -264,47 +308,6 @@ fn is_message(message: &MessageDescriptor, name: &str) -> bool {
     message
         .get_field_by_name(name)
         .is_some_and(|f| !f.is_list() && message_kind(&f).is_some())
-}
-
-/// Whether `plural` is a plural of the message name `singular`: `Classes` of `Class`,
-/// `Policies` of `Policy`, `Shelves` of `Shelf`, `Tokens` of `Token`, or the name itself (AIP
-/// allows an uncountable noun).
-fn plural_of(singular: &str, plural: &str) -> bool {
-    let candidates = [
-        format!("{singular}s"),
-        format!("{singular}es"),
-        singular
-            .strip_suffix('y')
-            .map_or_else(String::new, |stem| format!("{stem}ies")),
-        singular
-            .strip_suffix("fe")
-            .or_else(|| singular.strip_suffix('f'))
-            .map_or_else(String::new, |stem| format!("{stem}ves")),
-        singular.to_string(),
-    ];
-    candidates.iter().any(|c| c == plural)
-}
-
-/// `SCMIntegration` → `scm_integration`, `EnvironmentClass` → `environment_class`, as protoc
-/// would name a field of that message.
-fn snake_case(camel: &str) -> String {
-    let chars: Vec<char> = camel.chars().collect();
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let after_lower = i > 0 && !chars[i - 1].is_ascii_uppercase();
-            let ends_acronym = i > 0
-                && chars[i - 1].is_ascii_uppercase()
-                && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if after_lower || ends_acronym {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub fn resource(
         new_id: &mut new_id,
         now: &now,
     };
-    generic.call(method, request, stamp).map(Response::from)
+    generic.call(method, request, stamp).map(Response::new)
 }
 
 /// The procedure's fixture answer if it has one, or else a sample of its response, seeded by

@@ -1,19 +1,28 @@
 //! Records of any contract's resources, kept in their proto3 JSON form and changed by the
-//! resource methods `contract::conventions` recognises: Create (with server-set ids and
-//! times), Get, List (paged in O(page) with opaque tokens, filtered and scoped), Update (by
-//! field mask in AIP style, by the fields a request sets in the id-field style) and Delete.
+//! resource methods `contract::conventions` recognises, as a real server of that style would:
+//! Create (server-set ids and times; an AIP id checked against AIP-122, its parent required to
+//! exist), Get (answering the stored record itself), List (paged in O(page) with opaque
+//! tokens, filtered and scoped), Update (by a checked field mask in AIP style, by the fields a
+//! request sets, placed by `fields`, in the id-field style) and Delete (refused while an AIP
+//! resource has children, unless `force` cascades).
 
 use super::table::{Record, Table};
+use crate::contract::conventions::names::{collection_of, invalid_resource_id};
 use crate::contract::conventions::{ResourceMethod, Style, Verb};
-use crate::error::RpcError;
-use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
+use crate::error::{Code, RpcError};
+use fields::{apply_path, mask_paths, place, set_server_fields};
+use prost_reflect::Kind;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+mod fields;
 pub mod fixtures;
 mod list;
+mod reply;
 mod snapshot;
 use list::list;
+pub use reply::Reply;
 
 /// One record: its id (the `name` or `id` field's value) and its JSON object.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,34 +57,43 @@ pub struct Resources {
 
 impl Resources {
     /// Runs a resource method on its (canonical JSON) request: the response, or the error a
-    /// real server gives (not_found, already_exists, invalid_argument for a bad token).
+    /// real server gives (not_found, already_exists, failed_precondition, invalid_argument).
     pub fn call(
         &mut self,
         method: &ResourceMethod,
         request: &Value,
         stamp: Stamp<'_>,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Reply, RpcError> {
+        let empty = Map::new();
+        let request = request.as_object().unwrap_or(&empty);
+        if method.verb == Verb::Create {
+            self.check_parent(method, request)?;
+        }
+        if method.verb == Verb::Delete && method.style == Style::Aip {
+            self.check_children(method, request)?;
+        }
         let resource = &method.resource;
-        let name = resource.full_name().to_string();
         let table = self
             .tables
-            .entry(name)
+            .entry(resource.full_name().to_string())
             .or_insert_with(|| Table::new(kind_of(resource.name())));
-        let request = request.as_object().cloned().unwrap_or_default();
         match method.verb {
-            Verb::Create => create(table, method, &request, stamp),
+            Verb::Create => create(table, method, request, stamp),
             Verb::Get => {
-                let record = lookup(table, method, &request)?;
-                Ok(answer(method, Value::Object(record.value.clone())))
+                let id = lookup(table, method, request)?.id.clone();
+                Ok(answer(method, table.shared(&id).expect("looked up")))
             }
-            Verb::List => list(table, method, &request),
-            Verb::Update => update(table, method, &request, stamp),
+            Verb::List => list(table, method, request),
+            Verb::Update => update(table, method, request, stamp),
             Verb::Delete => {
-                let id = lookup(table, method, &request)?.id.clone();
-                let removed = table.remove(&id).map(|r| Value::Object(r.value));
+                let id = lookup(table, method, request)?.id.clone();
+                let removed = table.remove(&id).expect("looked up");
                 Ok(match method.returns_resource {
-                    true => removed.unwrap_or_default(),
-                    false => json!({}),
+                    true => Reply::Record {
+                        field: None,
+                        record: Arc::new(removed),
+                    },
+                    false => Reply::Message(json!({})),
                 })
             }
         }
@@ -92,6 +110,78 @@ impl Resources {
             .iter()
             .map(|(k, t)| (k.as_str(), t.len()))
             .collect()
+    }
+
+    /// An AIP Create's parent must exist when its resource is one this store keeps.
+    fn check_parent(
+        &self,
+        method: &ResourceMethod,
+        request: &Map<String, Value>,
+    ) -> Result<(), RpcError> {
+        let Some(parent) = &method.parent else {
+            return Ok(());
+        };
+        let name = request.get("parent").and_then(Value::as_str).unwrap_or("");
+        let kind = parent.full_name();
+        if name.is_empty() || !self.is_declared(kind) || self.contains(kind, name) {
+            return Ok(());
+        }
+        Err(RpcError::not_found(format!(
+            "parent {name:?} not found: there is no {} of that name to create a {} under",
+            parent.name(),
+            method.resource.name()
+        )))
+    }
+
+    /// An AIP Delete of a record with children (records named under it, of any resource) is
+    /// failed_precondition naming them, unless the request sets `force`, which deletes them too
+    /// (AIP-135).
+    fn check_children(
+        &mut self,
+        method: &ResourceMethod,
+        request: &Map<String, Value>,
+    ) -> Result<(), RpcError> {
+        let key = method.keys.first().map_or("name", |k| k.json_name());
+        let Some(name) = request
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        else {
+            return Ok(());
+        };
+        let prefix = format!("{name}/");
+        let is_child = |r: &GenericRecord| r.id.starts_with(&prefix);
+        if request.get("force") == Some(&Value::Bool(true)) {
+            for table in self.tables.values_mut() {
+                table.remove_where(is_child);
+            }
+            return Ok(());
+        }
+        let children: Vec<&str> = self
+            .tables
+            .values()
+            .flat_map(|t| t.iter().filter(|r| is_child(r)).map(|r| r.id.as_str()))
+            .collect();
+        if children.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = children.iter().take(3).copied().collect();
+        let more = match children.len() - shown.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let force = match method.request.get_field_by_name("force") {
+            Some(_) => ", or set force to delete them with it",
+            None => "",
+        };
+        Err(RpcError::new(
+            Code::FailedPrecondition,
+            format!(
+                "{} {name} has children ({}{more}): delete them first{force}",
+                method.resource.name(),
+                shown.join(", ")
+            ),
+        ))
     }
 }
 
@@ -116,7 +206,7 @@ fn create(
     method: &ResourceMethod,
     request: &Map<String, Value>,
     stamp: Stamp<'_>,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let resource = &method.resource;
     let mut value = match &method.body {
         // AIP: the resource is in the body; the rest of the request says where and as what.
@@ -125,23 +215,31 @@ fn create(
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
-        // The id-field style: the request's fields that the resource has.
-        None => resource
-            .fields()
-            .filter_map(|f| {
-                let value = request.get(f.json_name())?;
-                Some((f.json_name().to_string(), value.clone()))
-            })
-            .collect(),
+        // The id-field style: the request's set fields, each where the resource has it.
+        None => {
+            let mut value = Map::new();
+            place(resource, &method.request, request, &|_| false, &mut value);
+            value
+        }
     };
     let id = match method.style {
         Style::Aip => {
-            let wanted = format!("{}Id", lower_camel(resource.name()));
-            let chosen = request
-                .get(&wanted)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty());
-            let leaf = chosen.map_or_else(|| (stamp.new_id)(), str::to_string);
+            let chosen = method.chosen_id.as_ref().and_then(|field| {
+                let id = request.get(field.json_name())?.as_str()?;
+                (!id.is_empty()).then_some((field, id))
+            });
+            let leaf = match chosen {
+                Some((field, id)) => match invalid_resource_id(id) {
+                    Some(why) => {
+                        return Err(RpcError::invalid_argument(format!(
+                            "{} {id:?} is not a valid resource id: {why} (AIP-122: ^[a-z]([a-z0-9-]{{0,61}}[a-z0-9])?$)",
+                            field.name()
+                        )))
+                    }
+                    None => id.to_string(),
+                },
+                None => (stamp.new_id)(),
+            };
             let (_, collection) = collection_of(resource);
             match request
                 .get("parent")
@@ -156,7 +254,7 @@ fn create(
     };
     if table.contains(&id) {
         return Err(RpcError::new(
-            crate::error::Code::AlreadyExists,
+            Code::AlreadyExists,
             format!("{} {id} already exists", resource.name()),
         ));
     }
@@ -170,11 +268,11 @@ fn create(
     set_server_fields(resource, &mut value, stamp.now, true);
     table.insert(GenericRecord {
         id: id.clone(),
-        value: value.clone(),
+        value,
     });
     Ok(match (&method.answer, method.returns_resource) {
-        (None, false) => json!({ "id": id }),
-        _ => answer(method, Value::Object(value)),
+        (None, false) => Reply::Message(json!({ "id": id })),
+        _ => answer(method, table.shared(&id).expect("just inserted")),
     })
 }
 
@@ -183,138 +281,72 @@ fn update(
     method: &ResourceMethod,
     request: &Map<String, Value>,
     stamp: Stamp<'_>,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let resource = &method.resource;
-    let (id, changes, mask) = match &method.body {
+    let id = match &method.body {
         Some(body) => {
-            let changes = request
-                .get(body.json_name())
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            let id = changes
-                .get(method.id.json_name())
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let mask = request
-                .get("updateMask")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            (id, changes, mask.to_string())
+            let changes = request.get(body.json_name()).and_then(Value::as_object);
+            let id = changes.and_then(|c| c.get(method.id.json_name()));
+            id.and_then(Value::as_str).unwrap_or_default().to_string()
         }
-        None => {
-            let record = lookup(table, method, request)?;
-            (record.id.clone(), request.clone(), String::new())
+        None => lookup(table, method, request)?.id.clone(),
+    };
+    // AIP: the mask's paths, checked before anything changes.
+    let paths = match &method.body {
+        Some(_) => {
+            let mask = request.get("updateMask").and_then(Value::as_str);
+            mask_paths(resource, &method.id, mask.unwrap_or(""))?
         }
+        None => Vec::new(),
     };
     let Some(record) = table.get_mut(&id) else {
         return Err(RpcError::no_such(resource.name(), &id));
     };
-    for field in resource.fields() {
-        if field.name() == method.id.name() || is_server_field(&field) {
-            continue;
-        }
-        let name = field.json_name();
-        let wanted = match method.style {
-            // No mask, or `*`: every field the body holds; otherwise the masked ones.
-            Style::Aip => {
-                mask.is_empty()
-                    || mask == "*"
-                    || mask
-                        .split(',')
-                        .any(|p| p.trim() == name || p.trim() == field.name())
+    match &method.body {
+        Some(body) => {
+            let changes = request.get(body.json_name()).and_then(Value::as_object);
+            let empty = Map::new();
+            for path in &paths {
+                apply_path(path, changes.unwrap_or(&empty), &mut record.value);
             }
-            // The fields a request sets: present with presence, or not their default.
-            Style::Ids => changes.get(name).is_some_and(|v| set(&field, v)),
-        };
-        if !wanted {
-            continue;
         }
-        match changes.get(name) {
-            Some(value) => record.value.insert(name.to_string(), value.clone()),
-            None => record.value.remove(name),
-        };
+        None => {
+            let keys = &method.keys;
+            let skip = |f: &prost_reflect::FieldDescriptor| keys.contains(f);
+            place(resource, &method.request, request, &skip, &mut record.value);
+        }
     }
     set_server_fields(resource, &mut record.value, stamp.now, false);
-    let value = Value::Object(record.value.clone());
     Ok(match (&method.answer, method.returns_resource) {
-        (None, false) => json!({}),
-        _ => answer(method, value),
+        (None, false) => Reply::Message(json!({})),
+        _ => answer(method, table.shared(&id).expect("just changed")),
     })
 }
 
-/// The record a Get, Update or Delete names, or not_found.
+/// The record a Get, Update or Delete names (by the first of its keys the request sets), or
+/// not_found naming what was asked for.
 fn lookup<'t>(
     table: &'t Table<GenericRecord>,
     method: &ResourceMethod,
     request: &Map<String, Value>,
 ) -> Result<&'t GenericRecord, RpcError> {
-    let key = method.key.as_ref().map_or("name", |k| k.json_name());
-    let id = request.get(key).and_then(Value::as_str).unwrap_or_default();
+    let named = method.keys.iter().find_map(|key| {
+        let id = request.get(key.json_name())?.as_str()?;
+        (!id.is_empty()).then_some(id)
+    });
+    let id = named.unwrap_or_default();
     table
         .get(id)
         .ok_or_else(|| RpcError::no_such(method.resource.name(), id))
 }
 
 /// The response of a method that answers the resource: it, or a message holding it.
-fn answer(method: &ResourceMethod, resource: Value) -> Value {
-    match &method.answer {
-        Some(field) if !method.returns_resource => json!({ field.json_name(): resource }),
-        _ => resource,
-    }
-}
-
-/// Whether a field of a canonical request is set: present for a field with presence, not its
-/// default otherwise.
-fn set(field: &FieldDescriptor, value: &Value) -> bool {
-    if field.supports_presence() {
-        return !value.is_null();
-    }
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::String(s) => !s.is_empty() && s != "0" && !is_zero_enum(field, s),
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
-}
-
-fn is_zero_enum(field: &FieldDescriptor, name: &str) -> bool {
-    match field.kind() {
-        Kind::Enum(e) => e.get_value(0).is_some_and(|v| v.name() == name),
-        _ => false,
-    }
-}
-
-/// Output-only fields the server sets: `create_time`/`created_at` once, `update_time`/
-/// `updated_at` on every change, `etag` from the time.
-fn is_server_field(field: &FieldDescriptor) -> bool {
-    matches!(
-        field.name(),
-        "create_time" | "created_at" | "update_time" | "updated_at" | "etag" | "uid"
-    )
-}
-
-fn set_server_fields(
-    resource: &MessageDescriptor,
-    value: &mut Map<String, Value>,
-    now: &str,
-    created: bool,
-) {
-    for field in resource.fields() {
-        let timestamp = matches!(field.kind(), Kind::Message(m) if m.full_name() == "google.protobuf.Timestamp");
-        let stamp = match field.name() {
-            "create_time" | "created_at" if timestamp && created => json!(now),
-            "update_time" | "updated_at" if timestamp => json!(now),
-            "etag" if field.kind() == Kind::String => {
-                json!(format!("\"{}\"", crate::hash::fnv1a64(now.as_bytes())))
-            }
-            _ => continue,
-        };
-        value.insert(field.json_name().to_string(), stamp);
-    }
+fn answer(method: &ResourceMethod, record: Arc<GenericRecord>) -> Reply {
+    let field = match &method.answer {
+        Some(field) if !method.returns_resource => Some(field.json_name().to_string()),
+        _ => None,
+    };
+    Reply::Record { field, record }
 }
 
 fn number(value: &Value) -> Option<u64> {
@@ -322,68 +354,6 @@ fn number(value: &Value) -> Option<u64> {
         Value::String(s) => s.parse().ok(),
         other => other.as_u64(),
     }
-}
-
-/// `Shelf` → `shelf`, `SCMIntegration` → `scmIntegration`, as proto3 JSON names a field of it.
-fn lower_camel(name: &str) -> String {
-    let upper = name.chars().take_while(char::is_ascii_uppercase).count();
-    let cut = if upper > 1 && upper < name.len() {
-        upper - 1
-    } else {
-        upper.max(1)
-    };
-    name[..cut].to_ascii_lowercase() + &name[cut..]
-}
-
-/// The collection a resource's names end in, and the pattern of its parent's names: from the
-/// first `google.api.resource` pattern (`shelves/{shelf}/books/{book}` gives `books` under
-/// `shelves/{shelf}`), or else the message's name in the plural with no parent.
-pub(crate) fn collection_of(resource: &MessageDescriptor) -> (Option<String>, String) {
-    let pattern = resource_pattern(resource);
-    let segments: Vec<&str> = pattern.as_deref().unwrap_or_default().split('/').collect();
-    match segments.as_slice() {
-        [parent @ .., collection, leaf]
-            if leaf.starts_with('{') && !collection.starts_with('{') =>
-        {
-            let parent = (!parent.is_empty()).then(|| parent.join("/"));
-            (parent, collection.to_string())
-        }
-        _ => (None, plural_collection(resource.name())),
-    }
-}
-
-/// The first pattern of the message's `(google.api.resource)` option, if it has one.
-fn resource_pattern(resource: &MessageDescriptor) -> Option<String> {
-    let ext = resource
-        .parent_pool()
-        .get_extension_by_name("google.api.resource")?;
-    let options = resource.options();
-    if !options.has_extension(&ext) {
-        return None;
-    }
-    let value = options.get_extension(&ext);
-    let patterns = value.as_message()?.get_field_by_name("pattern")?;
-    let first = patterns.as_list()?.first()?.as_str()?.to_string();
-    Some(first)
-}
-
-/// The collection a resource's names use: `Shelf` → `shelves`, `Book` → `books`.
-fn plural_collection(name: &str) -> String {
-    let lower = lower_camel(name);
-    if let Some(stem) = lower.strip_suffix('y') {
-        return format!("{stem}ies");
-    }
-    if let Some(stem) = lower.strip_suffix('f') {
-        return format!("{stem}ves");
-    }
-    if lower.ends_with('s')
-        || lower.ends_with("sh")
-        || lower.ends_with("ch")
-        || lower.ends_with('x')
-    {
-        return format!("{lower}es");
-    }
-    format!("{lower}s")
 }
 
 #[cfg(test)]

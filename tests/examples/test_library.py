@@ -164,7 +164,11 @@ def test_a_book_from_create_to_delete(lib: Library) -> None:
 
 
 def test_delete_a_shelf(lib: Library) -> None:
-    lib.DeleteShelf(name="shelves/science")
+    # A shelf with books is kept unless the delete is forced, which takes its books too (AIP-135).
+    error = failure(lib.DeleteShelf, name="shelves/science")
+    assert error.code == Code.FAILED_PRECONDITION and "shelves/science/books/cosmos" in error.message
+    lib.DeleteShelf(name="shelves/science", force=True)
+    assert failure(lib.GetBook, name="shelves/science/books/cosmos").code == Code.NOT_FOUND
     error = failure(lib.GetShelf, name="shelves/science")
     assert error.code == Code.NOT_FOUND and "shelves/science" in error.message
     assert failure(lib.DeleteShelf, name="shelves/science").code == Code.NOT_FOUND

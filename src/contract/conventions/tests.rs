@@ -41,7 +41,7 @@ fn the_built_in_services_crud_methods_are_resource_methods_in_the_ids_style() {
     }
     let get = resource(&all, "GetEnvironmentClass");
     assert_eq!(get.resource.name(), "EnvironmentClass");
-    assert_eq!(get.key.as_ref().unwrap().name(), "environment_class_id");
+    assert_eq!(get.keys[0].name(), "environment_class_id");
     assert_eq!(get.answer.as_ref().unwrap().name(), "environment_class");
     let list = resource(&all, "ListEnvironmentClasses");
     assert_eq!(list.answer.as_ref().unwrap().name(), "environment_classes");
@@ -51,7 +51,7 @@ fn the_built_in_services_crud_methods_are_resource_methods_in_the_ids_style() {
     let create = resource(&all, "CreateHostAuthenticationToken");
     assert_eq!(create.answer.as_ref().unwrap().name(), "token");
     let delete = resource(&all, "DeleteSCMIntegration");
-    assert_eq!(delete.key.as_ref().unwrap().name(), "id");
+    assert_eq!(delete.keys[0].name(), "id");
     assert!(delete.answer.is_none());
     let why = match &all
         .iter()
@@ -63,7 +63,7 @@ fn the_built_in_services_crud_methods_are_resource_methods_in_the_ids_style() {
         other => panic!("{other:?}"),
     };
     assert!(
-        why.contains("RunnerConfigurationSchema has no string `name` or `id` field"),
+        why.contains("RunnerConfigurationSchema has no string `name`, `id` or `runner_configuration_schema_id` field"),
         "{why}"
     );
 }
@@ -130,10 +130,7 @@ fn aip_methods_are_recognised_and_the_misfits_say_why() {
         create.answer.is_none(),
         "the response is the resource itself"
     );
-    assert_eq!(
-        resource(&all, "GetShelf").key.as_ref().unwrap().name(),
-        "name"
-    );
+    assert_eq!(resource(&all, "GetShelf").keys[0].name(), "name");
     assert_eq!(
         resource(&all, "UpdateShelf").body.as_ref().unwrap().name(),
         "shelf"

@@ -1,18 +1,19 @@
 //! List of a resource: one page in O(page) with the table's opaque tokens, in the method's
 //! paging style, scoped by `parent` (`-` for any) and filtered by the `filter` message's fields.
 
-use super::{number, set, GenericRecord};
+use super::fields::set;
+use super::{number, GenericRecord, Reply};
 use crate::contract::conventions::{ResourceMethod, Style};
 use crate::error::RpcError;
 use crate::store::table::Table;
 use prost_reflect::MessageDescriptor;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 pub(super) fn list(
     table: &Table<GenericRecord>,
     method: &ResourceMethod,
     request: &Map<String, Value>,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let page_field = method.answer.as_ref().map_or("items", |f| f.json_name());
     let (token, size) = match method.style {
         Style::Aip => (
@@ -44,13 +45,11 @@ pub(super) fn list(
             })
     };
     let (rows, next) = table.page(token, size as usize, keep)?;
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(|r| Value::Object(r.value.clone()))
-        .collect();
-    Ok(match method.style {
-        Style::Aip => json!({ page_field: rows, "nextPageToken": next }),
-        Style::Ids => json!({ page_field: rows, "pagination": { "nextToken": next } }),
+    Ok(Reply::Page {
+        field: page_field.to_string(),
+        rows,
+        next,
+        style: method.style,
     })
 }
 

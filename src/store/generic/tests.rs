@@ -1,6 +1,6 @@
 use super::*;
 use crate::contract::conventions::{classify, Behaviour};
-use prost_reflect::DescriptorPool;
+use prost_reflect::{DescriptorPool, MessageDescriptor};
 
 /// The resource method `name` of `service`, and its request message.
 fn method(pool: &DescriptorPool, service: &str, name: &str) -> (ResourceMethod, MessageDescriptor) {
@@ -37,7 +37,8 @@ impl Api {
             new_id: &mut new_id,
             now: "2026-12-02T04:00:00Z",
         };
-        self.resources.call(&method, &request, stamp)
+        let reply = self.resources.call(&method, &request, stamp)?;
+        Ok(serde_json::to_value(reply).expect("a reply serializes"))
     }
 }
 
@@ -165,11 +166,32 @@ fn every_sessions_table_of_a_resource_shares_one_interned_name() {
 }
 
 #[test]
-fn collections_and_json_names_are_spelled_as_aip_and_proto3_spell_them() {
-    assert_eq!(plural_collection("Shelf"), "shelves");
-    assert_eq!(plural_collection("Policy"), "policies");
-    assert_eq!(plural_collection("Book"), "books");
-    assert_eq!(plural_collection("Class"), "classes");
-    assert_eq!(lower_camel("SCMIntegration"), "scmIntegration");
-    assert_eq!(lower_camel("Shelf"), "shelf");
+fn a_get_answers_the_stored_record_itself_not_a_copy() {
+    let pool = crate::contract::conventions::tests::library();
+    let mut resources = Resources::default();
+    let (create, input) = method(&pool, "library.v1.LibraryService", "CreateShelf");
+    let request = canonical(
+        &input,
+        json!({"shelfId": "fiction", "shelf": {"theme": "novels"}}),
+    );
+    let mut new_id = || "unused".to_string();
+    let now = "2026-12-02T04:00:00Z";
+    let stamp = Stamp {
+        new_id: &mut new_id,
+        now,
+    };
+    resources.call(&create, &request, stamp).unwrap();
+    let (get, input) = method(&pool, "library.v1.LibraryService", "GetShelf");
+    let request = canonical(&input, json!({"name": "shelves/fiction"}));
+    let stamp = Stamp {
+        new_id: &mut new_id,
+        now,
+    };
+    let Reply::Record { record, .. } = resources.call(&get, &request, stamp).unwrap() else {
+        panic!("a Get answers a record");
+    };
+    let stored = resources.tables["library.v1.Shelf"]
+        .shared("shelves/fiction")
+        .unwrap();
+    assert!(Arc::ptr_eq(&record, &stored));
 }
