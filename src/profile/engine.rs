@@ -121,12 +121,7 @@ fn update(
         (plan.store.record(state, &id)).ok_or_else(|| rules.not_found(resource, &id))?;
     // Whether a field is set is the request's field's to say: `optional bool pat` sets
     // `false`, though the resource's `bool pat` has no presence.
-    let input = method
-        .key
-        .as_ref()
-        .expect("checked by key")
-        .parent_message()
-        .clone();
+    let input = &method.request;
     for field in resource.fields() {
         if field.name() == method.id.name() {
             continue;
@@ -145,14 +140,13 @@ fn update(
     answer(plan, state, &id, || json!({}))
 }
 
-/// The canonical id a Get, Update or Delete names.
+/// The canonical id a Get, Update or Delete names: by the first of its keys the request sets.
 fn key(plan: &Plan, request: &Value) -> String {
-    let key = plan
-        .method
-        .key
-        .as_ref()
-        .expect("the method names its record");
-    ids::of(request, key.json_name())
+    let keys = &plan.method.keys;
+    let set = keys.iter().find(|k| request.get(k.json_name()).is_some());
+    set.or(keys.first())
+        .map(|k| ids::of(request, k.json_name()))
+        .unwrap_or_default()
 }
 
 /// The answer of a write: the stored record in the response's field if it has one, else

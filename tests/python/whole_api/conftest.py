@@ -8,16 +8,12 @@ of the run (`BEHAVIOURS`)."""
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import re
-import subprocess
-import threading
+import sys
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator
 
 import pytest
 from connectrpc.compat import google_protobuf_json_codec
@@ -26,15 +22,14 @@ from ona_sdk.services import _RedirectPreservingSyncTransport, _SDKHeadersInterc
 from pyqwest import SyncClient
 
 REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "tests"))
+from mock_process import MockProcess, under_repo  # noqa: E402
+
 API_KEY = "any-token-will-do"
 TIMEOUT_S = 15.0
 CODECS = ["proto", "json"]
 # Filled by test_whole_api.py: {"resource": 88, ...}, printed in the terminal summary.
 BEHAVIOURS: Dict[str, int] = {}
-
-
-def under_repo(path: str) -> Path:
-    return Path(path) if Path(path).is_absolute() else REPO / path
 
 
 def descriptors() -> Path:
@@ -44,33 +39,11 @@ def descriptors() -> Path:
     return path
 
 
-class Server:
-    """`gitpod-mock serve --contract <the whole API> --port 0`; `url` from its ready line."""
+class Server(MockProcess):
+    """`gitpod-mock serve --contract <the whole API> --port 0` (tests/mock_process.py)."""
 
     def __init__(self) -> None:
-        binary = under_repo(os.environ.get("GITPOD_MOCK_BIN", "target/debug/gitpod-mock"))
-        self.args = [str(binary), "serve", "--contract", str(descriptors()), "--port", "0",
-                     "--seed", "42", "--quiet"]
-        self.proc = subprocess.Popen(self.args, cwd=REPO, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in self.proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
-        line = lines.get(timeout=60)
-        match = re.match(r"gitpod-mock listening on (http://[\d.]+:\d+)", line or "")
-        if not match:
-            self.stop()
-            pytest.fail(f"{self.args}: no ready line, got {line!r}\n{self.proc.stderr.read()[-3000:]}",
-                        pytrace=False)
-        self.url = match.group(1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-    def get(self, path: str) -> Any:
-        return json.load(urllib.request.urlopen(f"{self.url}{path}", timeout=TIMEOUT_S))
+        super().__init__(["--contract", str(descriptors()), "--quiet"])
 
     def post_json(self, path: str, body: str, session: str) -> str:
         """A call over plain JSON Connect, for its answer's exact text."""

@@ -162,18 +162,32 @@ def test_projects_from_create_to_delete(api: Api) -> None:
 
 def test_a_created_resource_carries_the_name_it_was_created_with(api: Api) -> None:
     """What the real API does: the create request's `name` is the resource's metadata.name."""
-    project = api.project.create_project(project_pb2.CreateProjectRequest(name="gitpod")).project
-    webhook = api.webhook.create_webhook(webhook_pb2.CreateWebhookRequest(name="on-push", description="d")).webhook
+    git = environment_pb2.GitInitializer(remote_uri="https://github.com/gitpod-io/gitpod")
+    initializer = environment_pb2.EnvironmentInitializer(specs=[environment_pb2.EnvironmentInitializer.Spec(git=git)])
+    project = api.project.create_project(project_pb2.CreateProjectRequest(name="gitpod", initializer=initializer)).project
+    webhook = api.webhook.create_webhook(webhook_pb2.CreateWebhookRequest(
+        name="on-push", description="d", **WEBHOOK_KIND)).webhook
     assert (project.metadata.name, webhook.metadata.name, webhook.metadata.description) == (
         "gitpod", "on-push", "d")
     renamed = api.project.update_project(project_pb2.UpdateProjectRequest(project_id=project.id, name="ona"))
     assert renamed.project.metadata.name == "ona"
 
 
+# A webhook's type and provider must be set (`enum.not_in: [0]`), in the real API as here.
+WEBHOOK_KIND = {"type": webhook_pb2.WEBHOOK_TYPE_SCM_REPOSITORY, "provider": webhook_pb2.WEBHOOK_PROVIDER_GITHUB}
+
+
+def test_an_unset_webhook_kind_is_refused_by_its_rules(api: Api) -> None:
+    with pytest.raises(Exception) as refused:
+        api.webhook.create_webhook(webhook_pb2.CreateWebhookRequest(name="on-push"))
+    assert "type: must not be in list [0]" in str(refused.value)
+    assert "provider: must not be in list [0]" in str(refused.value)
+
+
 def test_webhooks_from_create_to_delete(api: Api) -> None:
     service = api.webhook
     created = service.create_webhook(webhook_pb2.CreateWebhookRequest(
-        name="on-push", type=webhook_pb2.WEBHOOK_TYPE_UNSPECIFIED)).webhook
+        name="on-push", **WEBHOOK_KIND)).webhook
     uuid.UUID(created.id)
     assert service.get_webhook(webhook_pb2.GetWebhookRequest(webhook_id=created.id)).webhook == created
     assert [w.id for w in service.list_webhooks(webhook_pb2.ListWebhooksRequest()).webhooks] == [created.id]
@@ -188,8 +202,9 @@ def test_webhooks_from_create_to_delete(api: Api) -> None:
 def test_security_policies_from_create_to_delete(api: Api) -> None:
     service = api.security
     metadata = security_pb2.SecurityPolicy.Metadata(name="lockdown")
+    spec = security_pb2.SecurityPolicy.Spec()  # required, though it may be empty
     created = service.create_security_policy(security_pb2.CreateSecurityPolicyRequest(
-        organization_id=ORG, metadata=metadata)).security_policy
+        organization_id=ORG, metadata=metadata, spec=spec)).security_policy
     uuid.UUID(created.id)
     assert created.metadata == metadata
     get = security_pb2.GetSecurityPolicyRequest(security_policy_id=created.id)
