@@ -113,24 +113,54 @@ impl Secrets {
         }
     }
 
+    /// Whether `message` holds a secret at any depth.
+    pub fn holds(&self, message: &str) -> bool {
+        self.messages.contains_key(message)
+    }
+
     /// Replaces every secret in `value`, a message of type `message` in canonical JSON. A
     /// message with no secrets anywhere costs one lookup.
     pub fn redact(&self, message: &str, value: &mut Value) {
+        self.walk(message, value, &mut |map, secret| {
+            for (field, v) in map.iter_mut() {
+                if secret.contains(field.as_str()) {
+                    redact_value(v);
+                }
+            }
+        });
+    }
+
+    /// Removes every secret from `value`, so that what a client sends as a secret is not kept
+    /// in a record and answered back.
+    pub fn strip(&self, message: &str, value: &mut Value) {
+        self.walk(message, value, &mut |map, secret| {
+            map.retain(|field, _| !secret.contains(field.as_str()))
+        });
+    }
+
+    /// Calls `act` on each object of `value` that has secret fields, with their JSON names.
+    fn walk(
+        &self,
+        message: &str,
+        value: &mut Value,
+        act: &mut dyn FnMut(&mut serde_json::Map<String, Value>, &FxHashSet<String>),
+    ) {
         let (Some(holder), Value::Object(map)) = (self.messages.get(message), value) else {
             return;
         };
-        for (field, v) in map.iter_mut() {
-            if holder.secret.contains(field.as_str()) {
-                redact_value(v);
-            } else if let Some(lead) = holder.deeper.iter().find(|l| l.field == *field) {
-                let inner = lead.message.as_str();
-                match v {
-                    Value::Array(items) => items.iter_mut().for_each(|i| self.redact(inner, i)),
-                    Value::Object(entries) if lead.map => {
-                        entries.values_mut().for_each(|i| self.redact(inner, i))
-                    }
-                    v => self.redact(inner, v),
+        if !holder.secret.is_empty() {
+            act(map, &holder.secret);
+        }
+        for lead in &holder.deeper {
+            let (Some(v), inner) = (map.get_mut(&lead.field), lead.message.as_str()) else {
+                continue;
+            };
+            match v {
+                Value::Array(items) => items.iter_mut().for_each(|i| self.walk(inner, i, act)),
+                Value::Object(entries) if lead.map => {
+                    entries.values_mut().for_each(|i| self.walk(inner, i, act))
                 }
+                v => self.walk(inner, v, act),
             }
         }
     }

@@ -173,7 +173,16 @@ fn handle(
             ProfileCall::Engine(plan) => profile::engine::call(method.rules, plan, state, request),
             ProfileCall::Custom(custom) => (custom.handler)(state, request),
         },
-        Handling::Resource(method) => crate::service::generic::resource(state, method, request),
+        Handling::Resource(method) => {
+            // What a client sends as a secret is not kept in the record to be answered back.
+            let input = entry.procedure.input.full_name();
+            if !app.secrets.holds(input) {
+                return crate::service::generic::resource(state, method, request);
+            }
+            let mut kept = request.clone();
+            app.secrets.strip(input, &mut kept);
+            crate::service::generic::resource(state, method, &kept)
+        }
         Handling::Generated(_) => Ok(crate::service::generic::generated(
             &app.contract,
             state,

@@ -131,3 +131,26 @@ fn a_message_without_secrets_is_left_alone() {
     secrets.redact("vault.v1.Unknown", &mut value);
     assert_eq!(value, json!({"key": "k", "value": "v"}));
 }
+
+#[test]
+fn stripping_removes_the_secrets_and_keeps_the_rest() {
+    let secrets = vault("strip");
+    assert!(secrets.holds("vault.v1.Folder") && !secrets.holds("vault.v1.FieldValue"));
+    let mut folder = json!({
+        "title": "t",
+        "credentials": [{"user": "ada", "pin": "1234"}],
+        "byHost": {"example.com": {"user": "bob", "pin": "5678"}},
+        "clientSecret": "s",
+        "clientSecretId": "id-1",
+    });
+    secrets.strip("vault.v1.Folder", &mut folder);
+    assert_eq!(
+        folder,
+        json!({
+            "title": "t",
+            "credentials": [{"user": "ada"}],
+            "byHost": {"example.com": {"user": "bob"}},
+            "clientSecretId": "id-1",
+        })
+    );
+}

@@ -1,7 +1,7 @@
 //! What the scenario, session, journal and library tests share, on top of `support::Client`:
 //! a few recurring calls, one-line summaries of replies, and session helpers.
 
-use crate::support::{Client, Reply, EXAMPLE_ID};
+use crate::support::{Client, InProcess, Reply, EXAMPLE_ID};
 use gitpod_mock::session::Limits;
 use serde_json::{json, Value};
 
@@ -70,4 +70,13 @@ pub async fn create_scm(client: &Client, id: &str, host: &str) -> String {
 pub async fn journal(client: &Client, query: &str) -> Value {
     let line = format!("GET /__mock/journal{query}");
     client.request(&line, &[], "").await.json()
+}
+
+/// A server of `proto`, compiled from a directory of its own named for the test.
+pub fn serving(name: &str, proto: &str) -> InProcess {
+    let dir = std::env::temp_dir().join(format!("gpm-journal-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("api.proto"), proto).unwrap();
+    let app = gitpod_mock::MockServer::builder().contract(&dir).build();
+    InProcess::new(app.unwrap())
 }

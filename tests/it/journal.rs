@@ -1,8 +1,10 @@
 //! The journal and what reads it: the ring's bound, filters, redaction of secrets,
 //! `POST /__mock/verify` and `GET /__mock/coverage`.
 
-use crate::calls::{create_scm, entries, get_says, journal, said, session, with_limits, GCP};
-use crate::support::{request, InProcess, TestServer, EXAMPLE_ID, EXAMPLE_USER};
+use crate::calls::{
+    create_scm, entries, get_says, journal, said, serving, session, with_limits, GCP,
+};
+use crate::support::{request, TestServer, EXAMPLE_ID, EXAMPLE_USER};
 use gitpod_mock::session::Limits;
 use serde_json::{json, Value};
 
@@ -252,15 +254,6 @@ message OpenRequest { string name = 1; Login login = 2; string api_key = 3; }
 message OpenResponse { string name = 1; }
 service VaultService { rpc Open(OpenRequest) returns (OpenResponse); }
 "#;
-
-/// A server of `proto`, compiled from a directory of its own named for the test.
-fn serving(name: &str, proto: &str) -> InProcess {
-    let dir = std::env::temp_dir().join(format!("gpm-journal-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("api.proto"), proto).unwrap();
-    let app = gitpod_mock::MockServer::builder().contract(&dir).build();
-    InProcess::new(app.unwrap())
-}
 
 #[test]
 fn secrets_of_any_contract_never_reach_the_journal() {

@@ -226,3 +226,44 @@ fn the_needles_find_a_secret_inside_longer_base64() {
         );
     }
 }
+
+/// A contract of the user's own whose resource holds a secret: a Create in the id-field style
+/// that answers the resource.
+const KEYRING: &str = r#"syntax = "proto3";
+package keyring.v1;
+message Key { string id = 1; string label = 2; string private_key = 3; Auth auth = 4; }
+message Auth { string user = 1; string pin = 2 [debug_redact = true]; }
+message CreateKeyRequest { string label = 1; string private_key = 2; Auth auth = 3; }
+message CreateKeyResponse { Key key = 1; }
+message GetKeyRequest { string key_id = 1; }
+message GetKeyResponse { Key key = 1; }
+service KeyringService {
+  rpc CreateKey(CreateKeyRequest) returns (CreateKeyResponse);
+  rpc GetKey(GetKeyRequest) returns (GetKeyResponse);
+}
+"#;
+
+#[test]
+fn a_resource_of_any_contract_never_answers_the_secrets_it_was_given() {
+    use crate::support::request;
+    let server = crate::calls::serving("keyring", KEYRING);
+    let json = [("content-type", "application/json")];
+    let call = |method: &str, body: Value| -> Value {
+        let line = format!("POST /keyring.v1.KeyringService/{method}");
+        let reply = server
+            .send(request(&line, &json, body.to_string()))
+            .unwrap();
+        let reply = reply.reply.unwrap();
+        assert_eq!(reply.status, 200, "{method}");
+        serde_json::from_slice(&reply.body).unwrap()
+    };
+    let given = json!({"label": "deploy", "privateKey": "pk-secret-1", "auth": {"user": "ada", "pin": "pin-secret-2"}});
+    let created = call("CreateKey", given);
+    let id = created["key"]["id"].as_str().expect("an id").to_string();
+    let got = call("GetKey", json!({"keyId": id}));
+    for answer in [&created, &got] {
+        assert!(!answer.to_string().contains("-secret-"), "{answer}");
+        assert_eq!(answer["key"]["label"], "deploy", "{answer}");
+        assert_eq!(answer["key"]["auth"]["user"], "ada", "{answer}");
+    }
+}
