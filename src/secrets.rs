@@ -143,7 +143,7 @@ impl Secrets {
         &self,
         message: &str,
         value: &mut Value,
-        act: &mut dyn FnMut(&mut serde_json::Map<String, Value>, &FxHashSet<String>),
+        act: &mut Act<'_>,
     ) {
         let (Some(holder), Value::Object(map)) = (self.messages.get(message), value) else {
             return;
@@ -165,6 +165,9 @@ impl Secrets {
         }
     }
 }
+
+/// What a walk does to an object with secret fields, given their JSON names.
+type Act<'a> = dyn FnMut(&mut serde_json::Map<String, Value>, &FxHashSet<String>) + 'a;
 
 /// The message a field holds: its own, or its map's values'; none for scalars.
 fn inner_message(field: &FieldDescriptor) -> Option<MessageDescriptor> {
