@@ -139,12 +139,7 @@ impl Secrets {
     }
 
     /// Calls `act` on each object of `value` that has secret fields, with their JSON names.
-    fn walk(
-        &self,
-        message: &str,
-        value: &mut Value,
-        act: &mut Act<'_>,
-    ) {
+    fn walk(&self, message: &str, value: &mut Value, act: &mut Act<'_>) {
         let (Some(holder), Value::Object(map)) = (self.messages.get(message), value) else {
             return;
         };

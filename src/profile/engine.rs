@@ -9,10 +9,10 @@ use super::DomainRules;
 use crate::codec::answer::Response;
 use crate::contract::conventions::{ResourceMethod, Style, Verb};
 use crate::error::RpcError;
+use crate::store::generic::fields::set;
 use crate::store::ids;
 use crate::store::typed::{self, TypedRecords};
 use crate::store::State;
-use prost_reflect::{FieldDescriptor, Kind};
 use serde_json::{json, Map, Value};
 
 /// A resource method of a profile, joined with its table at startup.
@@ -162,30 +162,6 @@ fn answer(
     };
     let stored = plan.store.get(state, field, id);
     stored.ok_or_else(|| RpcError::internal(format!("gitpod-mock bug: {id} was not stored")))
-}
-
-/// Whether a field of a canonical request is set: present for a field with presence, not its
-/// default otherwise (canonical requests write every field without presence out). The same
-/// test as the generic store's Update in this style.
-fn set(field: &FieldDescriptor, value: &Value) -> bool {
-    if field.supports_presence() {
-        return !value.is_null();
-    }
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::String(s) => !s.is_empty() && s != "0" && !is_zero_enum(field, s),
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
-}
-
-fn is_zero_enum(field: &FieldDescriptor, name: &str) -> bool {
-    match field.kind() {
-        Kind::Enum(e) => e.get_value(0).is_some_and(|v| v.name() == name),
-        _ => false,
-    }
 }
 
 /// A response field's name for the life of the process: answers name their fields with

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-mod fields;
+pub(crate) mod fields;
 pub mod fixtures;
 mod list;
 mod reply;

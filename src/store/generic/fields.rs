@@ -196,7 +196,7 @@ pub(super) fn apply_path(
 
 /// Whether a field of a canonical request is set: present for a field with presence, not its
 /// default otherwise.
-pub(super) fn set(field: &FieldDescriptor, value: &Value) -> bool {
+pub(crate) fn set(field: &FieldDescriptor, value: &Value) -> bool {
     if field.supports_presence() {
         return !value.is_null();
     }
