@@ -58,6 +58,10 @@ pub struct App {
     /// Becomes true when the server starts shutting down, so calls that would otherwise stay
     /// open (a health Watch, an idle reflection stream) end instead of holding up the drain.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The real API calls are forwarded to (`serve --upstream`), if any.
+    pub upstream: Option<crate::upstream::Upstream>,
+    /// How the upstream's answers differ from the contract and the mock's.
+    pub drift: crate::drift::Report,
 }
 
 impl App {
@@ -84,6 +88,8 @@ impl App {
             seed: 0,
             secrets,
             stopping: tokio::sync::watch::Sender::new(false),
+            upstream: None,
+            drift: crate::drift::Report::default(),
         }
     }
 
@@ -118,6 +124,18 @@ impl App {
     pub fn with_log(mut self, log: crate::log::Log) -> App {
         self.log = log;
         self
+    }
+
+    /// Forwards Connect JSON calls to `upstream` too, and reports how its answers drift.
+    pub fn with_upstream(mut self, upstream: crate::upstream::Upstream) -> App {
+        self.upstream = Some(upstream);
+        self
+    }
+
+    /// The drift report `GET /__mock/drift` answers.
+    pub fn drift_report(&self) -> Value {
+        let base = self.upstream.as_ref().map(crate::upstream::Upstream::base);
+        self.drift.to_json(base)
     }
 
     pub fn with_auth(mut self, auth: Auth) -> App {

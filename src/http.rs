@@ -70,6 +70,9 @@ async fn route<B: RequestBody>(
     if crate::grpc_services::handles(routed) {
         return Ok(crate::grpc_services::serve(app, parts, routed, body).await);
     }
+    if crate::upstream::shadow::applies(app, parts, routed) {
+        return crate::upstream::shadow::call(app, parts, routed, body).await;
+    }
     rpc::call(app, parts, routed, body).await
 }
 

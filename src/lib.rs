@@ -95,6 +95,8 @@
 //!   with graceful shutdown.
 //! - `commands`: `schemas`, `openapi` and `check`; `mock`: [`MockServer`] and its builder;
 //!   `run`: `gitpod-mock serve` from start to exit.
+//! - `upstream`: the real API `serve --upstream` forwards calls to, in shadow or proxy mode;
+//!   `drift`: how its answers differ from the contract and the mock's.
 
 #[doc(hidden)]
 pub mod admin;
@@ -112,6 +114,8 @@ pub mod commands;
 pub mod contract;
 #[doc(hidden)]
 pub mod cors;
+#[doc(hidden)]
+pub mod drift;
 #[doc(hidden)]
 pub mod error;
 mod grpc_services;
@@ -144,6 +148,8 @@ pub mod session;
 pub mod store;
 #[doc(hidden)]
 pub mod tls;
+#[doc(hidden)]
+pub mod upstream;
 
 /// The README's Rust blocks, run as doc tests so the README cannot drift from the API.
 #[cfg(doctest)]
@@ -156,3 +162,4 @@ pub use run::{run, RunOptions};
 pub use session::Limits as SessionLimits;
 pub use store::generate::Counts as GenerateCounts;
 pub use tls::TlsSource;
+pub use upstream::Mode as UpstreamMode;

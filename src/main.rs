@@ -180,6 +180,19 @@ struct ServeArgs {
         default_value_t = 10_000
     )]
     session_max_records: usize,
+    /// Forward unary Connect JSON calls to this real API (http://host:port) too, and report
+    /// how its answers drift from the contract and the mock's at /__mock/drift.
+    #[arg(long, env = "GITPOD_MOCK_UPSTREAM")]
+    upstream: Option<String>,
+    /// With --upstream: the client gets the mock's answer (the default).
+    #[arg(long, requires = "upstream", conflicts_with = "proxy")]
+    shadow: bool,
+    /// With --upstream: the client gets the upstream's answer.
+    #[arg(long, requires = "upstream")]
+    proxy: bool,
+    /// With --upstream: how long a forwarded call may take before it counts as a timeout.
+    #[arg(long, env = "GITPOD_MOCK_UPSTREAM_TIMEOUT_MS", default_value_t = 5000)]
+    upstream_timeout_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -281,6 +294,14 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
             Some(path) => mock.auth_file(path)?,
             None => mock.require_auth(),
         };
+    }
+    if let Some(url) = &args.upstream {
+        let mode = match args.proxy {
+            true => gitpod_mock::UpstreamMode::Proxy,
+            false => gitpod_mock::UpstreamMode::Shadow,
+        };
+        let timeout = Duration::from_millis(args.upstream_timeout_ms);
+        mock = mock.upstream(url, mode, timeout);
     }
     // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
     // free of anything else.

@@ -46,6 +46,8 @@ enum Route<'a> {
     Coverage,
     Scenarios,
     Switch(&'a str, bool),
+    /// The drift report of `serve --upstream` (`drift`).
+    Drift,
 }
 
 impl<'a> Route<'a> {
@@ -63,6 +65,7 @@ impl<'a> Route<'a> {
             ["verify"] => Route::Verify,
             ["coverage"] => Route::Coverage,
             ["scenarios"] => Route::Scenarios,
+            ["drift"] => Route::Drift,
             ["scenarios", name, "activate"] => Route::Switch(name, true),
             ["scenarios", name, "deactivate"] => Route::Switch(name, false),
             _ => return None,
@@ -81,6 +84,7 @@ impl<'a> Route<'a> {
             Route::Session(_) => &[Method::DELETE],
             Route::State => &[Method::GET, Method::HEAD, Method::PUT, Method::POST],
             Route::Scenarios => &[Method::GET, Method::HEAD, Method::POST, Method::PUT],
+            Route::Drift => &[Method::GET, Method::HEAD, Method::DELETE],
         }
     }
 
@@ -159,6 +163,11 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
         Route::Scenarios if writes => load_scenario(app, call),
         Route::Scenarios => Ok((200, inspect::scenarios(app, &session(call)?))),
         Route::Switch(name, on) => switch(app, call, name, on),
+        Route::Drift if writes => {
+            app.drift.clear();
+            Ok((200, json!({ "cleared": true })))
+        }
+        Route::Drift => Ok((200, app.drift_report())),
     }
 }
 

@@ -1,0 +1,245 @@
+//! The real API a mock forwards calls to (`serve --upstream URL`): where it is, whether the
+//! client gets its answer (`--proxy`) or the mock's (`--shadow`), and the HTTP/1.1 client that
+//! forwards a call within `--upstream-timeout-ms`. The shadow call path is `shadow`.
+
+pub(crate) mod shadow;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName};
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
+
+/// The timeout a forwarded call gets unless `--upstream-timeout-ms` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// The largest upstream answer read; a larger one is reported as an upstream failure.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Whose answer the client gets when an upstream is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The mock's; the upstream is called too and its answer only compared (`--shadow`).
+    #[default]
+    Shadow,
+    /// The upstream's; the mock's answer is only compared (`--proxy`).
+    Proxy,
+}
+
+/// The upstream's answer to a forwarded call, read whole.
+#[derive(Debug)]
+pub struct UpstreamAnswer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Why a forwarded call has no answer; the text names the upstream and the cause, and never
+/// a header of the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamFailure {
+    /// No answer within the timeout.
+    Timeout(Duration),
+    /// Connection refused, reset, or another transport problem.
+    Transport(String),
+}
+
+impl std::fmt::Display for UpstreamFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpstreamFailure::Timeout(limit) => write!(
+                f,
+                "the upstream did not answer within {} ms (--upstream-timeout-ms)",
+                limit.as_millis()
+            ),
+            UpstreamFailure::Transport(why) => {
+                write!(f, "the upstream could not be reached: {why}")
+            }
+        }
+    }
+}
+
+/// A configured upstream.
+pub struct Upstream {
+    /// Scheme and authority, and a path prefix without its trailing slash.
+    base: String,
+    pub mode: Mode,
+    pub timeout: Duration,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("base", &self.base)
+            .field("mode", &self.mode)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstream {
+    /// An upstream at `url` (`http://host:port[/prefix]`). Checked once, at startup: https
+    /// needs a TLS client this slice does not have yet, and credentials in the URL would end
+    /// up in reports.
+    pub fn new(url: &str, mode: Mode, timeout: Duration) -> Result<Upstream, String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("--upstream {url:?} is not a URL: {e}"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(format!(
+                    "--upstream {url:?}: https upstreams are not supported yet; use http://"
+                ))
+            }
+            _ => return Err(format!("--upstream {url:?} must start with http://")),
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("--upstream {url:?} names no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(format!(
+                "--upstream must not carry credentials in its URL; the client's Authorization \
+                 header is passed through (host {})",
+                authority.host()
+            ));
+        }
+        if timeout.is_zero() {
+            return Err("--upstream-timeout-ms must be more than 0".into());
+        }
+        let prefix = uri.path().trim_end_matches('/');
+        Ok(Upstream {
+            base: format!("http://{authority}{prefix}"),
+            mode,
+            timeout,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        })
+    }
+
+    /// The upstream's base URL, for the drift report.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Forwards a call: its method, path and query, its headers but the hop-by-hop ones, and
+    /// its body. The answer is read whole within the timeout.
+    pub async fn forward(
+        &self,
+        parts: &http::request::Parts,
+        body: Bytes,
+    ) -> Result<UpstreamAnswer, UpstreamFailure> {
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut request = Request::builder()
+            .method(parts.method.clone())
+            .uri(format!("{}{path}", self.base))
+            .body(Full::new(body))
+            .map_err(|e| UpstreamFailure::Transport(format!("bad request URI: {e}")))?;
+        *request.headers_mut() = end_to_end(&parts.headers);
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| UpstreamFailure::Transport(describe(&e)))?;
+            let (head, body) = response.into_parts();
+            let body = Limited::new(body, MAX_ANSWER_BYTES)
+                .collect()
+                .await
+                .map_err(|e| UpstreamFailure::Transport(format!("reading its answer: {e}")))?
+                .to_bytes();
+            Ok(UpstreamAnswer {
+                status: head.status.as_u16(),
+                headers: head.headers,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or(Err(UpstreamFailure::Timeout(self.timeout)))
+    }
+}
+
+/// A client error with its causes, e.g. "client error (Connect): tcp connect error: Connection
+/// refused (os error 111)".
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Hop-by-hop headers (RFC 9110 7.6.1), which describe one connection and are not forwarded.
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+];
+
+/// The headers a forwarded call carries: the client's, Authorization included, without the
+/// hop-by-hop ones, those its Connection header names, Upgrade, Host (the upstream's own is
+/// set by the client) and Content-Length (set for the body sent).
+pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()))
+        .collect();
+    let mut kept = headers.clone();
+    for name in HOP_BY_HOP
+        .iter()
+        .chain([&header::UPGRADE, &header::HOST, &header::CONTENT_LENGTH])
+    {
+        kept.remove(name);
+    }
+    for name in named {
+        kept.remove(name.as_str());
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_stay_behind_and_authorization_goes_through() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer t".parse().unwrap());
+        headers.insert("connection", "keep-alive, x-private".parse().unwrap());
+        headers.insert("x-private", "1".parse().unwrap());
+        headers.insert("transfer-encoding", "chunked".parse().unwrap());
+        headers.insert("host", "mock:4010".parse().unwrap());
+        headers.insert("connect-protocol-version", "1".parse().unwrap());
+        let kept = end_to_end(&headers);
+        let names: Vec<&str> = kept.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["authorization", "connect-protocol-version"]);
+    }
+
+    #[test]
+    fn an_upstream_url_is_checked_at_startup() {
+        let timeout = DEFAULT_TIMEOUT;
+        let ok = Upstream::new("http://127.0.0.1:9/api/", Mode::Proxy, timeout).unwrap();
+        assert_eq!(ok.base(), "http://127.0.0.1:9/api");
+        let https = Upstream::new("https://api.gitpod.io", Mode::Shadow, timeout).unwrap_err();
+        assert!(
+            https.contains("https upstreams are not supported yet"),
+            "{https}"
+        );
+        let creds = Upstream::new("http://u:p@h", Mode::Shadow, timeout).unwrap_err();
+        assert!(!creds.contains("u:p"), "{creds}");
+        assert!(Upstream::new("ftp://h", Mode::Shadow, timeout).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! A call with an upstream configured: the body is read once, the mock runs the call as ever
+//! while the upstream gets the same request, and when both have answered the two answers are
+//! compared into the drift report. The client gets the mock's answer (`--shadow`) or the
+//! upstream's (`--proxy`). Only unary Connect JSON calls (a POST of `application/json` to a
+//! known procedure) are forwarded; every other call is the mock's alone.
+
+use super::{end_to_end, Mode, UpstreamAnswer, UpstreamFailure};
+use crate::app::App;
+use crate::body::{full, Body, RequestBody};
+use crate::codec::answer::ConnectionFault;
+use crate::codec::Encoding;
+use crate::contract::Procedure;
+use crate::drift::compare::{self, Side};
+use crate::error::{Code, RpcError};
+use crate::rpc::{self, error_response};
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderMap, Method, Response};
+use http_body_util::{BodyExt, Full};
+use serde_json::Value;
+
+/// Whether a call goes to the upstream too.
+pub(crate) fn applies(app: &App, parts: &Parts, routed: &str) -> bool {
+    app.upstream.is_some()
+        && parts.method == Method::POST
+        && is_connect_json(&parts.headers)
+        && app.table.route(routed).is_some()
+}
+
+fn is_connect_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Serves a forwarded call (see the module docs).
+pub(crate) async fn call<B: RequestBody>(
+    app: &App,
+    parts: &Parts,
+    routed: &str,
+    body: B,
+) -> Result<Response<Body>, ConnectionFault> {
+    let (Some(upstream), Some(route)) = (&app.upstream, app.table.route(routed)) else {
+        return rpc::call(app, parts, routed, body).await;
+    };
+    let procedure = route.procedure();
+    let raw = match crate::body::read(body, app.settings.max_body_bytes, &parts.headers).await {
+        Ok(raw) => raw,
+        Err(e) => return Ok(error_response(&e)),
+    };
+    let (upstream_answer, mock_answer) = tokio::join!(
+        upstream.forward(parts, raw.clone()),
+        mock_answer(app, parts, routed, raw.clone()),
+    );
+    let example = example_request(app, procedure, &parts.headers, &raw);
+    let mock_json = mock_answer
+        .as_ref()
+        .map(|(head, bytes)| (head.status.as_u16(), json_of(&head.headers, bytes)));
+    let (mock_status, mock_body) = mock_json.unwrap_or((0, Value::Null));
+    let mock_side = Side {
+        status: mock_status,
+        body: &mock_body,
+    };
+    let differences = match &upstream_answer {
+        Ok(answer) => {
+            let body = json_of(&answer.headers, &answer.body);
+            let upstream_side = Side {
+                status: answer.status,
+                body: &body,
+            };
+            compare::answers(&procedure.output, upstream_side, mock_side)
+        }
+        Err(failure) => vec![compare::failure(failure, mock_side)],
+    };
+    app.drift.record(&procedure.name, &example, differences);
+    match upstream.mode {
+        Mode::Shadow => {
+            let (head, bytes) = mock_answer?;
+            Ok(Response::from_parts(head, full(bytes)))
+        }
+        Mode::Proxy => Ok(match upstream_answer {
+            Ok(answer) => relayed(answer),
+            Err(failure) => failed(&failure),
+        }),
+    }
+}
+
+/// The mock's answer to the call, read whole so it can be compared and then sent.
+async fn mock_answer(
+    app: &App,
+    parts: &Parts,
+    routed: &str,
+    raw: Bytes,
+) -> Result<(http::response::Parts, Bytes), ConnectionFault> {
+    let response = rpc::call(app, parts, routed, Full::new(raw)).await?;
+    let (head, body) = response.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    Ok((head, bytes))
+}
+
+/// The upstream's answer as the client gets it in proxy mode.
+fn relayed(answer: UpstreamAnswer) -> Response<Body> {
+    let mut response = Response::new(full(answer.body));
+    *response.status_mut() =
+        http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    *response.headers_mut() = end_to_end(&answer.headers);
+    response
+}
+
+/// A Connect error naming why the upstream gave no answer: unavailable, or deadline_exceeded
+/// for a timeout.
+fn failed(failure: &UpstreamFailure) -> Response<Body> {
+    let code = match failure {
+        UpstreamFailure::Timeout(_) => Code::DeadlineExceeded,
+        UpstreamFailure::Transport(_) => Code::Unavailable,
+    };
+    error_response(&RpcError::new(
+        code,
+        format!("gitpod-mock --proxy: {failure}"),
+    ))
+}
+
+/// The request as the report keeps it: decoded to canonical JSON and its secrets redacted;
+/// null if it could not be decoded, so nothing undecoded is kept.
+fn example_request(app: &App, procedure: &Procedure, headers: &HeaderMap, raw: &[u8]) -> Value {
+    let body = decompressed(headers, raw);
+    let decoded = crate::codec::decode_canonical(
+        &app.contract,
+        &procedure.input,
+        Encoding::Json,
+        &body,
+        false,
+    );
+    let Ok(mut request) = decoded else {
+        return Value::Null;
+    };
+    app.secrets
+        .redact(procedure.input.full_name(), &mut request);
+    request
+}
+
+/// An answer's body as JSON, gunzipped if it says so; null if it is not JSON.
+fn json_of(headers: &HeaderMap, body: &[u8]) -> Value {
+    serde_json::from_slice(&decompressed(headers, body)).unwrap_or(Value::Null)
+}
+
+fn decompressed(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
+    let gzip = headers
+        .get(http::header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    if !gzip {
+        return body.to_vec();
+    }
+    let mut out = Vec::new();
+    let limit = 16 * 1024 * 1024;
+    let reader = std::io::Read::take(flate2::read::GzDecoder::new(body), limit);
+    match std::io::copy(&mut std::io::BufReader::new(reader), &mut out) {
+        Ok(_) => out,
+        Err(_) => Vec::new(),
+    }
+}
