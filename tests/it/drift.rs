@@ -1,0 +1,286 @@
+//! Shadow and proxy mode (`--upstream`): an in-test upstream that answers what a reference
+//! gitpod-mock answers, drifted as each call's `x-drift` header asks, and the drift report
+//! `GET /__mock/drift` makes of it.
+
+use crate::support::{mock, TestServer, EXAMPLE_ID};
+use bytes::Bytes;
+use gitpod_mock::UpstreamMode;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_millis(300);
+
+/// An upstream on 127.0.0.1:0 that answers each call as `reference` does, drifted as the
+/// call's `x-drift` header says; it keeps the Authorization headers it was sent.
+struct DriftingUpstream {
+    addr: SocketAddr,
+    authorizations: Arc<Mutex<Vec<String>>>,
+    _reference: TestServer,
+}
+
+impl DriftingUpstream {
+    async fn start() -> DriftingUpstream {
+        let reference = TestServer::start().await;
+        let client = reference.client();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let authorizations = Arc::new(Mutex::new(Vec::new()));
+        let seen = authorizations.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let seen = seen.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    answer(client, seen.clone(), request)
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
+        });
+        DriftingUpstream {
+            addr,
+            authorizations,
+            _reference: reference,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+async fn answer(
+    reference: crate::support::Client,
+    seen: Arc<Mutex<Vec<String>>>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let (parts, body) = request.into_parts();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    seen.lock().unwrap().extend(header("authorization"));
+    let drift = header("x-drift").unwrap_or_default();
+    let body: Value = serde_json::from_slice(&body.collect().await.unwrap().to_bytes()).unwrap();
+    let method = parts.uri.path().rsplit('/').next().unwrap().to_string();
+    let reply = reference.call(&method, body).await;
+    let (mut status, mut value) = (reply.status, reply.json());
+    match drift.as_str() {
+        "unknown-field" => value["surpriseField"] = json!(1),
+        "missing-field" => {
+            value["token"].as_object_mut().unwrap().remove("expiresAt");
+        }
+        "wrong-type" => value["token"]["host"] = json!(7),
+        "unknown-enum" => value["token"]["source"] = json!("HOST_AUTHENTICATION_TOKEN_SOURCE_ESP"),
+        "other-code" => (status, value) = (404, json!({"code": "not_found", "message": "gone"})),
+        "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+        _ => {}
+    }
+    let response = Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(value.to_string())))
+        .unwrap();
+    Ok(response)
+}
+
+async fn drift_report(server: &TestServer) -> Value {
+    let reply = server.request("GET /__mock/drift", &[], "").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()
+}
+
+/// (path, kind) of each finding, with its count.
+fn findings(report: &Value) -> Vec<(String, String, u64)> {
+    let findings = report["findings"].as_array().unwrap();
+    findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f["method"], "GetHostAuthenticationToken", "{f}");
+            let text = |k: &str| f[k].as_str().unwrap().to_string();
+            (text("path"), text("kind"), f["count"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_drift_of_the_upstream_is_one_counted_finding_with_its_path() {
+    let upstream = DriftingUpstream::start().await;
+    let server =
+        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Shadow, TIMEOUT)).await;
+    let drifts = [
+        "unknown-field",
+        "missing-field",
+        "wrong-type",
+        "unknown-enum",
+        "other-code",
+        "hang",
+    ];
+    for drift in drifts.iter().chain(&drifts) {
+        let started = Instant::now();
+        let headers = [
+            ("x-drift", *drift),
+            ("authorization", "Bearer s3cret-token"),
+        ];
+        let reply = server
+            .rpc(
+                "GetHostAuthenticationToken",
+                &headers,
+                json!({ "id": EXAMPLE_ID }),
+            )
+            .await;
+        // In shadow mode the client gets the mock's own answer, drifted upstream or not.
+        assert_eq!(reply.status, 200, "{drift}: {}", reply.text());
+        let token = &reply.json()["token"];
+        assert_eq!(token["host"], "github.com", "{drift}");
+        assert!(reply.json().get("surpriseField").is_none());
+        assert!(
+            started.elapsed() < TIMEOUT + Duration::from_secs(2),
+            "{drift}"
+        );
+    }
+    let report = drift_report(&server).await;
+    assert_eq!(report["calls"], 12);
+    let mut expected = vec![
+        ("".to_string(), "code_differs".to_string(), 2),
+        ("".into(), "upstream_timeout".into(), 2),
+        ("surpriseField".into(), "unknown_field".into(), 2),
+        ("token.expiresAt".into(), "missing_field".into(), 2),
+        ("token.host".into(), "wrong_type".into(), 2),
+        ("token.source".into(), "unknown_enum_value".into(), 2),
+    ];
+    let mut got = findings(&report);
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "{report:#}");
+    for finding in report["findings"].as_array().unwrap() {
+        assert_eq!(finding["exampleRequest"], json!({ "id": EXAMPLE_ID }));
+    }
+    let code = &report["findings"][0];
+    assert_eq!(
+        (code["upstream"].as_str(), code["mock"].as_str()),
+        (Some("code not_found"), Some("code ok"))
+    );
+    // The client's Authorization reached the upstream, and nothing of it the report.
+    assert!(upstream
+        .authorizations
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|a| a == "Bearer s3cret-token"));
+    assert!(!report.to_string().contains("s3cret"));
+    let cleared = server.request("DELETE /__mock/drift", &[], "").await;
+    assert_eq!(cleared.status, 200);
+    assert_eq!(drift_report(&server).await["findings"], json!([]));
+}
+
+#[tokio::test]
+async fn an_identical_upstream_leaves_the_report_empty() {
+    let upstream = TestServer::start().await;
+    let url = format!("http://{}", upstream.addr);
+    let server = TestServer::from(mock().upstream(url, UpstreamMode::Shadow, TIMEOUT)).await;
+    let calls = [
+        ("GetHostAuthenticationToken", json!({ "id": EXAMPLE_ID })),
+        (
+            "ListEnvironmentClasses",
+            json!({ "pagination": { "pageSize": 2 } }),
+        ),
+        (
+            "GetSCMIntegration",
+            json!({ "id": "0c8f5e2b-1f1c-4d5e-9f3a-8d2b7c6a5e41" }),
+        ),
+        ("GetSCMIntegration", json!({ "id": "not-a-uuid" })),
+    ];
+    for (method, body) in calls {
+        server.call(method, body).await;
+    }
+    let report = drift_report(&server).await;
+    assert_eq!(report["calls"], 4, "{report:#}");
+    assert_eq!(report["findings"], json!([]), "{report:#}");
+    assert_eq!(
+        report["upstream"],
+        json!(format!("http://{}", upstream.addr))
+    );
+}
+
+#[tokio::test]
+async fn in_proxy_mode_the_client_gets_the_upstreams_answer() {
+    let upstream = DriftingUpstream::start().await;
+    let server =
+        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Proxy, TIMEOUT)).await;
+    let headers = [("x-drift", "unknown-field")];
+    let reply = server
+        .rpc(
+            "GetHostAuthenticationToken",
+            &headers,
+            json!({ "id": EXAMPLE_ID }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["surpriseField"], 1);
+    let headers = [("x-drift", "other-code")];
+    let reply = server
+        .rpc(
+            "GetHostAuthenticationToken",
+            &headers,
+            json!({ "id": EXAMPLE_ID }),
+        )
+        .await;
+    reply.assert_error(404, "not_found", "gone");
+    let headers = [("x-drift", "hang")];
+    let reply = server
+        .rpc(
+            "GetHostAuthenticationToken",
+            &headers,
+            json!({ "id": EXAMPLE_ID }),
+        )
+        .await;
+    reply.assert_error(
+        504,
+        "deadline_exceeded",
+        "gitpod-mock --proxy: the upstream did not answer within 300 ms (--upstream-timeout-ms)",
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_is_a_clear_error_in_proxy_mode_and_a_finding() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let server = TestServer::from(mock().upstream(url, UpstreamMode::Proxy, TIMEOUT)).await;
+    let reply = server
+        .call("GetHostAuthenticationToken", json!({ "id": EXAMPLE_ID }))
+        .await;
+    let message = reply.assert_code(503, "unavailable");
+    assert!(
+        message.starts_with("gitpod-mock --proxy: the upstream could not be reached: "),
+        "{message}"
+    );
+    let report = drift_report(&server).await;
+    assert_eq!(
+        findings(&report),
+        [("".to_string(), "upstream_failure".to_string(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn an_https_upstream_is_refused_at_startup() {
+    let builder = mock().upstream("https://api.example", UpstreamMode::Shadow, TIMEOUT);
+    let error = builder.start().await.unwrap_err().to_string();
+    assert!(
+        error.contains("https upstreams are not supported yet"),
+        "{error}"
+    );
+}
