@@ -2,6 +2,7 @@
 //! its own copy of the fixture state, scenario counters, journal and coverage. Sessions are
 //! made on first use, bounded in number and size, and expire when idle.
 
+mod throwaway;
 use crate::error::{Code, RpcError};
 use crate::hash::{fnv1a64, splitmix64};
 use crate::journal::{Coverage, Entry, Journal};

@@ -44,12 +44,38 @@ pub async fn call<B: RequestBody>(
     path: &str,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
+    call_in(app, parts, path, body, Scope::Kept).await
+}
+
+/// Which copy of its session a call runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The session itself.
+    Kept,
+    /// A throwaway copy, so the call changes nothing (`serve --upstream --proxy`).
+    Throwaway,
+}
+
+/// [`call`], on the session or a throwaway copy of it.
+pub(crate) async fn call_in<B: RequestBody>(
+    app: &App,
+    parts: &Parts,
+    path: &str,
+    body: B,
+    scope: Scope,
+) -> Result<Response<Body>, ConnectionFault> {
     let protocol = Protocol::of(&parts.headers);
     let id = match Sessions::id_from_headers(&parts.headers) {
         Ok(id) => id,
         Err(e) => return Ok(respond::error(&e, protocol, &parts.headers)),
     };
-    let session = app.sessions.get(&id);
+    let session = match scope {
+        Scope::Kept => app.sessions.get(&id),
+        // peek: a session the call names but that does not exist yet is not made for it.
+        Scope::Throwaway => {
+            std::sync::Arc::new(Mutex::new(app.sessions.peek(&id).lock().throwaway()))
+        }
+    };
     let mut flight = InFlight::new(app, &id, &session, parts);
     let (outcome, compression) = match accept::accept(app, parts, path, protocol) {
         Err(e) => (Outcome::error(e), Compression::Identity),

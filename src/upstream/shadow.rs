@@ -52,7 +52,7 @@ pub(crate) async fn call<B: RequestBody>(
     };
     let (upstream_answer, mock_answer) = tokio::join!(
         upstream.forward(parts, raw.clone()),
-        mock_answer(app, parts, routed, raw.clone()),
+        mock_answer(app, parts, routed, raw.clone(), upstream.mode),
     );
     let example = example_request(app, procedure, &parts.headers, &raw);
     let mock_json = mock_answer
@@ -87,14 +87,21 @@ pub(crate) async fn call<B: RequestBody>(
     }
 }
 
-/// The mock's answer to the call, read whole so it can be compared and then sent.
+/// The mock's answer to the call, read whole so it can be compared and, in shadow mode, sent.
 async fn mock_answer(
     app: &App,
     parts: &Parts,
     routed: &str,
     raw: Bytes,
+    mode: Mode,
 ) -> Result<(http::response::Parts, Bytes), ConnectionFault> {
-    let response = rpc::call(app, parts, routed, Full::new(raw)).await?;
+    // The client gets the upstream's answer in proxy mode, so the mock's call must change
+    // nothing: it runs on a throwaway copy of the session.
+    let scope = match mode {
+        Mode::Shadow => rpc::Scope::Kept,
+        Mode::Proxy => rpc::Scope::Throwaway,
+    };
+    let response = rpc::call_in(app, parts, routed, Full::new(raw), scope).await?;
     let (head, body) = response.into_parts();
     let bytes = match body.collect().await {
         Ok(collected) => collected.to_bytes(),

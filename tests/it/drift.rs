@@ -284,3 +284,30 @@ async fn an_https_upstream_is_refused_at_startup() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn in_proxy_mode_the_mocks_side_of_a_call_changes_no_state() {
+    let upstream = DriftingUpstream::start().await;
+    let server =
+        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Proxy, TIMEOUT)).await;
+    let tokens = |state: &Value| state["hostTokens"].as_array().unwrap().len();
+    let before = tokens(&server.state().await);
+    let id = json!({ "id": EXAMPLE_ID });
+    assert_eq!(
+        server
+            .call("DeleteHostAuthenticationToken", id.clone())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(tokens(&server.state().await), before);
+    // The upstream's data did change: the token is gone there, and the mock still has it.
+    let reply = server.call("GetHostAuthenticationToken", id).await;
+    reply.assert_code(404, "not_found");
+    let report = drift_report(&server).await;
+    assert_eq!(
+        findings(&report),
+        [("".to_string(), "code_differs".to_string(), 1)],
+        "{report:#}"
+    );
+}
