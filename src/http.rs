@@ -55,7 +55,7 @@ pub async fn serve<B: RequestBody>(
 }
 
 async fn route<B: RequestBody>(
-    app: &App,
+    app: &Arc<App>,
     parts: &Parts,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {

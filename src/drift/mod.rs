@@ -8,6 +8,7 @@ pub(crate) mod compare;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What kind of difference a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,9 +87,21 @@ struct Finding {
 pub struct Report {
     findings: Mutex<BTreeMap<(String, String, Kind), Finding>>,
     compared: Mutex<u64>,
+    /// Shadow calls whose upstream answer is still awaited.
+    pending: AtomicU64,
 }
 
 impl Report {
+    /// A shadow call's comparison has started.
+    pub fn begin(&self) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A shadow call's comparison has ended, recorded or not.
+    pub fn end(&self) {
+        self.pending.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Records the differences one call showed; `request` is the call's message, already
     /// redacted.
     pub fn record(&self, method: &str, request: &Value, differences: Vec<Difference>) {
@@ -132,6 +145,7 @@ impl Report {
         json!({
             "upstream": upstream,
             "calls": *self.compared.lock(),
+            "pending": self.pending.load(Ordering::Relaxed),
             "findings": findings,
         })
     }

@@ -18,6 +18,7 @@ use http::request::Parts;
 use http::{HeaderMap, Method, Response};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Whether a call goes to the upstream too.
 pub(crate) fn applies(app: &App, parts: &Parts, routed: &str) -> bool {
@@ -37,54 +38,113 @@ fn is_connect_json(headers: &HeaderMap) -> bool {
 
 /// Serves a forwarded call (see the module docs).
 pub(crate) async fn call<B: RequestBody>(
-    app: &App,
+    app: &Arc<App>,
     parts: &Parts,
     routed: &str,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
-    let (Some(upstream), Some(route)) = (&app.upstream, app.table.route(routed)) else {
+    let Some(upstream) = &app.upstream else {
         return rpc::call(app, parts, routed, body).await;
     };
-    let procedure = route.procedure();
     let raw = match crate::body::read(body, app.settings.max_body_bytes, &parts.headers).await {
         Ok(raw) => raw,
         Err(e) => return Ok(error_response(&e)),
     };
-    let (upstream_answer, mock_answer) = tokio::join!(
-        upstream.forward(parts, raw.clone()),
-        mock_answer(app, parts, routed, raw.clone(), upstream.mode),
-    );
-    let example = example_request(app, procedure, &parts.headers, &raw);
-    let mock_json = mock_answer
-        .as_ref()
-        .map(|(head, bytes)| (head.status.as_u16(), json_of(&head.headers, bytes)));
-    let (mock_status, mock_body) = mock_json.unwrap_or((0, Value::Null));
-    let mock_side = Side {
+    match upstream.mode {
+        Mode::Shadow => shadow(app, parts, routed, raw).await,
+        Mode::Proxy => {
+            let (upstream_answer, mock_answer) = tokio::join!(
+                upstream.forward(parts, raw.clone()),
+                mock_answer(app, parts, routed, raw.clone(), rpc::Scope::Throwaway),
+            );
+            if let Ok((head, bytes)) = &mock_answer {
+                let mock = (head.status.as_u16(), json_of(&head.headers, bytes));
+                record(app, parts, routed, &raw, &upstream_answer, mock);
+            }
+            Ok(match upstream_answer {
+                Ok(answer) => relayed(answer),
+                Err(failure) => failed(&failure),
+            })
+        }
+    }
+}
+
+/// Shadow mode: the client gets the mock's answer as soon as it is ready; the upstream's is
+/// awaited and compared in a task of its own, which the report counts as pending meanwhile.
+/// A call whose client hangs up before the mock answers is not compared.
+async fn shadow(
+    app: &Arc<App>,
+    parts: &Parts,
+    routed: &str,
+    raw: Bytes,
+) -> Result<Response<Body>, ConnectionFault> {
+    let (mock_tx, mock_rx) = tokio::sync::oneshot::channel::<(u16, Value)>();
+    let comparison = Comparison {
+        app: Arc::clone(app),
+        parts: parts.clone(),
+        routed: routed.to_string(),
+        raw: raw.clone(),
+    };
+    app.drift.begin();
+    tokio::spawn(async move {
+        let Comparison {
+            app,
+            parts,
+            routed,
+            raw,
+        } = comparison;
+        if let Some(upstream) = &app.upstream {
+            let answer = upstream.forward(&parts, raw.clone()).await;
+            if let Ok(mock) = mock_rx.await {
+                record(&app, &parts, &routed, &raw, &answer, mock);
+            }
+        }
+        app.drift.end();
+    });
+    // The mock's call is the client's own: it runs on the session itself.
+    let (head, bytes) = mock_answer(app, parts, routed, raw, rpc::Scope::Kept).await?;
+    let _ = mock_tx.send((head.status.as_u16(), json_of(&head.headers, &bytes)));
+    Ok(Response::from_parts(head, full(bytes)))
+}
+
+/// What a shadow call's comparison task owns.
+struct Comparison {
+    app: Arc<App>,
+    parts: Parts,
+    routed: String,
+    raw: Bytes,
+}
+
+/// Compares the two answers to a call and records the differences.
+fn record(
+    app: &App,
+    parts: &Parts,
+    routed: &str,
+    raw: &[u8],
+    upstream: &Result<UpstreamAnswer, UpstreamFailure>,
+    (mock_status, mock_body): (u16, Value),
+) {
+    let Some(route) = app.table.route(routed) else {
+        return;
+    };
+    let procedure = route.procedure();
+    let mock = Side {
         status: mock_status,
         body: &mock_body,
     };
-    let differences = match &upstream_answer {
+    let differences = match upstream {
         Ok(answer) => {
             let body = json_of(&answer.headers, &answer.body);
-            let upstream_side = Side {
+            let upstream = Side {
                 status: answer.status,
                 body: &body,
             };
-            compare::answers(&procedure.output, upstream_side, mock_side)
+            compare::answers(&procedure.output, upstream, mock)
         }
-        Err(failure) => vec![compare::failure(failure, mock_side)],
+        Err(failure) => vec![compare::failure(failure, mock)],
     };
+    let example = example_request(app, procedure, &parts.headers, raw);
     app.drift.record(&procedure.name, &example, differences);
-    match upstream.mode {
-        Mode::Shadow => {
-            let (head, bytes) = mock_answer?;
-            Ok(Response::from_parts(head, full(bytes)))
-        }
-        Mode::Proxy => Ok(match upstream_answer {
-            Ok(answer) => relayed(answer),
-            Err(failure) => failed(&failure),
-        }),
-    }
 }
 
 /// The mock's answer to the call, read whole so it can be compared and, in shadow mode, sent.
@@ -93,14 +153,10 @@ async fn mock_answer(
     parts: &Parts,
     routed: &str,
     raw: Bytes,
-    mode: Mode,
-) -> Result<(http::response::Parts, Bytes), ConnectionFault> {
-    // The client gets the upstream's answer in proxy mode, so the mock's call must change
+    // In proxy mode the client gets the upstream's answer, so the mock's call must change
     // nothing: it runs on a throwaway copy of the session.
-    let scope = match mode {
-        Mode::Shadow => rpc::Scope::Kept,
-        Mode::Proxy => rpc::Scope::Throwaway,
-    };
+    scope: rpc::Scope,
+) -> Result<(http::response::Parts, Bytes), ConnectionFault> {
     let response = rpc::call_in(app, parts, routed, Full::new(raw), scope).await?;
     let (head, body) = response.into_parts();
     let bytes = match body.collect().await {
