@@ -324,3 +324,52 @@ async fn in_proxy_mode_the_mocks_side_of_a_call_changes_no_state() {
         "{report:#}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_takes_upstream_proxy_and_a_timeout() {
+    let upstream = DriftingUpstream::start().await;
+    let url = upstream.url();
+    let args = [
+        "--upstream",
+        &url,
+        "--proxy",
+        "--upstream-timeout-ms",
+        "1000",
+        "--quiet",
+    ];
+    let serving = crate::serve_flags::Serving::start(&args);
+    let headers = [("x-drift", "unknown-field")];
+    let body = json!({ "id": EXAMPLE_ID });
+    let reply = serving
+        .1
+        .rpc("GetHostAuthenticationToken", &headers, body)
+        .await;
+    assert_eq!(reply.json()["surpriseField"], 1, "{}", reply.text());
+    let report = serving.1.request("GET /__mock/drift", &[], "").await.json();
+    assert_eq!(
+        findings(&report),
+        [("surpriseField".to_string(), "unknown_field".to_string(), 1)]
+    );
+}
+
+#[test]
+fn upstream_flags_that_contradict_or_cannot_work_fail_at_start() {
+    let cases: [&[&str]; 3] = [
+        &["--upstream", "http://127.0.0.1:9", "--shadow", "--proxy"],
+        &["--proxy"],
+        &["--upstream", "https://api.example"],
+    ];
+    for args in cases {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} started: {stderr}");
+        assert!(
+            stderr.contains("--upstream") || stderr.contains("upstream"),
+            "{stderr}"
+        );
+    }
+}
