@@ -193,6 +193,15 @@ struct ServeArgs {
     /// With --upstream: how long a forwarded call may take before it counts as a timeout.
     #[arg(long, env = "GITPOD_MOCK_UPSTREAM_TIMEOUT_MS", default_value_t = 5000)]
     upstream_timeout_ms: u64,
+    /// With --upstream: write the drift report into DIR at shutdown, as drift.md (Markdown)
+    /// and drift.junit.xml (JUnit XML, one failing case per finding).
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_DRIFT_REPORT",
+        value_name = "DIR",
+        requires = "upstream"
+    )]
+    drift_report: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -312,6 +321,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         workers: args.workers,
         state_file: args.state,
         control_token_given: args.control_token.is_some(),
+        drift_report: args.drift_report,
     };
     gitpod_mock::run(mock, options)
 }

@@ -18,6 +18,9 @@ pub struct RunOptions {
     pub state_file: Option<PathBuf>,
     /// Whether the control-plane token was chosen by the user: only a generated one is shown.
     pub control_token_given: bool,
+    /// With an upstream: writes the drift report into this directory at shutdown, as
+    /// Markdown and JUnit XML (`--drift-report`).
+    pub drift_report: Option<PathBuf>,
 }
 
 /// Serves the mock `builder` describes until SIGINT or SIGTERM, printing the ready line
@@ -25,6 +28,10 @@ pub struct RunOptions {
 pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Error> {
     if let Some(path) = &options.state_file {
         check_state_file(path)?;
+    }
+    if let Some(dir) = &options.drift_report {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("--drift-report {}: {e}", dir.display()))?;
     }
     if let Some(path) = options.state_file.as_ref().filter(|p| p.exists()) {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -69,6 +76,9 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
         shutdown.await;
         let app = server.app().clone();
         server.stop().await;
+        if options.drift_report.is_some() {
+            settle_comparisons(&app).await;
+        }
         Ok::<_, Error>(app)
     })?;
     if let Some(path) = &options.state_file {
@@ -82,9 +92,29 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
             path.display()
         );
     }
+    if let Some(dir) = &options.drift_report {
+        crate::drift::files::write(dir, &server.drift_report())?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "gitpod-mock: wrote the drift report to {}",
+            dir.display()
+        );
+    }
     // Lines still queued get a moment to reach stderr, but a stuck stderr cannot hold up exit.
     server.log.flush(Duration::from_secs(1));
     Ok(())
+}
+
+/// Waits, at most the upstream's timeout, for shadow calls still being compared, so the
+/// report written at shutdown has them.
+async fn settle_comparisons(app: &crate::app::App) {
+    let Some(upstream) = &app.upstream else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + upstream.timeout;
+    while app.drift.pending() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Fails at start, naming the path, when `--state FILE` could not be saved at shutdown: a

@@ -4,6 +4,7 @@
 //! `compare` finds the differences in one pair of answers.
 
 pub(crate) mod compare;
+pub mod files;
 
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -102,6 +103,11 @@ impl Report {
         self.pending.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// How many shadow calls are still being compared.
+    pub fn pending(&self) -> u64 {
+        self.pending.load(Ordering::Relaxed)
+    }
+
     /// Records the differences one call showed; `request` is the call's message, already
     /// redacted.
     pub fn record(&self, method: &str, request: &Value, differences: Vec<Difference>) {
@@ -145,7 +151,7 @@ impl Report {
         json!({
             "upstream": upstream,
             "calls": *self.compared.lock(),
-            "pending": self.pending.load(Ordering::Relaxed),
+            "pending": self.pending(),
             "findings": findings,
         })
     }
