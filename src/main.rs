@@ -193,6 +193,18 @@ struct ServeArgs {
     /// With --upstream: how long a forwarded call may take before it counts as a timeout.
     #[arg(long, env = "GITPOD_MOCK_UPSTREAM_TIMEOUT_MS", default_value_t = 5000)]
     upstream_timeout_ms: u64,
+    /// With --upstream: forward only the methods this glob matches, by name (`Get*`) or as
+    /// `package.Service/Method`; repeatable. The rest are the mock's alone.
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_SHADOW_METHODS",
+        value_delimiter = ',',
+        requires = "upstream"
+    )]
+    shadow_methods: Vec<String>,
+    /// With --upstream: forward this share of the calls (0 to 1), evenly spaced.
+    #[arg(long, env = "GITPOD_MOCK_SHADOW_SAMPLE", default_value_t = 1.0)]
+    shadow_sample: f64,
     /// With --upstream: write the drift report into DIR at shutdown, as drift.md (Markdown)
     /// and drift.junit.xml (JUnit XML, one failing case per finding).
     #[arg(
@@ -311,6 +323,11 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         };
         let timeout = Duration::from_millis(args.upstream_timeout_ms);
         mock = mock.upstream(url, mode, timeout);
+        mock = args
+            .shadow_methods
+            .iter()
+            .fold(mock, MockServerBuilder::shadow_methods);
+        mock = mock.shadow_sample(args.shadow_sample);
     }
     // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
     // free of anything else.

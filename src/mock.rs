@@ -12,6 +12,7 @@ use crate::store::generate::Counts;
 use crate::tls::{Tls, TlsSource};
 
 mod state;
+mod upstream;
 use serde_json::Value;
 use std::fmt;
 use std::net::SocketAddr;
@@ -174,8 +175,7 @@ pub struct MockServerBuilder {
     limits: Limits,
     log: Option<Format>,
     tls: Option<TlsSource>,
-    /// The real API to forward calls to: its URL, whose answer the client gets, the timeout.
-    upstream: Option<(String, crate::upstream::Mode, std::time::Duration)>,
+    upstream: Option<crate::upstream::Config>,
 }
 
 impl Default for MockServerBuilder {
@@ -327,19 +327,6 @@ impl MockServerBuilder {
         self
     }
 
-    /// Forwards unary Connect JSON calls to the real API at `url` too, within `timeout`, and
-    /// reports how its answers drift from the mock's (`--upstream`, `--shadow` or `--proxy`,
-    /// `--upstream-timeout-ms`).
-    pub fn upstream(
-        mut self,
-        url: impl Into<String>,
-        mode: crate::upstream::Mode,
-        timeout: std::time::Duration,
-    ) -> Self {
-        self.upstream = Some((url.into(), mode, timeout));
-        self
-    }
-
     /// Starts the mock.
     pub async fn start(self) -> Result<MockServer, Error> {
         let (host, port) = (self.host.clone(), self.port);
@@ -383,16 +370,13 @@ impl MockServerBuilder {
             .with_sessions(session_seed, limits)
             .with_scenarios(library, self.scenarios)
             .map_err(Error)?;
-        if let Some((url, mode, timeout)) = &self.upstream {
-            app = app.with_upstream(crate::upstream::Upstream::new(url, *mode, *timeout)?);
-        }
         if let Some(auth) = self.auth {
             app = app.with_auth(auth);
         }
         if let Some(format) = self.log {
             app = app.with_log(Log::to(std::io::stderr(), format));
         }
-        Ok(app)
+        crate::upstream::attach(self.upstream, app).map_err(Error)
     }
 }
 

@@ -2,6 +2,7 @@
 //! client gets its answer (`--proxy`) or the mock's (`--shadow`), and the HTTP/1.1 client that
 //! forwards a call within `--upstream-timeout-ms`. The shadow call path is `shadow`.
 
+mod select;
 pub(crate) mod shadow;
 
 use bytes::Bytes;
@@ -62,6 +63,43 @@ impl std::fmt::Display for UpstreamFailure {
     }
 }
 
+/// What `--upstream` and the flags beside it ask for, checked when the app is built.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub url: String,
+    pub mode: Mode,
+    pub timeout: Duration,
+    /// `--shadow-methods` globs; every method without one.
+    pub methods: Vec<String>,
+    /// `--shadow-sample`: the share of calls forwarded.
+    pub sample: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            url: String::new(),
+            mode: Mode::default(),
+            timeout: DEFAULT_TIMEOUT,
+            methods: Vec::new(),
+            sample: 1.0,
+        }
+    }
+}
+
+/// Gives `app` the upstream `config` describes, if any.
+pub fn attach(config: Option<Config>, app: crate::app::App) -> Result<crate::app::App, String> {
+    let Some(config) = config else {
+        return Ok(app);
+    };
+    if config.url.is_empty() {
+        return Err("--shadow-methods and --shadow-sample need --upstream".into());
+    }
+    let mut upstream = Upstream::new(&config.url, config.mode, config.timeout)?;
+    upstream.selection = select::Selection::new(config.methods, config.sample)?;
+    Ok(app.with_upstream(upstream))
+}
+
 /// A configured upstream.
 pub struct Upstream {
     /// Scheme and authority, and a path prefix without its trailing slash.
@@ -69,6 +107,7 @@ pub struct Upstream {
     pub mode: Mode,
     pub timeout: Duration,
     client: Client<HttpConnector, Full<Bytes>>,
+    selection: select::Selection,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -117,7 +156,13 @@ impl Upstream {
             mode,
             timeout,
             client: Client::builder(TokioExecutor::new()).build_http(),
+            selection: select::Selection::new(Vec::new(), 1.0)?,
         })
+    }
+
+    /// Whether this call of `procedure` goes to the upstream too.
+    pub(crate) fn selects(&self, procedure: &crate::contract::Procedure) -> bool {
+        self.selection.selects(procedure)
     }
 
     /// The upstream's base URL, for the drift report.

@@ -20,12 +20,18 @@ use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Whether a call goes to the upstream too.
+/// Whether a call goes to the upstream too: a Connect JSON call of a known procedure, one
+/// the `--shadow-methods` and `--shadow-sample` selection picks.
 pub(crate) fn applies(app: &App, parts: &Parts, routed: &str) -> bool {
-    app.upstream.is_some()
-        && parts.method == Method::POST
+    let Some(upstream) = &app.upstream else {
+        return false;
+    };
+    parts.method == Method::POST
         && is_connect_json(&parts.headers)
-        && app.table.route(routed).is_some()
+        && app
+            .table
+            .route(routed)
+            .is_some_and(|route| upstream.selects(route.procedure()))
 }
 
 fn is_connect_json(headers: &HeaderMap) -> bool {

@@ -2,6 +2,10 @@
 //! gitpod-mock answers, drifted as each call's `x-drift` header asks, and the drift report
 //! `GET /__mock/drift` makes of it.
 
+mod binary;
+mod proxy;
+mod selection;
+
 use crate::support::{mock, TestServer, EXAMPLE_ID};
 use bytes::Bytes;
 use gitpod_mock::UpstreamMode;
@@ -14,18 +18,18 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const TIMEOUT: Duration = Duration::from_millis(1000);
+pub const TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// An upstream on 127.0.0.1:0 that answers each call as `reference` does, drifted as the
 /// call's `x-drift` header says; it keeps the Authorization headers it was sent.
-struct DriftingUpstream {
-    addr: SocketAddr,
-    authorizations: Arc<Mutex<Vec<String>>>,
+pub struct DriftingUpstream {
+    pub addr: SocketAddr,
+    pub authorizations: Arc<Mutex<Vec<String>>>,
     _reference: TestServer,
 }
 
 impl DriftingUpstream {
-    async fn start() -> DriftingUpstream {
+    pub async fn start() -> DriftingUpstream {
         let reference = TestServer::start().await;
         let client = reference.client();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -54,7 +58,7 @@ impl DriftingUpstream {
         }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -97,7 +101,7 @@ async fn answer(
 }
 
 /// The drift report once no shadow call's comparison is pending (each ends within TIMEOUT).
-async fn drift_report(server: &TestServer) -> Value {
+pub async fn drift_report(server: &TestServer) -> Value {
     let deadline = Instant::now() + TIMEOUT * 5;
     loop {
         let reply = server.request("GET /__mock/drift", &[], "").await;
@@ -111,7 +115,7 @@ async fn drift_report(server: &TestServer) -> Value {
 }
 
 /// (path, kind) of each finding, with its count.
-fn findings(report: &Value) -> Vec<(String, String, u64)> {
+pub fn findings(report: &Value) -> Vec<(String, String, u64)> {
     let findings = report["findings"].as_array().unwrap();
     findings
         .iter()
@@ -226,187 +230,4 @@ async fn an_identical_upstream_leaves_the_report_empty() {
         report["upstream"],
         json!(format!("http://{}", upstream.addr))
     );
-}
-
-#[tokio::test]
-async fn in_proxy_mode_the_client_gets_the_upstreams_answer() {
-    let upstream = DriftingUpstream::start().await;
-    let server =
-        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Proxy, TIMEOUT)).await;
-    let headers = [("x-drift", "unknown-field")];
-    let reply = server
-        .rpc(
-            "GetHostAuthenticationToken",
-            &headers,
-            json!({ "id": EXAMPLE_ID }),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.json()["surpriseField"], 1);
-    let headers = [("x-drift", "other-code")];
-    let reply = server
-        .rpc(
-            "GetHostAuthenticationToken",
-            &headers,
-            json!({ "id": EXAMPLE_ID }),
-        )
-        .await;
-    reply.assert_error(404, "not_found", "gone");
-    let headers = [("x-drift", "hang")];
-    let reply = server
-        .rpc(
-            "GetHostAuthenticationToken",
-            &headers,
-            json!({ "id": EXAMPLE_ID }),
-        )
-        .await;
-    reply.assert_error(
-        504,
-        "deadline_exceeded",
-        "gitpod-mock --proxy: the upstream did not answer within 1000 ms (--upstream-timeout-ms)",
-    );
-}
-
-#[tokio::test]
-async fn an_unreachable_upstream_is_a_clear_error_in_proxy_mode_and_a_finding() {
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let server = TestServer::from(mock().upstream(url, UpstreamMode::Proxy, TIMEOUT)).await;
-    let reply = server
-        .call("GetHostAuthenticationToken", json!({ "id": EXAMPLE_ID }))
-        .await;
-    let message = reply.assert_code(503, "unavailable");
-    assert!(
-        message.starts_with("gitpod-mock --proxy: the upstream could not be reached: "),
-        "{message}"
-    );
-    let report = drift_report(&server).await;
-    assert_eq!(
-        findings(&report),
-        [("".to_string(), "upstream_failure".to_string(), 1)]
-    );
-}
-
-#[tokio::test]
-async fn an_https_upstream_is_refused_at_startup() {
-    let builder = mock().upstream("https://api.example", UpstreamMode::Shadow, TIMEOUT);
-    let error = builder.start().await.unwrap_err().to_string();
-    assert!(
-        error.contains("https upstreams are not supported yet"),
-        "{error}"
-    );
-}
-
-#[tokio::test]
-async fn in_proxy_mode_the_mocks_side_of_a_call_changes_no_state() {
-    let upstream = DriftingUpstream::start().await;
-    let server =
-        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Proxy, TIMEOUT)).await;
-    let tokens = |state: &Value| state["hostTokens"].as_array().unwrap().len();
-    let before = tokens(&server.state().await);
-    let id = json!({ "id": EXAMPLE_ID });
-    assert_eq!(
-        server
-            .call("DeleteHostAuthenticationToken", id.clone())
-            .await
-            .status,
-        200
-    );
-    assert_eq!(tokens(&server.state().await), before);
-    // The upstream's data did change: the token is gone there, and the mock still has it.
-    let reply = server.call("GetHostAuthenticationToken", id).await;
-    reply.assert_code(404, "not_found");
-    let report = drift_report(&server).await;
-    assert_eq!(
-        findings(&report),
-        [("".to_string(), "code_differs".to_string(), 1)],
-        "{report:#}"
-    );
-}
-
-#[tokio::test]
-async fn the_binary_takes_upstream_proxy_and_a_timeout() {
-    let upstream = DriftingUpstream::start().await;
-    let url = upstream.url();
-    let args = [
-        "--upstream",
-        &url,
-        "--proxy",
-        "--upstream-timeout-ms",
-        "1000",
-        "--quiet",
-    ];
-    let serving = crate::serve_flags::Serving::start(&args);
-    let headers = [("x-drift", "unknown-field")];
-    let body = json!({ "id": EXAMPLE_ID });
-    let reply = serving
-        .1
-        .rpc("GetHostAuthenticationToken", &headers, body)
-        .await;
-    assert_eq!(reply.json()["surpriseField"], 1, "{}", reply.text());
-    let report = serving.1.request("GET /__mock/drift", &[], "").await.json();
-    assert_eq!(
-        findings(&report),
-        [("surpriseField".to_string(), "unknown_field".to_string(), 1)]
-    );
-}
-
-#[test]
-fn upstream_flags_that_contradict_or_cannot_work_fail_at_start() {
-    let cases: [&[&str]; 3] = [
-        &["--upstream", "http://127.0.0.1:9", "--shadow", "--proxy"],
-        &["--proxy"],
-        &["--upstream", "https://api.example"],
-    ];
-    for args in cases {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
-            .args(["serve", "--port", "0"])
-            .args(args)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{args:?} started: {stderr}");
-        assert!(
-            stderr.contains("--upstream") || stderr.contains("upstream"),
-            "{stderr}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn at_shutdown_the_report_is_written_as_markdown_and_junit() {
-    let upstream = DriftingUpstream::start().await;
-    let url = upstream.url();
-    let dir = std::env::temp_dir().join(format!("gitpod-mock-{}-drift", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let shown = dir.display().to_string();
-    let args = ["--upstream", &url, "--drift-report", &shown, "--quiet"];
-    let serving = crate::serve_flags::Serving::start(&args);
-    let headers = [
-        ("x-drift", "wrong-type"),
-        ("authorization", "Bearer s3cret"),
-    ];
-    let body = json!({ "id": EXAMPLE_ID });
-    let reply = serving
-        .1
-        .rpc("GetHostAuthenticationToken", &headers, body)
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    // The comparison may still be pending: shutdown waits for it. The upstream runs on this
-    // test's runtime, so the blocking stop runs beside it.
-    let (clean, stderr) = tokio::task::spawn_blocking(move || serving.stop())
-        .await
-        .unwrap();
-    assert!(clean, "{stderr}");
-    assert!(stderr.contains("wrote the drift report to"), "{stderr}");
-    let markdown = std::fs::read_to_string(dir.join("drift.md")).unwrap();
-    let row = "| GetHostAuthenticationToken | token.host | wrong_type | answers a number \
-               | the contract wants string | 1 |";
-    assert!(markdown.contains(row), "{markdown}");
-    let junit = std::fs::read_to_string(dir.join("drift.junit.xml")).unwrap();
-    assert!(junit.contains(r#"tests="1" failures="1""#), "{junit}");
-    assert!(junit.contains(r#"name="token.host wrong_type""#), "{junit}");
-    assert!(!markdown.contains("s3cret") && !junit.contains("s3cret"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

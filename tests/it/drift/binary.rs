@@ -1,0 +1,91 @@
+//! The binary's upstream flags, and the report files it writes at shutdown.
+
+use super::{findings, DriftingUpstream};
+use crate::support::EXAMPLE_ID;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_binary_takes_upstream_proxy_and_a_timeout() {
+    let upstream = DriftingUpstream::start().await;
+    let url = upstream.url();
+    let args = [
+        "--upstream",
+        &url,
+        "--proxy",
+        "--upstream-timeout-ms",
+        "1000",
+        "--quiet",
+    ];
+    let serving = crate::serve_flags::Serving::start(&args);
+    let headers = [("x-drift", "unknown-field")];
+    let body = json!({ "id": EXAMPLE_ID });
+    let reply = serving
+        .1
+        .rpc("GetHostAuthenticationToken", &headers, body)
+        .await;
+    assert_eq!(reply.json()["surpriseField"], 1, "{}", reply.text());
+    let report = serving.1.request("GET /__mock/drift", &[], "").await.json();
+    assert_eq!(
+        findings(&report),
+        [("surpriseField".to_string(), "unknown_field".to_string(), 1)]
+    );
+}
+
+#[test]
+fn upstream_flags_that_contradict_or_cannot_work_fail_at_start() {
+    let cases: [&[&str]; 3] = [
+        &["--upstream", "http://127.0.0.1:9", "--shadow", "--proxy"],
+        &["--proxy"],
+        &["--upstream", "https://api.example"],
+    ];
+    for args in cases {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} started: {stderr}");
+        assert!(
+            stderr.contains("--upstream") || stderr.contains("upstream"),
+            "{stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn at_shutdown_the_report_is_written_as_markdown_and_junit() {
+    let upstream = DriftingUpstream::start().await;
+    let url = upstream.url();
+    let dir = std::env::temp_dir().join(format!("gitpod-mock-{}-drift", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let shown = dir.display().to_string();
+    let args = ["--upstream", &url, "--drift-report", &shown, "--quiet"];
+    let serving = crate::serve_flags::Serving::start(&args);
+    let headers = [
+        ("x-drift", "wrong-type"),
+        ("authorization", "Bearer s3cret"),
+    ];
+    let body = json!({ "id": EXAMPLE_ID });
+    let reply = serving
+        .1
+        .rpc("GetHostAuthenticationToken", &headers, body)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    // The comparison may still be pending: shutdown waits for it. The upstream runs on this
+    // test's runtime, so the blocking stop runs beside it.
+    let (clean, stderr) = tokio::task::spawn_blocking(move || serving.stop())
+        .await
+        .unwrap();
+    assert!(clean, "{stderr}");
+    assert!(stderr.contains("wrote the drift report to"), "{stderr}");
+    let markdown = std::fs::read_to_string(dir.join("drift.md")).unwrap();
+    let row = "| GetHostAuthenticationToken | token.host | wrong_type | answers a number \
+               | the contract wants string | 1 |";
+    assert!(markdown.contains(row), "{markdown}");
+    let junit = std::fs::read_to_string(dir.join("drift.junit.xml")).unwrap();
+    assert!(junit.contains(r#"tests="1" failures="1""#), "{junit}");
+    assert!(junit.contains(r#"name="token.host wrong_type""#), "{junit}");
+    assert!(!markdown.contains("s3cret") && !junit.contains("s3cret"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
