@@ -28,6 +28,8 @@ pub enum Kind {
     UnknownEnumValue,
     /// The two answer the same request with different Connect codes.
     CodeDiffers,
+    /// The upstream's answer breaks one of the contract's buf.validate rules.
+    ViolatesRule,
     /// The upstream's error code is not a Connect code.
     NotAConnectCode,
     /// The upstream's HTTP status is not the one its Connect code goes with.
@@ -51,6 +53,7 @@ impl Kind {
             Kind::TypeDiffers => "type_differs",
             Kind::UnknownEnumValue => "unknown_enum_value",
             Kind::CodeDiffers => "code_differs",
+            Kind::ViolatesRule => "violates_rule",
             Kind::NotAConnectCode => "not_a_connect_code",
             Kind::StatusMismatch => "status_mismatch",
             Kind::Unreadable => "unreadable",

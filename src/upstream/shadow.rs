@@ -145,12 +145,72 @@ fn record(
                 status: answer.status,
                 body: &body,
             };
-            compare::answers(&procedure.output, upstream, mock)
+            let mut found = compare::answers(&procedure.output, upstream, mock);
+            if answer.status == 200 {
+                found.extend(rule_violations(
+                    app,
+                    procedure,
+                    &answer.headers,
+                    &answer.body,
+                ));
+            }
+            found
         }
         Err(failure) => vec![compare::failure(failure, mock)],
     };
     let example = example_request(app, procedure, &parts.headers, raw);
     app.drift.record(&procedure.name, &example, differences);
+}
+
+/// The upstream's successful answer checked against the buf.validate rules of the response
+/// message: a required field left out, a string too long, a CEL rule broken. Paths are the
+/// rules' proto paths, list indices folded (`items[]`), so each is one finding.
+fn rule_violations(
+    app: &App,
+    procedure: &Procedure,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Vec<crate::drift::Difference> {
+    let body = decompressed(headers, body);
+    let output = &procedure.output;
+    let decoded =
+        crate::codec::decode_canonical(&app.contract, output, Encoding::Json, &body, false);
+    // An answer that does not decode already has its wrong types and unknown fields found.
+    let Ok(canonical) = decoded else {
+        return Vec::new();
+    };
+    // Compiled per answer: response messages have no validator of their own, and this runs
+    // after the client has its answer.
+    let Err(violations) = app.contract.message_checker(output).check(&canonical) else {
+        return Vec::new();
+    };
+    violations
+        .into_iter()
+        .map(|v| crate::drift::Difference {
+            path: folded_indices(&v.field_path),
+            kind: crate::drift::Kind::ViolatesRule,
+            upstream: format!("breaks rule {}: {}", v.rule_id, v.message),
+            mock: format!("{} has the rule", output.full_name()),
+        })
+        .collect()
+}
+
+/// `a[3].b["k"]` as `a[].b[]`.
+fn folded_indices(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                inside = true;
+                out.push_str("[]");
+            }
+            ']' => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The mock's answer to the call, read whole so it can be compared and, in shadow mode, sent.

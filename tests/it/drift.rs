@@ -87,6 +87,9 @@ async fn answer(
             value["token"].as_object_mut().unwrap().remove("expiresAt");
         }
         "wrong-type" => value["token"]["host"] = json!(7),
+        "no-token" => {
+            value.as_object_mut().unwrap().remove("token");
+        }
         "unknown-enum" => value["token"]["source"] = json!("HOST_AUTHENTICATION_TOKEN_SOURCE_ESP"),
         "other-code" => (status, value) = (404, json!({"code": "not_found", "message": "gone"})),
         "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
@@ -137,6 +140,7 @@ async fn each_drift_of_the_upstream_is_one_counted_finding_with_its_path() {
         "missing-field",
         "wrong-type",
         "unknown-enum",
+        "no-token",
         "other-code",
         "hang",
     ];
@@ -168,7 +172,7 @@ async fn each_drift_of_the_upstream_is_one_counted_finding_with_its_path() {
     let report = drift_report(&server).await;
     assert_eq!(
         (&report["calls"], &report["pending"]),
-        (&json!(12), &json!(0))
+        (&json!(14), &json!(0))
     );
     let mut expected = vec![
         ("".to_string(), "code_differs".to_string(), 2),
@@ -177,6 +181,9 @@ async fn each_drift_of_the_upstream_is_one_counted_finding_with_its_path() {
         ("token.expiresAt".into(), "missing_field".into(), 2),
         ("token.host".into(), "wrong_type".into(), 2),
         ("token.source".into(), "unknown_enum_value".into(), 2),
+        // A required field left out: both unlike the mock and against the contract's rule.
+        ("token".into(), "missing_field".into(), 2),
+        ("token".into(), "violates_rule".into(), 2),
     ];
     let mut got = findings(&report);
     got.sort();
@@ -185,6 +192,9 @@ async fn each_drift_of_the_upstream_is_one_counted_finding_with_its_path() {
     for finding in report["findings"].as_array().unwrap() {
         assert_eq!(finding["exampleRequest"], json!({ "id": EXAMPLE_ID }));
     }
+    let mut all = report["findings"].as_array().unwrap().iter();
+    let rule = all.find(|f| f["kind"] == "violates_rule").unwrap();
+    assert_eq!(rule["upstream"], "breaks rule required: value is required");
     let code = &report["findings"][0];
     assert_eq!(
         (code["upstream"].as_str(), code["mock"].as_str()),
