@@ -241,3 +241,29 @@ async fn an_identical_upstream_leaves_the_report_empty() {
         json!(format!("http://{}", upstream.addr))
     );
 }
+
+#[tokio::test]
+async fn a_findings_example_request_has_its_secrets_redacted() {
+    let upstream = DriftingUpstream::start().await;
+    let server =
+        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Shadow, TIMEOUT)).await;
+    // Proto field names: the example is decoded to canonical JSON before it is redacted.
+    let create = json!({
+        "runner_id": "07503cd0-8150-42b7-8429-5bf8513241c9",
+        "scm_id": "github",
+        "host": "drift.example.com",
+        "oauth_client_id": "client",
+        "oauth_plaintext_client_secret": "sup3r-secret",
+    });
+    let drifted = [("x-drift", "unknown-field")];
+    let reply = server.rpc("CreateSCMIntegration", &drifted, create).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let report = drift_report(&server).await;
+    let example = &report["findings"][0]["exampleRequest"];
+    assert_eq!(example["oauthClientId"], "client", "{report:#}");
+    assert!(
+        example["oauthPlaintextClientSecret"].is_string(),
+        "{report:#}"
+    );
+    assert!(!report.to_string().contains("sup3r"), "{report:#}");
+}
