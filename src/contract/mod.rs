@@ -175,6 +175,17 @@ impl Contract {
         Ok(contract)
     }
 
+    /// Compiles the response messages' validators too, so `validate_request` checks answers.
+    pub fn compile_response_validators(&mut self) -> Result<(), String> {
+        let outputs: Vec<_> = self.procedures.iter().map(|p| p.output.clone()).collect();
+        for output in outputs {
+            let validator = validate::RequestValidator::new(self, &output)?;
+            let name = output.full_name().to_string();
+            self.validators.entry(name).or_insert(validator);
+        }
+        Ok(())
+    }
+
     /// The validation rules of `field` (empty when it has none).
     pub fn rules_of(&self, field: &FieldDescriptor) -> &rules::FieldRules {
         static NONE: rules::FieldRules = rules::FieldRules {

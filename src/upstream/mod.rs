@@ -97,6 +97,9 @@ pub fn attach(config: Option<Config>, app: crate::app::App) -> Result<crate::app
     }
     let mut upstream = Upstream::new(&config.url, config.mode, config.timeout)?;
     upstream.selection = select::Selection::new(config.methods, config.sample)?;
+    let mut app = app;
+    // Once, at start: every upstream answer is checked against its message's rules.
+    app.contract.compile_response_validators()?;
     Ok(app.with_upstream(upstream))
 }
 

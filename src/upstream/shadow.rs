@@ -179,9 +179,8 @@ fn rule_violations(
     let Ok(canonical) = decoded else {
         return Vec::new();
     };
-    // Compiled per answer: response messages have no validator of their own, and this runs
-    // after the client has its answer.
-    let Err(violations) = app.contract.message_checker(output).check(&canonical) else {
+    // `attach` compiled the response messages' validators at start.
+    let Err(violations) = app.contract.validate_request(output, &canonical) else {
         return Vec::new();
     };
     violations
