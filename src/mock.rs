@@ -166,6 +166,7 @@ pub struct MockServerBuilder {
     /// A state export to start from, and what to call it in an error.
     state: Option<(String, Value)>,
     strict: bool,
+    lenient: bool,
     max_body_bytes: usize,
     cors_origins: Vec<String>,
     auth: Option<Auth>,
@@ -189,6 +190,7 @@ impl Default for MockServerBuilder {
             scenario_dir: None,
             state: None,
             strict: false,
+            lenient: false,
             max_body_bytes: Settings::default().max_body_bytes,
             cors_origins: Vec::new(),
             auth: None,
@@ -265,6 +267,13 @@ impl MockServerBuilder {
     /// Rejects unknown JSON fields instead of ignoring them (`--strict`).
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Reports rule violations in `x-mock-violations` instead of refusing the call
+    /// (`--lenient`): see the `rpc::lenient` module.
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
         self
     }
 
@@ -351,6 +360,7 @@ impl MockServerBuilder {
         }
         let settings = Settings {
             strict: self.strict,
+            lenient: self.lenient,
             max_body_bytes: self.max_body_bytes,
             cors: crate::cors::AllowedOrigins::for_host(&self.cors_origins, &self.host),
             control: ControlAccess::for_host(&self.host, self.control_token, self.control_open)

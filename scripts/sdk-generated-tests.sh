@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the Stainless-generated runner-configuration tests of the gitpod-sdk 0.11.0 sdist
+# against gitpod-mock, as they were written to run against Prism (issue 12).
+#
+#   scripts/sdk-generated-tests.sh [MODE] [BINARY]
+#
+# MODE is `lenient` (default: `serve --lenient`, where all of them should pass) or `strict`
+# (the default server, which fails them only where production would; the summary counts the
+# failures by the Connect code the mock answered). BINARY defaults to target/debug/gitpod-mock.
+# The sdist's tests are all skipped ("Mock server tests are disabled"); this removes the skips
+# from a copy. Exits non-zero when a lenient run has a failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode=${1:-lenient}
+binary=${2:-target/debug/gitpod-mock}
+version=0.11.0
+sdist_dir=target/sdist
+source_dir=$sdist_dir/gitpod_sdk-$version
+venv=target/py-sdk-gen
+
+case "$mode" in
+lenient) flags=(--lenient) ;;
+strict) flags=() ;;
+*)
+    echo "usage: $0 [lenient|strict] [BINARY]" >&2
+    exit 2
+    ;;
+esac
+
+if [ ! -d "$source_dir" ]; then
+    mkdir -p "$sdist_dir"
+    # --no-binary for this package only: its build backend (hatchling) comes as a wheel.
+    python3 -m pip download -q --disable-pip-version-check --no-deps \
+        --no-binary gitpod-sdk "gitpod-sdk==$version" -d "$sdist_dir"
+    tar -xzf "$sdist_dir/gitpod_sdk-$version.tar.gz" -C "$sdist_dir"
+fi
+
+# The versions the sdist's requirements-dev.lock pins for what its tests import.
+scripts/python-venv.sh "$venv" "gitpod-sdk[aiohttp]==$version" pytest==8.4.2 \
+    pytest-asyncio==1.2.0 respx==0.22.0 dirty-equals==0.11 time-machine==2.19.0
+
+# A copy of the tests with the skips removed, so the unpacked sdist stays as published.
+tests=target/sdk-gen-tests
+rm -rf "$tests"
+mkdir -p "$tests"
+cp -r "$source_dir/tests" "$tests/tests"
+cp "$source_dir/pyproject.toml" "$tests/"
+grep -rl 'pytest.mark.skip(reason="Mock server tests are disabled")' "$tests/tests" |
+    xargs sed -i '/@pytest.mark.skip(reason="Mock server tests are disabled")/d'
+
+log=target/sdk-gen-log
+rm -rf "$log" && mkdir -p "$log"
+"$binary" serve --port 0 --seed 1 "${flags[@]}" >"$log/stdout" 2>"$log/stderr" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$log/stdout" "$log/stderr" | head -1 | cut -d: -f3 || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+if [ -z "${port:-}" ]; then
+    echo "gitpod-mock did not start:" >&2
+    cat "$log/stderr" >&2
+    exit 1
+fi
+base="http://127.0.0.1:$port"
+
+# The installed gitpod package, not the sdist's src/, is what the tests import.
+set +e
+(cd "$tests" && TEST_API_BASE_URL=$base "../../$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    -o addopts="" tests/api_resources/runners/configurations tests/api_resources/runners/test_configurations.py \
+    -rf --tb=line) >"$log/pytest" 2>&1
+status=$?
+set -e
+tail -n 1 "$log/pytest"
+
+# Failures by the Connect code the mock answered (the SDK names it in its error's class).
+failures=$(grep -E '^FAILED ' "$log/pytest" || true)
+if [ -n "$failures" ]; then
+    echo "failures by cause:"
+    sed -E 's/.* - ([A-Za-z_.]*(Error|Exception))[: ].*/\1/' <<<"$failures" | sort | uniq -c | sort -rn
+fi
+if [ "$mode" = lenient ] && [ "$status" -ne 0 ]; then
+    grep -E '^(FAILED|ERROR) ' "$log/pytest" | head -20 >&2
+    exit 1
+fi
