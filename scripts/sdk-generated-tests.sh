@@ -49,7 +49,7 @@ cp "$source_dir/pyproject.toml" "$tests/"
 grep -rl 'pytest.mark.skip(reason="Mock server tests are disabled")' "$tests/tests" |
     xargs sed -i '/@pytest.mark.skip(reason="Mock server tests are disabled")/d'
 
-log=target/sdk-gen-log
+log=$PWD/target/sdk-gen-log
 rm -rf "$log" && mkdir -p "$log"
 "$binary" serve --port 0 --seed 1 "${flags[@]}" >"$log/stdout" 2>"$log/stderr" &
 server=$!
@@ -70,17 +70,38 @@ base="http://127.0.0.1:$port"
 set +e
 (cd "$tests" && TEST_API_BASE_URL=$base "../../$venv/bin/python" -m pytest -q -p no:cacheprovider \
     -o addopts="" tests/api_resources/runners/configurations tests/api_resources/runners/test_configurations.py \
-    -rf --tb=line) >"$log/pytest" 2>&1
+    --junitxml="$log/junit.xml" --tb=line) >"$log/pytest" 2>&1
 status=$?
 set -e
 tail -n 1 "$log/pytest"
 
-# Failures by the Connect code the mock answered (the SDK names it in its error's class).
-failures=$(grep -E '^FAILED ' "$log/pytest" || true)
-if [ -n "$failures" ]; then
-    echo "failures by cause:"
-    sed -E 's/.* - ([A-Za-z_.]*(Error|Exception))[: ].*/\1/' <<<"$failures" | sort | uniq -c | sort -rn
-fi
+# Failures by cause: the error the SDK raised, the Connect code and the message with its
+# quoted values taken out, so one rule broken by many tests counts once.
+"$venv/bin/python" - "$log/junit.xml" <<'PY'
+import collections, re, sys, xml.etree.ElementTree as ET
+
+causes = collections.Counter()
+for case in ET.parse(sys.argv[1]).iter("testcase"):
+    for failure in case.findall("failure") + case.findall("error"):
+        text = failure.get("message") or ""
+        code = re.search(r"'code': '([a-z_]+)'", text)
+        message = re.search(r"'message': ['\"](.*?)['\"]}", text)
+        kind = text.split(":", 1)[0].split(".")[-1]
+        detail = message.group(1) if message else text.split(":", 1)[-1]
+        detail = detail.split("', 'details'")[0].replace("\\n - ", " ")
+        detail = re.sub(r'\\?"[^"]*\\?"|[0-9a-f-]{36}|\d+', "_", detail)[:110]
+        causes[f"{kind} {code.group(1) if code else ''}: {detail.strip()}"] += 1
+by_code = collections.Counter()
+for cause, n in causes.items():
+    by_code[cause.split(":", 1)[0]] += n
+if causes:
+    print("failures by code:")
+    for code, n in by_code.most_common():
+        print(f"{n:5d}  {code}")
+    print("failures by cause:")
+    for cause, n in causes.most_common():
+        print(f"{n:5d}  {cause}")
+PY
 if [ "$mode" = lenient ] && [ "$status" -ne 0 ]; then
     grep -E '^(FAILED|ERROR) ' "$log/pytest" | head -20 >&2
     exit 1
