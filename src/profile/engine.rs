@@ -169,9 +169,11 @@ pub fn stand_in(plan: &Plan, state: &mut State, request: &Value) -> Option<Respo
     if !id.is_empty() {
         record.insert(method.id.json_name().to_string(), json!(id));
     }
-    Some(match plan.answer {
-        Some(field) => json!({ field: record }).into(),
-        None => json!({}).into(),
+    Some(match (plan.answer, method.verb) {
+        (Some(field), _) => json!({ field: record }).into(),
+        // As a Create without a record field answers: the new id.
+        (None, Verb::Create) => json!({ "id": id }).into(),
+        (None, _) => json!({}).into(),
     })
 }
 
