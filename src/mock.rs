@@ -11,7 +11,9 @@ use crate::session::Limits;
 use crate::store::generate::Counts;
 use crate::tls::{Tls, TlsSource};
 
+mod error;
 mod state;
+pub use error::Error;
 use serde_json::Value;
 use std::fmt;
 use std::net::SocketAddr;
@@ -384,24 +386,5 @@ impl MockServerBuilder {
             app = app.with_log(Log::to(std::io::stderr(), format));
         }
         Ok(app)
-    }
-}
-
-/// Why a mock could not start: invalid fixtures or scenarios, a contradictory setting, or a
-/// port that cannot be bound. The message names the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<String> for Error {
-    fn from(message: String) -> Self {
-        Error(message)
     }
 }
