@@ -40,7 +40,6 @@ if [ ! -d "$source_dir" ]; then
     tar -xzf "$sdist_dir/gitpod_sdk-$version.tar.gz" -C "$sdist_dir"
 fi
 
-
 # A copy of the tests with the skips removed, so the unpacked sdist stays as published.
 tests=target/sdk-gen-tests
 rm -rf "$tests"
@@ -67,13 +66,11 @@ if [ -z "${port:-}" ]; then
 fi
 base="http://127.0.0.1:$port"
 
-# The installed gitpod package, not the sdist's src/, is what the tests import.
-set +e
+# The installed gitpod package, not the sdist's src/, is what the tests import. Failures are
+# judged below, from the JUnit report.
 (cd "$tests" && TEST_API_BASE_URL=$base "../../$venv/bin/python" -m pytest -q -p no:cacheprovider \
     -o addopts="" tests/api_resources/runners/configurations tests/api_resources/runners/test_configurations.py \
-    --junitxml="$log/junit.xml" --tb=line) >"$log/pytest" 2>&1
-status=$?
-set -e
+    --junitxml="$log/junit.xml" --tb=line) >"$log/pytest" 2>&1 || true
 
 # Failures by cause: the error the SDK raised, the Connect code and the message with its
 # quoted values taken out, so one rule broken by many tests counts once. A lenient run must
