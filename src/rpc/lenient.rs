@@ -8,8 +8,11 @@
 
 use crate::app::App;
 use crate::codec::answer::Response;
+use crate::contract::conventions::{ResourceMethod, Verb};
+use crate::contract::sample;
 use crate::contract::Violation;
 use crate::error::{Code, RpcError};
+use crate::hash::{fnv1a64, splitmix64};
 use crate::service::{Entry, Handling, ProfileCall};
 use crate::session::Session;
 use serde_json::{json, Value};
@@ -87,6 +90,11 @@ pub(super) fn recover(
             }
         }
     }
+    if let Handling::Resource(method) = &entry.handling {
+        if let Some(sample) = sample_carrying_id(app, entry, method, request) {
+            return Ok(sample);
+        }
+    }
     Ok(crate::service::generic::generated(
         &app.contract,
         &session.state,
@@ -94,6 +102,38 @@ pub(super) fn recover(
         &entry.procedure,
         request,
     ))
+}
+
+/// For a Get or an Update of a generic resource the store lacks, a sample of the response
+/// whose record carries the requested id (or name); None for other methods.
+fn sample_carrying_id(
+    app: &App,
+    entry: &Entry,
+    method: &ResourceMethod,
+    request: &Value,
+) -> Option<Response> {
+    if !matches!(method.verb, Verb::Get | Verb::Update) {
+        return None;
+    }
+    let key = method
+        .keys
+        .iter()
+        .find(|k| request.get(k.json_name()).is_some())?;
+    let procedure = &entry.procedure;
+    // Seeded as generated answers are, so the same call answers the same sample.
+    let text = format!("{}\0{request}", procedure.path);
+    let seed = splitmix64(app.seed ^ fnv1a64(text.as_bytes()));
+    let mut answer = sample::message(&app.contract, &procedure.output, seed);
+    let record = match &method.answer {
+        Some(field) => answer.get_mut(field.json_name())?,
+        None if method.returns_resource => &mut answer,
+        None => return None,
+    };
+    let id = request[key.json_name()].clone();
+    record
+        .as_object_mut()?
+        .insert(method.id.json_name().to_string(), id);
+    Some(answer.into())
 }
 
 /// The `x-mock-violations` header of `notes`: a JSON array, ASCII only (other characters

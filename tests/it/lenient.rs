@@ -231,3 +231,21 @@ async fn the_strict_default_still_refuses_and_sends_no_violations_header() {
         .iter()
         .all(|e| e.get("violations").is_none()));
 }
+
+#[tokio::test]
+async fn another_contracts_unknown_record_answers_a_sample_carrying_its_name() {
+    let library = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/library/proto");
+    let server = TestServer::from(mock().contract(library).lenient(true)).await;
+    let get = crate::support::request(
+        "POST /library.v1.LibraryService/GetShelf",
+        &[("content-type", "application/json")],
+        r#"{"name":"shelves/nope"}"#,
+    );
+    let reply = server.send(get).await;
+    assert_eq!(said(&reply), "200");
+    assert_eq!(reply.json()["name"], "shelves/nope");
+    assert_eq!(
+        violations(&reply),
+        ["not_found: Shelf \"shelves/nope\" not found"]
+    );
+}
