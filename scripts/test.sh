@@ -8,7 +8,9 @@
 # - from PyPI, into venvs under target/: the official Python SDKs (gitpod-sdk 0.11.0 and
 #   1.2.0) with pytest, grpcio with grpcio-tools, connectrpc with pyqwest, protovalidate (the
 #   reference the validation agreement test compares with), openapi-spec-validator
-#   and Schemathesis; and the gitpod-sdk 1.2.0 wheel under target/wheels, for its descriptors;
+#   and Schemathesis; the gitpod-sdk 1.2.0 wheel under target/wheels, for its descriptors; and
+#   the gitpod-sdk 0.11.0 sdist under target/sdist, whose generated tests run in target/py-sdk-gen
+#   with its requirements-dev.lock's pins;
 # - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
 #   connect-node under tests/buf/node_modules, Prism under bench/.prism;
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
@@ -102,3 +104,7 @@ CHROMIUM=$chromium GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test tests/br
 
 step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"
 bench/run --smoke
+
+step "gitpod-sdk 0.11.0's generated runner-configuration tests (written for Prism): all 320 against serve --lenient; against the strict default only 4xx refusals, counted by cause"
+scripts/sdk-generated-tests.sh lenient
+scripts/sdk-generated-tests.sh strict

@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub struct Settings {
     /// Reject unknown JSON fields instead of ignoring them.
     pub strict: bool,
+    /// Report contract and domain-rule violations in `x-mock-violations` instead of
+    /// refusing the call, as Prism does (`serve --lenient`).
+    pub lenient: bool,
     /// The largest request body accepted, in bytes; for a compressed body, also the largest
     /// it may decompress to.
     pub max_body_bytes: usize,
@@ -30,6 +33,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             strict: false,
+            lenient: false,
             max_body_bytes: 4 * 1024 * 1024,
             cors: crate::cors::AllowedOrigins::default(),
             control: ControlAccess::default(),

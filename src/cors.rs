@@ -104,7 +104,7 @@ const ALLOWED_HEADERS: &[&str] = &[
 /// Response headers a browser script may read besides the safelisted ones.
 const EXPOSED_HEADERS: &str = "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin, \
     Connect-Content-Encoding, Connect-Accept-Encoding, Content-Encoding, Retry-After, \
-    Retry-After-Ms, X-Should-Retry";
+    Retry-After-Ms, X-Should-Retry, X-Mock-Violations";
 
 const ALLOWED_METHODS: &str = "POST, GET";
 

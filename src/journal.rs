@@ -62,6 +62,9 @@ pub struct Entry {
     pub request: Value,
     /// Whether `request` was cut to [`BODY_CAP`] bytes.
     pub truncated: bool,
+    /// What a `--lenient` call broke but was answered anyway, as `x-mock-violations` lists it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Value>,
     /// About how many bytes the entry holds, for the session's journal budget.
     #[serde(skip)]
     pub bytes: usize,
@@ -174,6 +177,8 @@ pub struct Call<'a> {
     pub fired: Option<(String, usize)>,
     /// The canonical request; it is redacted and trimmed here.
     pub request: Value,
+    /// The rules a lenient call broke, if any.
+    pub violations: Vec<Value>,
     pub started: Instant,
 }
 
@@ -189,6 +194,7 @@ impl Entry {
             code,
             fired,
             mut request,
+            violations,
             started,
         } = call;
         let path = parts.uri.path();
@@ -205,6 +211,10 @@ impl Entry {
             }
         }
         let kept = body::keep(&mut request);
+        bytes += violations
+            .iter()
+            .map(|v| v.to_string().len())
+            .sum::<usize>();
         let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
         Entry {
             seq: 0,
@@ -221,6 +231,7 @@ impl Entry {
             headers,
             request,
             truncated: kept.truncated,
+            violations,
             bytes: bytes + kept.bytes + session.len(),
         }
     }
@@ -269,6 +280,7 @@ mod tests {
             headers: BTreeMap::new(),
             request: Value::Null,
             truncated: false,
+            violations: Vec::new(),
             bytes: 100,
         }
     }

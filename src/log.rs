@@ -254,6 +254,7 @@ mod tests {
             headers: BTreeMap::new(),
             request: serde_json::Value::Null,
             truncated: false,
+            violations: Vec::new(),
             bytes: 0,
         }
     }

@@ -113,6 +113,10 @@ struct ServeArgs {
     /// Reject unknown JSON fields with invalid_argument instead of ignoring them.
     #[arg(long, env = "GITPOD_MOCK_STRICT")]
     strict: bool,
+    /// Answer the way Prism does for generated SDK tests: rule violations, unknown ids,
+    /// unknown page tokens and conflicts are reported in `x-mock-violations`, not refused.
+    #[arg(long, env = "GITPOD_MOCK_LENIENT")]
+    lenient: bool,
     /// Largest request body accepted; larger ones get resource_exhausted.
     #[arg(long, env = "GITPOD_MOCK_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     max_body_bytes: usize,
@@ -270,6 +274,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         .seed(args.seed)
         .generate(args.generate)
         .strict(args.strict)
+        .lenient(args.lenient)
         .max_body_bytes(args.max_body_bytes)
         .control_open(args.control_open)
         .limits(SessionLimits {

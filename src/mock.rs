@@ -11,8 +11,10 @@ use crate::session::Limits;
 use crate::store::generate::Counts;
 use crate::tls::{Tls, TlsSource};
 
+mod error;
 mod state;
 mod upstream;
+pub use error::Error;
 use serde_json::Value;
 use std::fmt;
 use std::net::SocketAddr;
@@ -167,6 +169,7 @@ pub struct MockServerBuilder {
     /// A state export to start from, and what to call it in an error.
     state: Option<(String, Value)>,
     strict: bool,
+    lenient: bool,
     max_body_bytes: usize,
     cors_origins: Vec<String>,
     auth: Option<Auth>,
@@ -191,6 +194,7 @@ impl Default for MockServerBuilder {
             scenario_dir: None,
             state: None,
             strict: false,
+            lenient: false,
             max_body_bytes: Settings::default().max_body_bytes,
             cors_origins: Vec::new(),
             auth: None,
@@ -268,6 +272,13 @@ impl MockServerBuilder {
     /// Rejects unknown JSON fields instead of ignoring them (`--strict`).
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Reports rule violations in `x-mock-violations` instead of refusing the call
+    /// (`--lenient`): see the `rpc::lenient` module.
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
         self
     }
 
@@ -354,6 +365,7 @@ impl MockServerBuilder {
         }
         let settings = Settings {
             strict: self.strict,
+            lenient: self.lenient,
             max_body_bytes: self.max_body_bytes,
             cors: crate::cors::AllowedOrigins::for_host(&self.cors_origins, &self.host),
             control: ControlAccess::for_host(&self.host, self.control_token, self.control_open)
@@ -377,24 +389,5 @@ impl MockServerBuilder {
             app = app.with_log(Log::to(std::io::stderr(), format));
         }
         crate::upstream::attach(self.upstream, app).map_err(Error)
-    }
-}
-
-/// Why a mock could not start: invalid fixtures or scenarios, a contradictory setting, or a
-/// port that cannot be bound. The message names the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<String> for Error {
-    fn from(message: String) -> Self {
-        Error(message)
     }
 }

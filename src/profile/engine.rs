@@ -140,6 +140,43 @@ fn update(
     answer(plan, state, &id, || json!({}))
 }
 
+/// What a lenient call the profile's rules refused answers, Prism-like and unstored: the
+/// first stored record (fixture-shaped) with the fields the request sets, carrying the
+/// requested id (a Create's a fresh one); a Delete answers `{}`. None for a List, or if the
+/// resource has no records.
+pub fn stand_in(plan: &Plan, state: &mut State, request: &Value) -> Option<Response> {
+    let (method, resource) = (&plan.method, &plan.method.resource);
+    let id = match method.verb {
+        Verb::Delete => return Some(json!({}).into()),
+        Verb::List => return None,
+        Verb::Create => state.new_id(),
+        Verb::Get | Verb::Update => key(plan, request),
+    };
+    let mut record = plan.store.first(state)?;
+    if method.verb != Verb::Get {
+        for field in resource.fields() {
+            let name = field.json_name();
+            let asked = method.request.get_field_by_json_name(name);
+            let value = request
+                .get(name)
+                .filter(|v| asked.is_some_and(|f| set(&f, v)));
+            if let Some(value) = value {
+                record.insert(name.to_string(), value.clone());
+            }
+        }
+    }
+    // An id the request leaves empty keeps the record's own: an answer always names one.
+    if !id.is_empty() {
+        record.insert(method.id.json_name().to_string(), json!(id));
+    }
+    Some(match (plan.answer, method.verb) {
+        (Some(field), _) => json!({ field: record }).into(),
+        // As a Create without a record field answers: the new id.
+        (None, Verb::Create) => json!({ "id": id }).into(),
+        (None, _) => json!({}).into(),
+    })
+}
+
 /// The canonical id a Get, Update or Delete names: by the first of its keys the request sets.
 fn key(plan: &Plan, request: &Value) -> String {
     let keys = &plan.method.keys;

@@ -32,6 +32,8 @@ pub(super) struct Outcome {
     pub fired: Option<(String, usize)>,
     /// The canonical request, for the journal; null if it could not be decoded.
     pub request: Value,
+    /// What a lenient call broke, for the journal (see [`super::lenient`]).
+    pub violations: Vec<Value>,
 }
 
 impl Outcome {
@@ -43,6 +45,7 @@ impl Outcome {
             headers: Vec::new(),
             fired: None,
             request: Value::Null,
+            violations: Vec::new(),
         }
     }
 }
@@ -62,7 +65,14 @@ pub(super) fn execute(
         Source::Body => parts.uri.query(),
         Source::Query(_) => None,
     };
-    let request = match decode(app, entry, accepted.encoding, query, message) {
+    let mut violations = Vec::new();
+    let message = match accepted.encoding {
+        Encoding::Json if app.settings.lenient => {
+            super::lenient::one_member_each(&procedure.input, message, &mut violations)
+        }
+        _ => std::borrow::Cow::Borrowed(message),
+    };
+    let request = match decode(app, entry, accepted.encoding, query, &message) {
         Ok(request) => request,
         Err(e) => return Outcome::error(e),
     };
@@ -97,17 +107,25 @@ pub(super) fn execute(
         delay,
         answer,
         dribble,
-        headers,
+        mut headers,
     } = decision;
     let answer = match (answer, verdict) {
         (Some(scripted), _) => scripted,
+        (None, Err(broken)) if app.settings.lenient => {
+            violations.extend(super::lenient::notes_of(&broken));
+            lenient_handle(app, entry, &mut session, &request, &mut violations).into()
+        }
         (None, Err(violations)) => Answer::Error(crate::contract::violations::invalid_argument(
             &app.contract,
             &violations,
         )),
+        (None, Ok(())) if app.settings.lenient => {
+            lenient_handle(app, entry, &mut session, &request, &mut violations).into()
+        }
         (None, Ok(())) => handle(app, entry, &mut session, &request).into(),
     };
     drop(session);
+    headers.extend(super::lenient::header(&violations));
     Outcome {
         answer: answer.encode(&app.contract, &procedure.output, accepted.encoding),
         delay,
@@ -115,7 +133,23 @@ pub(super) fn execute(
         headers,
         fired,
         request: journalled(app, procedure, request),
+        violations,
     }
+}
+
+/// [`handle`] in lenient mode: a refusal the handler's rules make is noted in `notes` and
+/// answered past (see [`super::lenient::recover`]).
+fn lenient_handle(
+    app: &App,
+    entry: &Entry,
+    session: &mut Session,
+    request: &Value,
+    notes: &mut Vec<Value>,
+) -> Result<Response, RpcError> {
+    handle(app, entry, session, request).or_else(|refused| {
+        let again = |session: &mut Session, request: &Value| handle(app, entry, session, request);
+        super::lenient::recover(app, entry, session, request, refused, notes, again)
+    })
 }
 
 /// The request as the journal keeps it: its secrets redacted.

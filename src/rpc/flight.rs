@@ -28,6 +28,7 @@ pub(super) struct InFlight<'a> {
     timeout: Option<Duration>,
     request: Value,
     fired: Option<(String, usize)>,
+    violations: Vec<Value>,
     recorded: bool,
 }
 
@@ -52,6 +53,7 @@ impl<'a> InFlight<'a> {
             timeout: None,
             request: Value::Null,
             fired: None,
+            violations: Vec::new(),
             recorded: false,
         }
     }
@@ -62,10 +64,11 @@ impl<'a> InFlight<'a> {
         self.timeout = accepted.timeout;
     }
 
-    /// Takes the request and the fired rule from a call that has run.
+    /// Takes the request, the fired rule and any lenient violations from a call that has run.
     pub(super) fn hold(&mut self, outcome: &mut Outcome) {
         self.request = std::mem::take(&mut outcome.request);
         self.fired = outcome.fired.take();
+        self.violations = std::mem::take(&mut outcome.violations);
     }
 
     /// Records the call with the answer it is about to get.
@@ -84,6 +87,7 @@ impl<'a> InFlight<'a> {
             code,
             fired: self.fired.take(),
             request: std::mem::take(&mut self.request),
+            violations: std::mem::take(&mut self.violations),
             started: self.started,
         };
         let entry = Entry::new(self.session_id, call);

@@ -9,6 +9,7 @@
 mod accept;
 mod execute;
 mod flight;
+mod lenient;
 mod protocol;
 mod respond;
 

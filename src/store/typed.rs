@@ -22,6 +22,8 @@ pub trait TypedRecords: Sync {
     fn get(&self, state: &State, field: &'static str, id: &str) -> Option<Response>;
     /// The record with `id` as its proto3 JSON object, for a change.
     fn record(&self, state: &State, id: &str) -> Option<Map<String, Value>>;
+    /// The first stored record as its proto3 JSON object, if there is one.
+    fn first(&self, state: &State) -> Option<Map<String, Value>>;
     /// Stores a record given as its proto3 JSON object, replacing one with the same id.
     fn put(&self, state: &mut State, record: Map<String, Value>) -> Result<(), RpcError>;
     /// Removes the record with `id`; false if there is none.
@@ -61,6 +63,15 @@ impl<R: Resource> TypedRecords for Of<R> {
             Value::Object(record) => Some(record),
             _ => unreachable!("a record serializes as an object"),
         }
+    }
+
+    fn first(&self, state: &State) -> Option<Map<String, Value>> {
+        let id = state
+            .table::<R>()
+            .iter()
+            .next()
+            .map(|row| row.id().to_string())?;
+        self.record(state, &id)
     }
 
     fn put(&self, state: &mut State, record: Map<String, Value>) -> Result<(), RpcError> {

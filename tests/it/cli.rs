@@ -159,6 +159,30 @@ fn the_port_can_come_from_the_environment() {
 }
 
 #[test]
+fn lenient_comes_from_the_flag_or_the_environment_and_strict_is_the_default() {
+    let unknown = r#"{"id":"00000000-0000-4000-8000-000000000000"}"#;
+    let call = "POST /gitpod.v1.RunnerConfigurationService/GetSCMIntegration HTTP/1.1\r\ncontent-type: application/json";
+    let flag = Served::start(bin().args(["serve", "--port", "0", "--lenient"]));
+    let env = Served::start(
+        bin()
+            .args(["serve", "--port", "0"])
+            .env("GITPOD_MOCK_LENIENT", "true"),
+    );
+    let default = Served::start(bin().args(["serve", "--port", "0"]));
+    for (served, expected) in [
+        (&flag, "200 OK"),
+        (&env, "200 OK"),
+        (&default, "404 Not Found"),
+    ] {
+        let (status, body) = served.request(call, unknown);
+        assert_eq!(status, format!("HTTP/1.1 {expected}"), "{body}");
+    }
+    for served in [flag, env, default] {
+        served.terminate();
+    }
+}
+
+#[test]
 fn more_workers_and_per_resource_generation_serve_the_same_way() {
     let served = Served::start(bin().args([
         "serve",

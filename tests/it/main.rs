@@ -22,6 +22,7 @@ mod grpc;
 mod grpc_services;
 mod id_case;
 mod journal;
+mod lenient;
 mod library;
 mod malformed;
 mod not_found_messages;
