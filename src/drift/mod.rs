@@ -86,10 +86,20 @@ struct Finding {
     example: Value,
 }
 
+/// The most findings a report keeps; later new ones are only counted, so an upstream that keeps
+/// inventing fields cannot grow the report without bound.
+pub const MAX_FINDINGS: usize = 1000;
+/// The most bytes of JSON text a finding's example request keeps; a bigger one is summarised.
+const EXAMPLE_CAP: usize = 16 * 1024;
+/// The longest field path a finding keeps, in bytes.
+const PATH_CAP: usize = 512;
+
 /// Every finding so far, grouped by (method, path, kind).
 #[derive(Debug, Default)]
 pub struct Report {
     findings: Mutex<BTreeMap<(String, String, Kind), Finding>>,
+    /// New findings not kept because the report was full.
+    dropped: AtomicU64,
     compared: Mutex<u64>,
     /// Shadow calls whose upstream answer is still awaited.
     pending: AtomicU64,
@@ -120,16 +130,22 @@ impl Report {
         }
         let mut findings = self.findings.lock();
         for d in differences {
-            let key = (method.to_string(), d.path, d.kind);
-            findings
-                .entry(key)
-                .and_modify(|f| f.count += 1)
-                .or_insert_with(|| Finding {
-                    upstream: d.upstream,
-                    mock: d.mock,
-                    count: 1,
-                    example: request.clone(),
-                });
+            let key = (method.to_string(), cut(d.path, PATH_CAP), d.kind);
+            if let Some(found) = findings.get_mut(&key) {
+                found.count += 1;
+                continue;
+            }
+            if findings.len() >= MAX_FINDINGS {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            let finding = Finding {
+                upstream: d.upstream,
+                mock: d.mock,
+                count: 1,
+                example: bounded(request),
+            };
+            findings.insert(key, finding);
         }
     }
 
@@ -156,6 +172,7 @@ impl Report {
             "calls": *self.compared.lock(),
             "pending": self.pending(),
             "findings": findings,
+            "droppedFindings": self.dropped.load(Ordering::Relaxed),
         })
     }
 
@@ -163,6 +180,29 @@ impl Report {
     pub fn clear(&self) {
         self.findings.lock().clear();
         *self.compared.lock() = 0;
+        self.dropped.store(0, Ordering::Relaxed);
+    }
+}
+
+/// `text` cut to at most `cap` bytes, on a character boundary.
+fn cut(mut text: String, cap: usize) -> String {
+    if text.len() > cap {
+        let mut end = cap;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// The example a finding keeps of `request`: itself, or a summary when it is big.
+fn bounded(request: &Value) -> Value {
+    let bytes = serde_json::to_vec(request).map_or(0, |text| text.len());
+    match bytes <= EXAMPLE_CAP {
+        true => request.clone(),
+        false => json!({ "omitted": format!("a request of {bytes} bytes of JSON") }),
     }
 }
 
@@ -194,5 +234,32 @@ mod tests {
         assert_eq!(findings[0]["count"], 1000);
         assert_eq!(findings[0]["exampleRequest"], json!({ "n": 0 }));
         assert_eq!(findings[1]["count"], 1);
+    }
+
+    #[test]
+    fn a_full_report_counts_new_findings_without_keeping_them_and_big_examples_are_summarised() {
+        let report = Report::default();
+        let big = json!({ "blob": "x".repeat(EXAMPLE_CAP) });
+        for n in 0..MAX_FINDINGS + 5 {
+            let path = format!("f{n}");
+            report.record("Get", &big, vec![unknown(&path)]);
+        }
+        let json = report.to_json(None);
+        assert_eq!(json["findings"].as_array().unwrap().len(), MAX_FINDINGS);
+        assert_eq!(json["droppedFindings"], 5);
+        let example = &json["findings"][0]["exampleRequest"];
+        assert!(
+            example["omitted"]
+                .as_str()
+                .unwrap()
+                .contains("bytes of JSON"),
+            "{example}"
+        );
+        report.record("Get", &json!({}), vec![unknown("f0")]);
+        assert_eq!(
+            report.to_json(None)["findings"][0]["count"],
+            2,
+            "known ones still count"
+        );
     }
 }
