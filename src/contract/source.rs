@@ -16,6 +16,16 @@ use protox::file::{
 #[cfg(test)]
 mod tests;
 
+/// For tests elsewhere: `proto`, one file, compiled in a fresh directory named for `name`.
+#[cfg(test)]
+pub(crate) fn compile_text(name: &str, proto: &str) -> DescriptorPool {
+    let dir = std::env::temp_dir().join(format!("gpm-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("api.proto"), proto).unwrap();
+    compile(&dir).unwrap()
+}
+
 /// The imports a contract directory may use without holding them, by import name. A file of
 /// the same name in the directory wins over these; the well-known `google/protobuf/*` types
 /// come from protox.

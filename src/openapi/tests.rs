@@ -302,8 +302,6 @@ fn content_encoding_offers_only_what_a_generated_body_can_be() {
 
 #[test]
 fn a_method_name_two_services_share_is_asked_for_by_its_service() {
-    let dir = std::env::temp_dir().join(format!("gpm-openapi-shared-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let proto = r#"syntax = "proto3";
 package zoo.v1;
 message ListRequest { string filter = 1; }
@@ -315,8 +313,7 @@ service KeeperService {
   rpc Hire(ListRequest) returns (ListKeepersResponse);
 }
 "#;
-    std::fs::write(dir.join("zoo.proto"), proto).unwrap();
-    let pool = crate::contract::source::compile(&dir).unwrap();
+    let pool = crate::contract::source::compile_text("openapi-shared", proto);
     let contract = Contract::from_pool(pool, &[]).unwrap();
     let index = serve(&contract, "schemas", None, false).unwrap().unwrap();
     let paths: Vec<&str> = index["schemas"]

@@ -26,11 +26,7 @@ service VaultService { rpc CreateSecret(CreateSecretRequest) returns (Folder); }
 
 /// The secrets of VAULT, compiled in a directory of its own for the test `name`.
 fn vault(name: &str) -> Secrets {
-    let dir = std::env::temp_dir().join(format!("gpm-secrets-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("vault.proto"), VAULT).unwrap();
-    let pool = crate::contract::source::compile(&dir).unwrap();
+    let pool = crate::contract::source::compile_text(&format!("secrets-{name}"), VAULT);
     Secrets::of(&pool)
 }
 
