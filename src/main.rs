@@ -218,6 +218,15 @@ struct ServeArgs {
         requires = "upstream"
     )]
     drift_report: Option<PathBuf>,
+    /// With --upstream: write the records in the upstream's answers into DIR at shutdown, as
+    /// fixtures that `check` accepts and `serve --fixtures` serves; secrets stripped, ids kept.
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_RECORD",
+        value_name = "DIR",
+        requires = "upstream"
+    )]
+    record: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -333,6 +342,9 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
             .iter()
             .fold(mock, MockServerBuilder::shadow_methods);
         mock = mock.shadow_sample(args.shadow_sample);
+        if let Some(dir) = &args.record {
+            mock = mock.record(dir);
+        }
     }
     // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
     // free of anything else.

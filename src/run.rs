@@ -76,7 +76,8 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
         shutdown.await;
         let app = server.app().clone();
         server.stop().await;
-        if options.drift_report.is_some() {
+        let recording = app.upstream.as_ref().is_some_and(|u| u.recorder.is_some());
+        if options.drift_report.is_some() || recording {
             settle_comparisons(&app).await;
         }
         Ok::<_, Error>(app)
@@ -99,6 +100,12 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
             "gitpod-mock: wrote the drift report to {}",
             dir.display()
         );
+    }
+    let recorder = server.upstream.as_ref().and_then(|u| u.recorder.as_ref());
+    if let Some(recorder) = recorder {
+        for line in recorder.write()? {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
     }
     // Lines still queued get a moment to reach stderr, but a stuck stderr cannot hold up exit.
     server.log.flush(Duration::from_secs(1));

@@ -25,7 +25,9 @@ pub(crate) fn named_like_secret(message: &str, field: &str) -> bool {
         || (field == "value" && message.contains("Secret"))
 }
 
-/// Whether `field` holds a secret: marked `debug_redact`, or named like one.
+/// Whether `field` holds a secret: marked `debug_redact`, or a string or bytes field named
+/// like one. A bool or a number named `secret` is a flag or a count (a configuration schema
+/// field's `secret: true` says the field is one), and is kept.
 pub(crate) fn is_secret(field: &FieldDescriptor) -> bool {
     // prost-types' FieldOptions predates `debug_redact` (16), so it is read from the options
     // as the pool decoded them.
@@ -34,7 +36,8 @@ pub(crate) fn is_secret(field: &FieldDescriptor) -> bool {
         .descriptor()
         .get_field_by_name("debug_redact")
         .is_some_and(|f| options.get_field(&f).as_bool() == Some(true));
-    marked || named_like_secret(field.parent_message().name(), field.name())
+    let text = matches!(field.kind(), Kind::String | Kind::Bytes);
+    marked || (text && named_like_secret(field.parent_message().name(), field.name()))
 }
 
 /// The secret fields of a contract, found once at start: for each message that holds a secret

@@ -30,4 +30,11 @@ impl MockServerBuilder {
         self.upstream.get_or_insert_with(Config::default).sample = share;
         self
     }
+
+    /// Writes the records in the upstream's successful answers into `dir` at shutdown, as
+    /// a fixtures directory (`--record`).
+    pub fn record(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.upstream.get_or_insert_with(Config::default).record = Some(dir.into());
+        self
+    }
 }

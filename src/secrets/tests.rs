@@ -150,3 +150,13 @@ fn stripping_removes_the_secrets_and_keeps_the_rest() {
         })
     );
 }
+
+#[test]
+fn a_schema_fields_secret_flag_is_a_flag_not_a_secret() {
+    let secrets = Secrets::of(crate::contract::descriptors());
+    let mut field = json!({"id": "private_registry_token", "secret": true, "string": {}});
+    let kept = field.clone();
+    secrets.redact("gitpod.v1.RunnerConfigurationSchema.Field", &mut field);
+    secrets.strip("gitpod.v1.RunnerConfigurationSchema.Field", &mut field);
+    assert_eq!(field, kept);
+}

@@ -142,6 +142,25 @@ pub(super) trait Kind: Sync {
     fn read(&self, rows: Value) -> Result<Box<dyn Pending>, serde_json::Error>;
     /// The resource's table as the profile engine reads and writes it.
     fn typed(&self) -> &dyn TypedRecords;
+    /// Its references: each field's JSON name and the resource it names.
+    fn references(&self) -> Vec<(&'static str, &'static Spec)>;
+}
+
+/// A resource with a fixture file, as what writes fixture files sees it (`serve --record`).
+pub struct Layout {
+    pub spec: &'static Spec,
+    /// The fields that name a record of another resource, and that resource.
+    pub references: Vec<(&'static str, &'static Spec)>,
+}
+
+/// Every resource with a fixture file, runners first, as [`Layout`]s.
+pub fn layouts() -> Vec<Layout> {
+    loaded()
+        .map(|kind| Layout {
+            spec: kind.spec(),
+            references: kind.references(),
+        })
+        .collect()
 }
 
 /// Every resource with a fixture file, in the order they are read: runners, then the stored ones.
@@ -189,5 +208,9 @@ impl<R: Resource> Kind for Of<R> {
 
     fn typed(&self) -> &dyn TypedRecords {
         self
+    }
+
+    fn references(&self) -> Vec<(&'static str, &'static Spec)> {
+        R::REFERENCES.iter().map(|r| (r.field, r.to)).collect()
     }
 }

@@ -2,6 +2,7 @@
 //! client gets its answer (`--proxy`) or the mock's (`--shadow`), and the HTTP/1.1 client that
 //! forwards a call within `--upstream-timeout-ms`. The shadow call path is `shadow`.
 
+pub mod record;
 mod select;
 pub(crate) mod shadow;
 
@@ -31,7 +32,7 @@ pub enum Mode {
 }
 
 /// The upstream's answer to a forwarded call, read whole.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpstreamAnswer {
     pub status: u16,
     pub headers: HeaderMap,
@@ -73,6 +74,8 @@ pub struct Config {
     pub methods: Vec<String>,
     /// `--shadow-sample`: the share of calls forwarded.
     pub sample: f64,
+    /// `--record DIR`: where the upstream's records are written at shutdown.
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             timeout: DEFAULT_TIMEOUT,
             methods: Vec::new(),
             sample: 1.0,
+            record: None,
         }
     }
 }
@@ -97,6 +101,9 @@ pub fn attach(config: Option<Config>, app: crate::app::App) -> Result<crate::app
     }
     let mut upstream = Upstream::new(&config.url, config.mode, config.timeout)?;
     upstream.selection = select::Selection::new(config.methods, config.sample)?;
+    if let Some(dir) = &config.record {
+        upstream.recorder = Some(record::Recorder::new(dir, &app.contract)?);
+    }
     let mut app = app;
     // Once, at start: every upstream answer is checked against its message's rules.
     app.contract.compile_response_validators()?;
@@ -111,6 +118,8 @@ pub struct Upstream {
     pub timeout: Duration,
     client: Client<HttpConnector, Full<Bytes>>,
     selection: select::Selection,
+    /// `--record`: the recording of the upstream's answers.
+    pub recorder: Option<record::Recorder>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -160,6 +169,7 @@ impl Upstream {
             timeout,
             client: Client::builder(TokioExecutor::new()).build_http(),
             selection: select::Selection::new(Vec::new(), 1.0)?,
+            recorder: None,
         })
     }
 
@@ -222,6 +232,23 @@ fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// A body as sent, gunzipped if its headers say so; empty if it does not gunzip.
+pub(crate) fn decompressed(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
+    let gzip = headers
+        .get(http::header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    if !gzip {
+        return body.to_vec();
+    }
+    let mut out = Vec::new();
+    let limit = 16 * 1024 * 1024;
+    let reader = std::io::Read::take(flate2::read::GzDecoder::new(body), limit);
+    match std::io::copy(&mut std::io::BufReader::new(reader), &mut out) {
+        Ok(_) => out,
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Hop-by-hop headers (RFC 9110 7.6.1), which describe one connection and are not forwarded.

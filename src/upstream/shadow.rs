@@ -4,7 +4,7 @@
 //! upstream's (`--proxy`). Only unary Connect JSON calls (a POST of `application/json` to a
 //! known procedure) are forwarded; every other call is the mock's alone.
 
-use super::{end_to_end, Mode, UpstreamAnswer, UpstreamFailure};
+use super::{decompressed, end_to_end, Mode, UpstreamAnswer, UpstreamFailure};
 use crate::app::App;
 use crate::body::{full, Body, RequestBody};
 use crate::codec::answer::ConnectionFault;
@@ -67,6 +67,16 @@ pub(crate) async fn call<B: RequestBody>(
                 let mock = (head.status.as_u16(), json_of(&head.headers, bytes));
                 record(app, parts, routed, &raw, &upstream_answer, mock);
             }
+            if upstream.recorder.is_some() {
+                // The client need not wait for what the recording asks of the upstream.
+                let (app, parts, routed) = (Arc::clone(app), parts.clone(), routed.to_string());
+                let answer = upstream_answer.clone();
+                app.drift.begin();
+                tokio::spawn(async move {
+                    recorded(&app, &parts, &routed, &raw, &answer).await;
+                    app.drift.end();
+                });
+            }
             Ok(match upstream_answer {
                 Ok(answer) => relayed(answer),
                 Err(failure) => failed(&failure),
@@ -104,6 +114,7 @@ async fn shadow(
             if let Ok(mock) = mock_rx.await {
                 record(&app, &parts, &routed, &raw, &answer, mock);
             }
+            recorded(&app, &parts, &routed, &raw, &answer).await;
         }
         app.drift.end();
     });
@@ -160,6 +171,28 @@ fn record(
     };
     let example = example_request(app, procedure, &parts.headers, raw);
     app.drift.record(&procedure.name, &example, differences);
+}
+
+/// With `--record`: keeps the records of the upstream's successful answer, and asks the
+/// upstream for those they name.
+async fn recorded(
+    app: &App,
+    parts: &Parts,
+    routed: &str,
+    raw: &[u8],
+    answer: &Result<UpstreamAnswer, UpstreamFailure>,
+) {
+    let (Some(upstream), Ok(answer)) = (&app.upstream, answer) else {
+        return;
+    };
+    if upstream.recorder.is_none() || answer.status != 200 {
+        return;
+    }
+    let Some(route) = app.table.route(routed) else {
+        return;
+    };
+    let request = example_request(app, route.procedure(), &parts.headers, raw);
+    super::record::complete(app, parts, routed, &request, answer).await;
 }
 
 /// The upstream's successful answer checked against the buf.validate rules of the response
@@ -275,20 +308,4 @@ fn example_request(app: &App, procedure: &Procedure, headers: &HeaderMap, raw: &
 /// An answer's body as JSON, gunzipped if it says so; null if it is not JSON.
 fn json_of(headers: &HeaderMap, body: &[u8]) -> Value {
     serde_json::from_slice(&decompressed(headers, body)).unwrap_or(Value::Null)
-}
-
-fn decompressed(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
-    let gzip = headers
-        .get(http::header::CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    if !gzip {
-        return body.to_vec();
-    }
-    let mut out = Vec::new();
-    let limit = 16 * 1024 * 1024;
-    let reader = std::io::Read::take(flate2::read::GzDecoder::new(body), limit);
-    match std::io::copy(&mut std::io::BufReader::new(reader), &mut out) {
-        Ok(_) => out,
-        Err(_) => Vec::new(),
-    }
 }

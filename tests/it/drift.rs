@@ -4,6 +4,7 @@
 
 mod binary;
 mod proxy;
+mod record;
 mod selection;
 
 use crate::support::{mock, TestServer, EXAMPLE_ID};
