@@ -5,6 +5,7 @@
 mod binary;
 mod proxy;
 mod selection;
+mod tls;
 
 use crate::support::{mock, TestServer, EXAMPLE_ID};
 use bytes::Bytes;
