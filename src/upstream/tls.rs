@@ -42,6 +42,9 @@ pub(super) fn connector(
     let mut http = HttpConnector::new();
     // The connector below decides between TCP and TLS by the URL's scheme.
     http.enforce_http(false);
+    // Without it a TLS record and the h2 frames after it wait on Nagle and the peer's
+    // delayed ACK: 50 ms a forwarded call over https, against 4 ms over http (debug build).
+    http.set_nodelay(true);
     Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(config)
         .https_or_http()
