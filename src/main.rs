@@ -184,10 +184,19 @@ struct ServeArgs {
         default_value_t = 10_000
     )]
     session_max_records: usize,
-    /// Forward unary Connect JSON calls to this real API (http://host:port) too, and report
-    /// how its answers drift from the contract and the mock's at /__mock/drift.
+    /// Forward unary Connect JSON calls to this real API (http:// or https://host[:port][/path])
+    /// too, and report how its answers drift from the contract and the mock's at /__mock/drift.
     #[arg(long, env = "GITPOD_MOCK_UPSTREAM")]
     upstream: Option<String>,
+    /// With an https --upstream: also trust the CA certificates in this PEM file, beside the
+    /// system's roots; repeatable.
+    #[arg(
+        long,
+        env = "GITPOD_MOCK_UPSTREAM_CA",
+        value_name = "FILE",
+        requires = "upstream"
+    )]
+    upstream_ca: Vec<PathBuf>,
     /// With --upstream: the client gets the mock's answer (the default).
     #[arg(long, requires = "upstream", conflicts_with = "proxy")]
     shadow: bool,
@@ -345,6 +354,10 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         if let Some(dir) = &args.record {
             mock = mock.record(dir);
         }
+        mock = args
+            .upstream_ca
+            .iter()
+            .fold(mock, MockServerBuilder::upstream_ca);
     }
     // The log goes to stderr: stdout carries the ready line that scripts wait for, and stays
     // free of anything else.

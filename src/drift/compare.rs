@@ -87,7 +87,7 @@ pub(crate) fn answers(
 pub(crate) fn failure(failure: &UpstreamFailure, mock: Side<'_>) -> Difference {
     let kind = match failure {
         UpstreamFailure::Timeout(_) => Kind::UpstreamTimeout,
-        UpstreamFailure::Transport(_) => Kind::UpstreamFailure,
+        UpstreamFailure::Transport(_) | UpstreamFailure::Tls(_) => Kind::UpstreamFailure,
     };
     let mock_code = mock.code().unwrap_or("unknown");
     difference("", kind, failure.to_string(), format!("code {mock_code}"))

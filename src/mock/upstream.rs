@@ -17,6 +17,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Trusts the PEM certificates in `path` as roots of an https upstream, beside the
+    /// system's (`--upstream-ca`, repeatable); the file is read at start, and one that is
+    /// missing, empty or not PEM fails it by name.
+    pub fn upstream_ca(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        let config = self.upstream.get_or_insert_with(Config::default);
+        config.ca_files.push(path.into());
+        self
+    }
+
     /// Forwards only the methods this glob matches (`*` any run, `?` one character), by name
     /// (`Get*`) or as `package.Service/Method` (`--shadow-methods`, repeatable).
     pub fn shadow_methods(mut self, glob: impl Into<String>) -> Self {

@@ -1,18 +1,22 @@
 //! The real API a mock forwards calls to (`serve --upstream URL`): where it is, whether the
-//! client gets its answer (`--proxy`) or the mock's (`--shadow`), and the HTTP/1.1 client that
-//! forwards a call within `--upstream-timeout-ms`. The shadow call path is `shadow`.
+//! client gets its answer (`--proxy`) or the mock's (`--shadow`), and the client that forwards
+//! a call within `--upstream-timeout-ms`, over http:// or https:// (h2 or http/1.1 by ALPN;
+//! its TLS is `tls`). The shadow call path is `shadow`.
 
 pub mod record;
 mod select;
 pub(crate) mod shadow;
+mod tls;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The timeout a forwarded call gets unless `--upstream-timeout-ms` says otherwise.
@@ -47,6 +51,9 @@ pub enum UpstreamFailure {
     Timeout(Duration),
     /// Connection refused, reset, or another transport problem.
     Transport(String),
+    /// An https upstream's TLS handshake failed: its certificate is not trusted or not for
+    /// its host, or it does not speak TLS. The text is rustls's.
+    Tls(String),
 }
 
 impl std::fmt::Display for UpstreamFailure {
@@ -59,6 +66,12 @@ impl std::fmt::Display for UpstreamFailure {
             ),
             UpstreamFailure::Transport(why) => {
                 write!(f, "the upstream could not be reached: {why}")
+            }
+            UpstreamFailure::Tls(why) => {
+                write!(
+                    f,
+                    "the upstream could not be reached: TLS handshake failed: {why}"
+                )
             }
         }
     }
@@ -75,7 +88,10 @@ pub struct Config {
     /// `--shadow-sample`: the share of calls forwarded.
     pub sample: f64,
     /// `--record DIR`: where the upstream's records are written at shutdown.
-    pub record: Option<std::path::PathBuf>,
+    pub record: Option<PathBuf>,
+    /// `--upstream-ca`: PEM files of roots an https upstream is trusted by, beside the
+    /// system's.
+    pub ca_files: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -87,6 +103,7 @@ impl Default for Config {
             methods: Vec::new(),
             sample: 1.0,
             record: None,
+            ca_files: Vec::new(),
         }
     }
 }
@@ -99,7 +116,8 @@ pub fn attach(config: Option<Config>, app: crate::app::App) -> Result<crate::app
     if config.url.is_empty() {
         return Err("--shadow-methods and --shadow-sample need --upstream".into());
     }
-    let mut upstream = Upstream::new(&config.url, config.mode, config.timeout)?;
+    let (url, ca_files) = (&config.url, &config.ca_files);
+    let mut upstream = Upstream::new(url, config.mode, config.timeout, ca_files)?;
     upstream.selection = select::Selection::new(config.methods, config.sample)?;
     if let Some(dir) = &config.record {
         upstream.recorder = Some(record::Recorder::new(dir, &app.contract)?);
@@ -116,7 +134,7 @@ pub struct Upstream {
     base: String,
     pub mode: Mode,
     pub timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     selection: select::Selection,
     /// `--record`: the recording of the upstream's answers.
     pub recorder: Option<record::Recorder>,
@@ -133,22 +151,27 @@ impl std::fmt::Debug for Upstream {
 }
 
 impl Upstream {
-    /// An upstream at `url` (`http://host:port[/prefix]`). Checked once, at startup: https
-    /// needs a TLS client this slice does not have yet, and credentials in the URL would end
-    /// up in reports.
-    pub fn new(url: &str, mode: Mode, timeout: Duration) -> Result<Upstream, String> {
+    /// An upstream at `url` (`http[s]://host[:port][/prefix]`); an https one is trusted by
+    /// the system's roots and the certificates in `ca_files` (PEM, `--upstream-ca`). Checked
+    /// once, at startup: credentials in the URL would end up in reports, and a CA file that
+    /// is missing, empty or not PEM, or given for an http:// upstream, is refused by name.
+    pub fn new(
+        url: &str,
+        mode: Mode,
+        timeout: Duration,
+        ca_files: &[PathBuf],
+    ) -> Result<Upstream, String> {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("--upstream {url:?} is not a URL: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
+        let scheme = match uri.scheme_str() {
+            Some(scheme @ ("http" | "https")) => scheme,
+            _ => {
                 return Err(format!(
-                    "--upstream {url:?}: https upstreams are not supported yet; use http://"
+                    "--upstream {url:?} must start with http:// or https://"
                 ))
             }
-            _ => return Err(format!("--upstream {url:?} must start with http://")),
-        }
+        };
         let authority = uri
             .authority()
             .ok_or_else(|| format!("--upstream {url:?} names no host"))?;
@@ -162,12 +185,20 @@ impl Upstream {
         if timeout.is_zero() {
             return Err("--upstream-timeout-ms must be more than 0".into());
         }
+        let https = scheme == "https";
+        if !https && !ca_files.is_empty() {
+            let files: Vec<_> = ca_files.iter().map(|f| f.display().to_string()).collect();
+            return Err(format!(
+                "--upstream-ca {}: the upstream {url:?} is not https://, so no CA is asked for",
+                files.join(", ")
+            ));
+        }
         let prefix = uri.path().trim_end_matches('/');
         Ok(Upstream {
-            base: format!("http://{authority}{prefix}"),
+            base: format!("{scheme}://{authority}{prefix}"),
             mode,
             timeout,
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: client(tls::connector(https, ca_files)?),
             selection: select::Selection::new(Vec::new(), 1.0)?,
             recorder: None,
         })
@@ -198,11 +229,14 @@ impl Upstream {
             .map_err(|e| UpstreamFailure::Transport(format!("bad request URI: {e}")))?;
         *request.headers_mut() = end_to_end(&parts.headers);
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| UpstreamFailure::Transport(describe(&e)))?;
+            let response =
+                self.client
+                    .request(request)
+                    .await
+                    .map_err(|e| match tls::tls_cause(&e) {
+                        Some(why) => UpstreamFailure::Tls(why),
+                        None => UpstreamFailure::Transport(describe(&e)),
+                    })?;
             let (head, body) = response.into_parts();
             let body = Limited::new(body, MAX_ANSWER_BYTES)
                 .collect()
@@ -219,6 +253,14 @@ impl Upstream {
             .await
             .unwrap_or(Err(UpstreamFailure::Timeout(self.timeout)))
     }
+}
+
+/// The pooled client: HTTP/1.1 for http://, and h2 or HTTP/1.1 as an https upstream's ALPN
+/// chooses.
+fn client(
+    connector: HttpsConnector<HttpConnector>,
+) -> Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 /// A client error with its causes, e.g. "client error (Connect): tcp connect error: Connection
@@ -305,16 +347,31 @@ mod tests {
 
     #[test]
     fn an_upstream_url_is_checked_at_startup() {
+        let new = |url: &str, timeout: Duration, ca: &[PathBuf]| {
+            Upstream::new(url, Mode::Shadow, timeout, ca)
+        };
         let timeout = DEFAULT_TIMEOUT;
-        let ok = Upstream::new("http://127.0.0.1:9/api/", Mode::Proxy, timeout).unwrap();
+        let ok = new("http://127.0.0.1:9/api/", timeout, &[]).unwrap();
         assert_eq!(ok.base(), "http://127.0.0.1:9/api");
-        let https = Upstream::new("https://api.gitpod.io", Mode::Shadow, timeout).unwrap_err();
+        let https = new("https://app.gitpod.io/api", timeout, &[]).unwrap();
+        assert_eq!(https.base(), "https://app.gitpod.io/api");
+        for url in ["http://u:p@h", "https://u:p@h"] {
+            let creds = new(url, timeout, &[]).unwrap_err();
+            assert!(creds.contains("must not carry credentials"), "{creds}");
+            assert!(!creds.contains("u:p"), "{creds}");
+        }
+        let ftp = new("ftp://h", timeout, &[]).unwrap_err();
+        assert!(ftp.contains("must start with http:// or https://"), "{ftp}");
+        let never = new("http://h", Duration::ZERO, &[]).unwrap_err();
+        assert!(never.contains("--upstream-timeout-ms"), "{never}");
+        // A CA file is for an https upstream only, and is read at once.
+        let ca = [PathBuf::from("/no/such/ca.pem")];
+        let plain = new("http://h", timeout, &ca).unwrap_err();
+        assert!(plain.contains("is not https://"), "{plain}");
+        let missing = new("https://h", timeout, &ca).unwrap_err();
         assert!(
-            https.contains("https upstreams are not supported yet"),
-            "{https}"
+            missing.starts_with("--upstream-ca /no/such/ca.pem: "),
+            "{missing}"
         );
-        let creds = Upstream::new("http://u:p@h", Mode::Shadow, timeout).unwrap_err();
-        assert!(!creds.contains("u:p"), "{creds}");
-        assert!(Upstream::new("ftp://h", Mode::Shadow, timeout).is_err());
     }
 }

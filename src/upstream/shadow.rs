@@ -278,7 +278,7 @@ fn relayed(answer: UpstreamAnswer) -> Response<Body> {
 fn failed(failure: &UpstreamFailure) -> Response<Body> {
     let code = match failure {
         UpstreamFailure::Timeout(_) => Code::DeadlineExceeded,
-        UpstreamFailure::Transport(_) => Code::Unavailable,
+        UpstreamFailure::Transport(_) | UpstreamFailure::Tls(_) => Code::Unavailable,
     };
     error_response(&RpcError::new(
         code,

@@ -6,6 +6,7 @@ mod binary;
 mod proxy;
 mod record;
 mod selection;
+mod tls;
 
 use crate::support::{mock, TestServer, EXAMPLE_ID};
 use bytes::Bytes;

@@ -36,7 +36,7 @@ fn upstream_flags_that_contradict_or_cannot_work_fail_at_start() {
     let cases: [&[&str]; 3] = [
         &["--upstream", "http://127.0.0.1:9", "--shadow", "--proxy"],
         &["--proxy"],
-        &["--upstream", "https://api.example"],
+        &["--upstream", "ftp://api.example"],
     ];
     for args in cases {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))

@@ -67,16 +67,6 @@ async fn an_unreachable_upstream_is_a_clear_error_in_proxy_mode_and_a_finding() 
 }
 
 #[tokio::test]
-async fn an_https_upstream_is_refused_at_startup() {
-    let builder = mock().upstream("https://api.example", UpstreamMode::Shadow, TIMEOUT);
-    let error = builder.start().await.unwrap_err().to_string();
-    assert!(
-        error.contains("https upstreams are not supported yet"),
-        "{error}"
-    );
-}
-
-#[tokio::test]
 async fn in_proxy_mode_the_mocks_side_of_a_call_changes_no_state() {
     let upstream = DriftingUpstream::start().await;
     let server =
