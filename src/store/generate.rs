@@ -6,7 +6,7 @@ use super::records::{
     PRINCIPAL_USER, SOURCE_OAUTH, SOURCE_PAT, STORED,
 };
 use super::resource::Resource;
-use super::runner_schema::{RunnerSchema, SchemaField};
+use super::runner_schema::{Pattern, RunnerSchema, SchemaField};
 use super::{rfc3339, State};
 use fake::faker::company::en::{Buzzword, CatchPhrase, CompanyName};
 use fake::faker::internet::en::DomainSuffix;
@@ -167,7 +167,12 @@ fn draw_integration(
     let suffix: String = DomainSuffix().fake_with_rng(state.rng());
     let host = format!("git.{}-{i}.{suffix}", slug(&company));
     let id = state.new_id();
-    let oauth = state.rng().random_bool(0.6).then(|| OAuthConfig {
+    // A PAT only where the SCM's schema entry has a pat section; without one, OAuth.
+    let accepts_pat = schema
+        .and_then(|s| s.scm.iter().find(|e| e.scm_id == scm_id))
+        .is_none_or(|entry| entry.pat.is_some());
+    let with_oauth = state.rng().random_bool(0.6) || !accepts_pat;
+    let oauth = with_oauth.then(|| OAuthConfig {
         client_id: format!("{}-client-{i}", slug(&company)),
         encrypted_client_secret: String::new(),
         issuer_url: String::new(),
@@ -176,7 +181,7 @@ fn draw_integration(
         encrypted_client_secret: state.seal_secret(&runner.id, &o.client_id),
         ..o
     });
-    let pat = oauth.is_none() || state.rng().random_bool(0.5);
+    let pat = accepts_pat && (oauth.is_none() || state.rng().random_bool(0.5));
     ScmIntegration {
         id,
         runner_id: runner.id.clone(),
@@ -219,7 +224,8 @@ fn draw_token(state: &mut State, integration: &ScmIntegration, kept: bool) -> Ho
     }
 }
 
-/// A value for a schema field that the runner's schema accepts, or none for optional text.
+/// A value for a schema field that the runner's schema accepts: none for optional text, and
+/// the schema's default for required text (a pattern is not drawn from).
 fn value_for(field: &SchemaField, rng: &mut impl Rng) -> Option<FieldValue> {
     let value = if let Some(int) = &field.int {
         rng.random_range(int.min..=int.max.max(int.min)).to_string()
@@ -228,6 +234,13 @@ fn value_for(field: &SchemaField, rng: &mut impl Rng) -> Option<FieldValue> {
         (*allowed.get(rng.random_range(0..allowed.len().max(1)))?).to_string()
     } else if field.bool.is_some() {
         rng.random_bool(0.5).to_string()
+    } else if let Some(text) = field.string.as_ref().filter(|_| field.required) {
+        let fits = match &text.pattern {
+            Pattern::Any => true,
+            Pattern::Regex(re) => re.is_match(&text.default),
+            Pattern::Invalid { .. } => false,
+        };
+        (fits && !text.default.is_empty()).then(|| text.default.clone())?
     } else {
         return None;
     };
@@ -323,5 +336,37 @@ mod tests {
             tokens.iter().all(|t| t.integration_id.is_empty()),
             "no integration was kept for the tokens to name"
         );
+    }
+
+    /// Generated records pass the fixture rules, which are the service's: every required
+    /// field set, a PAT only where the SCM accepts one. Each seed's records are written as a
+    /// fixtures directory beside the default runners and schemas, and loaded.
+    #[test]
+    fn generated_records_pass_the_fixture_rules_for_every_seed() {
+        let contract = crate::contract::Contract::load();
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let dir =
+            std::env::temp_dir().join(format!("gitpod-mock-generated-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("schemas")).unwrap();
+        for entry in std::fs::read_dir(shipped.join("schemas")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
+        }
+        std::fs::copy(shipped.join("runners.json"), dir.join("runners.json")).unwrap();
+        for seed in 0..40 {
+            let fixtures =
+                crate::store::fixtures::load(&contract, crate::store::fixtures::Source::Embedded)
+                    .unwrap();
+            let state = crate::app::state_from(&fixtures, Some(seed), Counts::all(6)).export();
+            for layout in crate::store::resource::layouts().iter().skip(1) {
+                let spec = layout.spec;
+                let file = serde_json::json!({ spec.list: state[spec.state_key] });
+                std::fs::write(dir.join(spec.file), file.to_string()).unwrap();
+            }
+            let loaded =
+                crate::store::fixtures::load(&contract, crate::store::fixtures::Source::Dir(&dir));
+            assert!(loaded.is_ok(), "seed {seed}: {}", loaded.unwrap_err());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -58,6 +58,7 @@ pub struct SchemaField {
 #[serde(rename_all = "camelCase", default)]
 pub struct StringField {
     pub pattern: Pattern,
+    pub default: String,
 }
 
 /// A string field's `pattern`, compiled as it is read.

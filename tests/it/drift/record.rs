@@ -76,7 +76,7 @@ fn without_secrets(mut value: Value) -> Value {
 
 #[tokio::test]
 async fn a_recording_passes_check_and_serves_what_the_upstream_answered() {
-    let upstream = Serving::start(&["--generate", "2", "--quiet"]);
+    let upstream = Serving::start(&["--generate", "2", "--seed", "8", "--quiet"]);
     let url = format!("http://{}", upstream.1.addr);
     let dir = std::env::temp_dir().join(format!("gitpod-mock-{}-record", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
