@@ -7,6 +7,7 @@ pub mod record;
 mod select;
 pub(crate) mod shadow;
 mod tls;
+mod wire;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName};

@@ -1,14 +1,14 @@
 //! A call with an upstream configured: the body is read once, the mock runs the call as ever
 //! while the upstream gets the same request, and when both have answered the two answers are
 //! compared into the drift report. The client gets the mock's answer (`--shadow`) or the
-//! upstream's (`--proxy`). Only unary Connect JSON calls (a POST of `application/json` to a
-//! known procedure) are forwarded; every other call is the mock's alone.
+//! upstream's (`--proxy`). Only unary Connect calls (a POST of `application/json` or
+//! `application/proto` to a known procedure) are forwarded; every other call is the mock's
+//! alone. Binary answers are compared as the JSON they decode to (`wire`).
 
-use super::{decompressed, end_to_end, Mode, UpstreamAnswer, UpstreamFailure};
+use super::{end_to_end, wire, Mode, UpstreamAnswer, UpstreamFailure};
 use crate::app::App;
 use crate::body::{full, Body, RequestBody};
 use crate::codec::answer::ConnectionFault;
-use crate::codec::Encoding;
 use crate::contract::Procedure;
 use crate::drift::compare::{self, Side};
 use crate::error::{Code, RpcError};
@@ -20,26 +20,18 @@ use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Whether a call goes to the upstream too: a Connect JSON call of a known procedure, one
+/// Whether a call goes to the upstream too: a unary Connect call of a known procedure, one
 /// the `--shadow-methods` and `--shadow-sample` selection picks.
 pub(crate) fn applies(app: &App, parts: &Parts, routed: &str) -> bool {
     let Some(upstream) = &app.upstream else {
         return false;
     };
     parts.method == Method::POST
-        && is_connect_json(&parts.headers)
+        && wire::encoding(&parts.headers).is_some()
         && app
             .table
             .route(routed)
             .is_some_and(|route| upstream.selects(route.procedure()))
-}
-
-fn is_connect_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Serves a forwarded call (see the module docs).
@@ -64,8 +56,8 @@ pub(crate) async fn call<B: RequestBody>(
                 mock_answer(app, parts, routed, raw.clone(), rpc::Scope::Throwaway),
             );
             if let Ok((head, bytes)) = &mock_answer {
-                let mock = (head.status.as_u16(), json_of(&head.headers, bytes));
-                record(app, parts, routed, &raw, &upstream_answer, mock);
+                let mock = read_whole(head, bytes);
+                record(app, parts, routed, &raw, &upstream_answer, &mock);
             }
             if upstream.recorder.is_some() {
                 // The client need not wait for what the recording asks of the upstream.
@@ -94,7 +86,7 @@ async fn shadow(
     routed: &str,
     raw: Bytes,
 ) -> Result<Response<Body>, ConnectionFault> {
-    let (mock_tx, mock_rx) = tokio::sync::oneshot::channel::<(u16, Value)>();
+    let (mock_tx, mock_rx) = tokio::sync::oneshot::channel::<UpstreamAnswer>();
     let comparison = Comparison {
         app: Arc::clone(app),
         parts: parts.clone(),
@@ -112,7 +104,7 @@ async fn shadow(
         if let Some(upstream) = &app.upstream {
             let answer = upstream.forward(&parts, raw.clone()).await;
             if let Ok(mock) = mock_rx.await {
-                record(&app, &parts, &routed, &raw, &answer, mock);
+                record(&app, &parts, &routed, &raw, &answer, &mock);
             }
             recorded(&app, &parts, &routed, &raw, &answer).await;
         }
@@ -120,7 +112,7 @@ async fn shadow(
     });
     // The mock's call is the client's own: it runs on the session itself.
     let (head, bytes) = mock_answer(app, parts, routed, raw, rpc::Scope::Kept).await?;
-    let _ = mock_tx.send((head.status.as_u16(), json_of(&head.headers, &bytes)));
+    let _ = mock_tx.send(read_whole(&head, &bytes));
     Ok(Response::from_parts(head, full(bytes)))
 }
 
@@ -139,31 +131,28 @@ fn record(
     routed: &str,
     raw: &[u8],
     upstream: &Result<UpstreamAnswer, UpstreamFailure>,
-    (mock_status, mock_body): (u16, Value),
+    mock: &UpstreamAnswer,
 ) {
     let Some(route) = app.table.route(routed) else {
         return;
     };
     let procedure = route.procedure();
+    let mock_body = wire::answer_json(&procedure.output, mock);
     let mock = Side {
-        status: mock_status,
+        status: mock.status,
         body: &mock_body,
     };
     let differences = match upstream {
         Ok(answer) => {
-            let body = json_of(&answer.headers, &answer.body);
+            let body = wire::answer_json(&procedure.output, answer);
             let upstream = Side {
                 status: answer.status,
                 body: &body,
             };
             let mut found = compare::answers(&procedure.output, upstream, mock);
             if answer.status == 200 {
-                found.extend(rule_violations(
-                    app,
-                    procedure,
-                    &answer.headers,
-                    &answer.body,
-                ));
+                found.extend(wire::unknown_numbers(&procedure.output, answer));
+                found.extend(rule_violations(app, procedure, answer));
             }
             found
         }
@@ -201,15 +190,12 @@ async fn recorded(
 fn rule_violations(
     app: &App,
     procedure: &Procedure,
-    headers: &HeaderMap,
-    body: &[u8],
+    answer: &UpstreamAnswer,
 ) -> Vec<crate::drift::Difference> {
-    let body = decompressed(headers, body);
     let output = &procedure.output;
-    let decoded =
-        crate::codec::decode_canonical(&app.contract, output, Encoding::Json, &body, false);
     // An answer that does not decode already has its wrong types and unknown fields found.
-    let Ok(canonical) = decoded else {
+    let Some(canonical) = wire::canonical(&app.contract, output, &answer.headers, &answer.body)
+    else {
         return Vec::new();
     };
     // `attach` compiled the response messages' validators at start.
@@ -289,23 +275,19 @@ fn failed(failure: &UpstreamFailure) -> Response<Body> {
 /// The request as the report keeps it: decoded to canonical JSON and its secrets redacted;
 /// null if it could not be decoded, so nothing undecoded is kept.
 fn example_request(app: &App, procedure: &Procedure, headers: &HeaderMap, raw: &[u8]) -> Value {
-    let body = decompressed(headers, raw);
-    let decoded = crate::codec::decode_canonical(
-        &app.contract,
-        &procedure.input,
-        Encoding::Json,
-        &body,
-        false,
-    );
-    let Ok(mut request) = decoded else {
+    let input = &procedure.input;
+    let Some(mut request) = wire::canonical(&app.contract, input, headers, raw) else {
         return Value::Null;
     };
-    app.secrets
-        .redact(procedure.input.full_name(), &mut request);
+    app.secrets.redact(input.full_name(), &mut request);
     request
 }
 
-/// An answer's body as JSON, gunzipped if it says so; null if it is not JSON.
-fn json_of(headers: &HeaderMap, body: &[u8]) -> Value {
-    serde_json::from_slice(&decompressed(headers, body)).unwrap_or(Value::Null)
+/// The mock's answer, read whole, to compare as the upstream's is.
+fn read_whole(head: &http::response::Parts, body: &Bytes) -> UpstreamAnswer {
+    UpstreamAnswer {
+        status: head.status.as_u16(),
+        headers: head.headers.clone(),
+        body: body.clone(),
+    }
 }

@@ -3,6 +3,7 @@
 //! `GET /__mock/drift` makes of it.
 
 mod binary;
+mod codecs;
 mod proxy;
 mod record;
 mod selection;
@@ -79,8 +80,12 @@ async fn answer(
     };
     seen.lock().unwrap().extend(header("authorization"));
     let drift = header("x-drift").unwrap_or_default();
-    let body: Value = serde_json::from_slice(&body.collect().await.unwrap().to_bytes()).unwrap();
+    let body = body.collect().await.unwrap().to_bytes();
     let method = parts.uri.path().rsplit('/').next().unwrap().to_string();
+    if header("content-type").as_deref() == Some("application/proto") {
+        return Ok(binary_answer(&reference, &method, &drift, body).await);
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap();
     let reply = reference.call(&method, body).await;
     let (mut status, mut value) = (reply.status, reply.json());
     match drift.as_str() {
@@ -103,6 +108,36 @@ async fn answer(
         .body(Full::new(Bytes::from(value.to_string())))
         .unwrap();
     Ok(response)
+}
+
+/// A binary call answered as `reference` answers it, drifted: an unknown field number 99, or
+/// a different code (a Connect error is JSON in both codecs).
+async fn binary_answer(
+    reference: &crate::support::Client,
+    method: &str,
+    drift: &str,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
+    let reply = reference
+        .rpc_as(method, "application/proto", &[], body)
+        .await;
+    let (mut status, mut content_type, mut body) =
+        (reply.status, "application/proto", reply.body.to_vec());
+    match drift {
+        // Field 99, varint 1: the tag is 99 << 3 = 792, as a varint 0x98 0x06.
+        "unknown-field" => body.extend([0x98, 0x06, 0x01]),
+        "other-code" => {
+            status = 404;
+            content_type = "application/json";
+            body = br#"{"code":"not_found","message":"gone"}"#.to_vec();
+        }
+        _ => {}
+    }
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
 }
 
 /// The drift report once no shadow call's comparison is pending (each ends within TIMEOUT).

@@ -5,8 +5,7 @@
 
 use super::{Wanted, RUNNERS};
 use crate::app::App;
-use crate::codec::Encoding;
-use crate::upstream::{decompressed, UpstreamAnswer};
+use crate::upstream::{decompressed, wire, UpstreamAnswer};
 use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http::{Method, Uri};
@@ -92,15 +91,12 @@ fn keep(app: &App, routed: &str, request: &Value, answer: &UpstreamAnswer) -> Op
     let recorder = app.upstream.as_ref()?.recorder.as_ref()?;
     let route = app.table.route(routed)?;
     let procedure = route.procedure();
-    let body = decompressed(&answer.headers, &answer.body);
-    let canonical = crate::codec::decode_canonical(
+    let canonical = wire::canonical(
         &app.contract,
         &procedure.output,
-        Encoding::Json,
-        &body,
-        false,
-    )
-    .ok()?;
+        &answer.headers,
+        &answer.body,
+    )?;
     Some(recorder.keep(&app.secrets, procedure, request, &canonical))
 }
 
