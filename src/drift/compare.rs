@@ -61,15 +61,15 @@ pub(crate) fn answers(
     }
     let upstream_code = upstream.code().unwrap_or("unknown");
     if upstream_code != mock_code {
-        out.push(difference(
-            "",
-            Kind::CodeDiffers,
-            format!("code {upstream_code}"),
-            format!("code {mock_code}"),
-        ));
+        out.push(code_differs(upstream_code, mock_code));
     } else if upstream_code == "ok" {
         match (upstream.body.as_object(), mock.body.as_object()) {
-            (Some(up), mock) => message(output, up, mock, "", &mut out),
+            (Some(up), mock) => {
+                message(output, up, mock, "", &mut out);
+                if let Some(mock) = mock {
+                    pages(up, mock, &mut out);
+                }
+            }
             (None, _) => out.push(difference(
                 "",
                 Kind::Unreadable,
@@ -81,6 +81,58 @@ pub(crate) fn answers(
     let mut seen = std::collections::HashSet::new();
     out.retain(|d| seen.insert((d.path.clone(), d.kind)));
     out
+}
+
+/// Two codes for one request: a validation difference when one side is `invalid_argument`
+/// and the other `ok`, else a code difference.
+fn code_differs(upstream: &str, mock: &str) -> Difference {
+    let validation = |code: &str| match code {
+        "ok" => "accepts the request".to_string(),
+        _ => format!("rejects the request as {code}"),
+    };
+    match (upstream, mock) {
+        ("ok", "invalid_argument") | ("invalid_argument", "ok") => difference(
+            "",
+            Kind::ValidationDiffers,
+            validation(upstream),
+            validation(mock),
+        ),
+        _ => difference(
+            "",
+            Kind::CodeDiffers,
+            format!("code {upstream}"),
+            format!("code {mock}"),
+        ),
+    }
+}
+
+/// The two list answers' pages: when one answers a next page and the other does not, one
+/// finding that says how many records each answered, in place of the field difference of
+/// `pagination.nextToken`.
+fn pages(upstream: &Map<String, Value>, mock: &Map<String, Value>, out: &mut Vec<Difference>) {
+    const NEXT: &str = "pagination.nextToken";
+    let next = |m: &Map<String, Value>| {
+        m.get("pagination")
+            .and_then(|p| p.get("nextToken"))
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+    };
+    let (up, theirs) = (next(upstream), next(mock));
+    if up == theirs {
+        return;
+    }
+    let page = |m: &Map<String, Value>, more: bool| {
+        let records: usize = m.values().filter_map(Value::as_array).map(Vec::len).sum();
+        let next = if more { "a next page" } else { "no next page" };
+        format!("answers {records} records and {next}")
+    };
+    out.retain(|d| d.path != NEXT);
+    out.push(difference(
+        NEXT,
+        Kind::PaginationDiffers,
+        page(upstream, up),
+        page(mock, theirs),
+    ));
 }
 
 /// The finding a call gets when the upstream did not answer.

@@ -28,6 +28,11 @@ pub enum Kind {
     UnknownEnumValue,
     /// The two answer the same request with different Connect codes.
     CodeDiffers,
+    /// One side rejects the request as `invalid_argument` and the other accepts it: a rule
+    /// one applies and the other does not.
+    ValidationDiffers,
+    /// One side answers a next page and the other does not, for the same request.
+    PaginationDiffers,
     /// The upstream's answer breaks one of the contract's buf.validate rules.
     ViolatesRule,
     /// The upstream's error code is not a Connect code.
@@ -53,6 +58,8 @@ impl Kind {
             Kind::TypeDiffers => "type_differs",
             Kind::UnknownEnumValue => "unknown_enum_value",
             Kind::CodeDiffers => "code_differs",
+            Kind::ValidationDiffers => "validation_differs",
+            Kind::PaginationDiffers => "pagination_differs",
             Kind::ViolatesRule => "violates_rule",
             Kind::NotAConnectCode => "not_a_connect_code",
             Kind::StatusMismatch => "status_mismatch",

@@ -4,6 +4,7 @@
 
 mod binary;
 mod codecs;
+mod differs;
 mod proxy;
 mod record;
 mod selection;
@@ -99,6 +100,11 @@ async fn answer(
         }
         "unknown-enum" => value["token"]["source"] = json!("HOST_AUTHENTICATION_TOKEN_SOURCE_ESP"),
         "other-code" => (status, value) = (404, json!({"code": "not_found", "message": "gone"})),
+        "rejects" => {
+            let error = json!({"code": "invalid_argument", "message": "validation error: id"});
+            (status, value) = (400, error);
+        }
+        "next-page" => value["pagination"]["nextToken"] = json!("page-2"),
         "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
         _ => {}
     }
