@@ -65,6 +65,10 @@ pub struct Entry {
     /// What a `--lenient` call broke but was answered anyway, as `x-mock-violations` lists it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Value>,
+    /// `upstream` for a call the client got the upstream's answer to (`--proxy`): status and
+    /// code are the upstream's, the rest what the mock saw of the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<&'static str>,
     /// About how many bytes the entry holds, for the session's journal budget.
     #[serde(skip)]
     pub bytes: usize,
@@ -232,6 +236,7 @@ impl Entry {
             request,
             truncated: kept.truncated,
             violations,
+            answered_by: None,
             bytes: bytes + kept.bytes + session.len(),
         }
     }
@@ -281,6 +286,7 @@ mod tests {
             request: Value::Null,
             truncated: false,
             violations: Vec::new(),
+            answered_by: None,
             bytes: 100,
         }
     }

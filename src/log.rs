@@ -255,6 +255,7 @@ mod tests {
             request: serde_json::Value::Null,
             truncated: false,
             violations: Vec::new(),
+            answered_by: None,
             bytes: 0,
         }
     }

@@ -45,7 +45,7 @@ pub async fn call<B: RequestBody>(
     path: &str,
     body: B,
 ) -> Result<Response<Body>, ConnectionFault> {
-    call_in(app, parts, path, body, Scope::Kept).await
+    Ok(call_in(app, parts, path, body, Scope::Kept).await?.0)
 }
 
 /// Which copy of its session a call runs on.
@@ -57,18 +57,19 @@ pub(crate) enum Scope {
     Throwaway,
 }
 
-/// [`call`], on the session or a throwaway copy of it.
+/// [`call`], on the session or a throwaway copy of it; for a throwaway call, also the
+/// journal entry it made there, which the caller may keep in the session.
 pub(crate) async fn call_in<B: RequestBody>(
     app: &App,
     parts: &Parts,
     path: &str,
     body: B,
     scope: Scope,
-) -> Result<Response<Body>, ConnectionFault> {
+) -> Result<(Response<Body>, Option<crate::journal::Entry>), ConnectionFault> {
     let protocol = Protocol::of(&parts.headers);
     let id = match Sessions::id_from_headers(&parts.headers) {
         Ok(id) => id,
-        Err(e) => return Ok(respond::error(&e, protocol, &parts.headers)),
+        Err(e) => return Ok((respond::error(&e, protocol, &parts.headers), None)),
     };
     let session = match scope {
         Scope::Kept => app.sessions.get(&id),
@@ -77,12 +78,30 @@ pub(crate) async fn call_in<B: RequestBody>(
             std::sync::Arc::new(Mutex::new(app.sessions.peek(&id).lock().throwaway()))
         }
     };
-    let mut flight = InFlight::new(app, &id, &session, parts);
+    let response = on_session(app, parts, path, body, &id, &session, protocol).await?;
+    let entry = match scope {
+        Scope::Kept => None,
+        Scope::Throwaway => session.lock().journal.entries().last().cloned(),
+    };
+    Ok((response, entry))
+}
+
+/// Runs a call on `session`, journalling it there.
+async fn on_session<B: RequestBody>(
+    app: &App,
+    parts: &Parts,
+    path: &str,
+    body: B,
+    id: &str,
+    session: &std::sync::Arc<Mutex<crate::session::Session>>,
+    protocol: Protocol,
+) -> Result<Response<Body>, ConnectionFault> {
+    let mut flight = InFlight::new(app, id, session, parts);
     let (outcome, compression) = match accept::accept(app, parts, path, protocol) {
         Err(e) => (Outcome::error(e), Compression::Identity),
         Ok(accepted) => {
             flight.accepted(&accepted);
-            let outcome = within_deadline(app, &accepted, parts, body, &session, &mut flight).await;
+            let outcome = within_deadline(app, &accepted, parts, body, session, &mut flight).await;
             (outcome, accepted.response_compression)
         }
     };

@@ -12,6 +12,7 @@ use crate::codec::answer::ConnectionFault;
 use crate::contract::Procedure;
 use crate::drift::compare::{self, Side};
 use crate::error::{Code, RpcError};
+use crate::journal::Entry;
 use crate::rpc::{self, error_response};
 use bytes::Bytes;
 use http::request::Parts;
@@ -55,9 +56,12 @@ pub(crate) async fn call<B: RequestBody>(
                 upstream.forward(parts, raw.clone()),
                 mock_answer(app, parts, routed, raw.clone(), rpc::Scope::Throwaway),
             );
-            if let Ok((head, bytes)) = &mock_answer {
-                let mock = read_whole(head, bytes);
+            if let Ok((head, bytes, entry)) = mock_answer {
+                let mock = read_whole(&head, &bytes);
                 record(app, parts, routed, &raw, &upstream_answer, &mock);
+                if let Some(entry) = entry {
+                    journal_proxied(app, entry, &upstream_answer);
+                }
             }
             if upstream.recorder.is_some() {
                 // The client need not wait for what the recording asks of the upstream.
@@ -111,7 +115,7 @@ async fn shadow(
         app.drift.end();
     });
     // The mock's call is the client's own: it runs on the session itself.
-    let (head, bytes) = mock_answer(app, parts, routed, raw, rpc::Scope::Kept).await?;
+    let (head, bytes, _) = mock_answer(app, parts, routed, raw, rpc::Scope::Kept).await?;
     let _ = mock_tx.send(read_whole(&head, &bytes));
     Ok(Response::from_parts(head, full(bytes)))
 }
@@ -240,14 +244,40 @@ async fn mock_answer(
     // In proxy mode the client gets the upstream's answer, so the mock's call must change
     // nothing: it runs on a throwaway copy of the session.
     scope: rpc::Scope,
-) -> Result<(http::response::Parts, Bytes), ConnectionFault> {
-    let response = rpc::call_in(app, parts, routed, Full::new(raw), scope).await?;
+) -> Result<MockAnswer, ConnectionFault> {
+    let (response, entry) = rpc::call_in(app, parts, routed, Full::new(raw), scope).await?;
     let (head, body) = response.into_parts();
     let bytes = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(never) => match never {},
     };
-    Ok((head, bytes))
+    Ok((head, bytes, entry))
+}
+
+/// The mock's answer read whole, and in proxy mode the journal entry its throwaway call made.
+type MockAnswer = (http::response::Parts, Bytes, Option<Entry>);
+
+/// Proxy mode: the call journalled in its session as the client saw it, with the upstream's
+/// status and code (`answeredBy: upstream`), or the failure the client got instead.
+fn journal_proxied(app: &App, mut entry: Entry, answer: &Result<UpstreamAnswer, UpstreamFailure>) {
+    let (status, code) = match answer {
+        Ok(answer) if answer.status == 200 => (200, "ok".to_string()),
+        Ok(answer) => {
+            // A Connect error is JSON in both codecs.
+            let body = super::decompressed(&answer.headers, &answer.body);
+            let error: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let code = error["code"].as_str().unwrap_or("unknown");
+            (answer.status, code.to_string())
+        }
+        Err(failure) => {
+            let code = failure_code(failure);
+            (code.http_status(), code.as_str().to_string())
+        }
+    };
+    entry.status = status;
+    entry.code = code.into();
+    entry.answered_by = Some("upstream");
+    app.sessions.get(&entry.session).lock().record(entry);
 }
 
 /// The upstream's answer as the client gets it in proxy mode.
@@ -262,14 +292,20 @@ fn relayed(answer: UpstreamAnswer) -> Response<Body> {
 /// A Connect error naming why the upstream gave no answer: unavailable, or deadline_exceeded
 /// for a timeout.
 fn failed(failure: &UpstreamFailure) -> Response<Body> {
-    let code = match failure {
-        UpstreamFailure::Timeout(_) => Code::DeadlineExceeded,
-        UpstreamFailure::Transport(_) | UpstreamFailure::Tls(_) => Code::Unavailable,
-    };
+    let code = failure_code(failure);
     error_response(&RpcError::new(
         code,
         format!("gitpod-mock --proxy: {failure}"),
     ))
+}
+
+/// The code a client gets for an upstream failure: deadline_exceeded for a timeout, else
+/// unavailable.
+fn failure_code(failure: &UpstreamFailure) -> Code {
+    match failure {
+        UpstreamFailure::Timeout(_) => Code::DeadlineExceeded,
+        UpstreamFailure::Transport(_) | UpstreamFailure::Tls(_) => Code::Unavailable,
+    }
 }
 
 /// The request as the report keeps it: decoded to canonical JSON and its secrets redacted;

@@ -43,6 +43,51 @@ async fn in_proxy_mode_the_client_gets_the_upstreams_answer() {
         "deadline_exceeded",
         "gitpod-mock --proxy: the upstream did not answer within 1000 ms (--upstream-timeout-ms)",
     );
+    // The journal shows each call as the client saw it, the upstream's code, and no header
+    // that carries a credential.
+    let journal = server.request("GET /__mock/journal", &[], "").await.json();
+    let seen: Vec<(Value, Value, Value)> = journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["status"].clone(),
+                e["code"].clone(),
+                e["answeredBy"].clone(),
+            )
+        })
+        .collect();
+    let upstream = json!("upstream");
+    assert_eq!(
+        seen,
+        [
+            (json!(200), json!("ok"), upstream.clone()),
+            (json!(404), json!("not_found"), upstream.clone()),
+            (json!(504), json!("deadline_exceeded"), upstream),
+        ],
+        "{journal:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_proxied_calls_journal_entry_keeps_no_credential() {
+    let upstream = DriftingUpstream::start().await;
+    let server =
+        TestServer::from(mock().upstream(upstream.url(), UpstreamMode::Proxy, TIMEOUT)).await;
+    let headers = [("authorization", "Bearer s3cret-token")];
+    let body = json!({ "id": EXAMPLE_ID });
+    let reply = server
+        .rpc("GetHostAuthenticationToken", &headers, body)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let journal = server.request("GET /__mock/journal", &[], "").await;
+    assert_eq!(journal.json()["entries"][0]["answeredBy"], "upstream");
+    assert!(!journal.text().contains("s3cret"), "{}", journal.text());
+    assert_eq!(
+        upstream.authorizations.lock().unwrap()[0],
+        "Bearer s3cret-token"
+    );
 }
 
 #[tokio::test]
