@@ -227,6 +227,9 @@ struct ServeArgs {
         requires = "upstream"
     )]
     drift_report: Option<PathBuf>,
+    /// With --upstream: exit with status 1 at shutdown if the drift report has any finding.
+    #[arg(long, env = "GITPOD_MOCK_FAIL_ON_DRIFT", requires = "upstream")]
+    fail_on_drift: bool,
     /// With --upstream: write the records in the upstream's answers into DIR at shutdown, as
     /// fixtures that `check` accepts and `serve --fixtures` serves; secrets stripped, ids kept.
     #[arg(
@@ -369,6 +372,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         state_file: args.state,
         control_token_given: args.control_token.is_some(),
         drift_report: args.drift_report,
+        fail_on_drift: args.fail_on_drift,
     };
     gitpod_mock::run(mock, options)
 }

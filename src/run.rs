@@ -21,6 +21,9 @@ pub struct RunOptions {
     /// With an upstream: writes the drift report into this directory at shutdown, as
     /// Markdown and JUnit XML (`--drift-report`).
     pub drift_report: Option<PathBuf>,
+    /// With an upstream: exit with a failure at shutdown when the drift report has findings
+    /// (`--fail-on-drift`), so a CI job fails on drift.
+    pub fail_on_drift: bool,
 }
 
 /// Serves the mock `builder` describes until SIGINT or SIGTERM, printing the ready line
@@ -77,7 +80,7 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
         let app = server.app().clone();
         server.stop().await;
         let recording = app.upstream.as_ref().is_some_and(|u| u.recorder.is_some());
-        if options.drift_report.is_some() || recording {
+        if options.drift_report.is_some() || options.fail_on_drift || recording {
             settle_comparisons(&app).await;
         }
         Ok::<_, Error>(app)
@@ -109,6 +112,15 @@ pub fn run(mut builder: MockServerBuilder, options: RunOptions) -> Result<(), Er
     }
     // Lines still queued get a moment to reach stderr, but a stuck stderr cannot hold up exit.
     server.log.flush(Duration::from_secs(1));
+    let findings = server.drift_report()["findings"]
+        .as_array()
+        .map_or(0, Vec::len);
+    if options.fail_on_drift && findings > 0 {
+        let plural = if findings == 1 { "" } else { "s" };
+        return Err(
+            format!("--fail-on-drift: the upstream drifted ({findings} finding{plural})").into(),
+        );
+    }
     Ok(())
 }
 

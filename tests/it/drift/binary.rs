@@ -89,3 +89,26 @@ async fn at_shutdown_the_report_is_written_as_markdown_and_junit() {
     assert!(!markdown.contains("s3cret") && !junit.contains("s3cret"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn fail_on_drift_fails_the_exit_status_only_when_there_is_drift() {
+    let upstream = DriftingUpstream::start().await;
+    let url = upstream.url();
+    for (drift, fails) in [("none", false), ("unknown-field", true)] {
+        let args = ["--upstream", &url, "--fail-on-drift", "--quiet"];
+        let serving = crate::serve_flags::Serving::start(&args);
+        let headers = [("x-drift", drift)];
+        let body = json!({ "id": EXAMPLE_ID });
+        let reply = serving
+            .1
+            .rpc("GetHostAuthenticationToken", &headers, body)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let (clean, stderr) = tokio::task::spawn_blocking(move || serving.stop())
+            .await
+            .unwrap();
+        assert_eq!(clean, !fails, "{drift}: {stderr}");
+        let said = stderr.contains("--fail-on-drift: the upstream drifted (1 finding)");
+        assert_eq!(said, fails, "{drift}: {stderr}");
+    }
+}
