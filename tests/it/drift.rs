@@ -7,6 +7,7 @@ mod codecs;
 mod differs;
 mod proxy;
 mod record;
+mod second_mock;
 mod selection;
 mod tls;
 
