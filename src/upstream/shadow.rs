@@ -209,12 +209,41 @@ fn rule_violations(
     violations
         .into_iter()
         .map(|v| crate::drift::Difference {
-            path: folded_indices(&v.field_path),
+            path: json_names(output, &folded_indices(&v.field_path)),
             kind: crate::drift::Kind::ViolatesRule,
             upstream: format!("breaks rule {}: {}", v.rule_id, v.message),
             mock: format!("{} has the rule", output.full_name()),
         })
         .collect()
+}
+
+/// A rule's field path, which names proto fields (`token.expires_at`), with the JSON names
+/// every other finding uses (`token.expiresAt`); a segment the message lacks is kept as it is.
+fn json_names(message: &prost_reflect::MessageDescriptor, path: &str) -> String {
+    let mut at = Some(message.clone());
+    let mut out = Vec::new();
+    for segment in path.split('.') {
+        let (name, suffix) = match segment.strip_suffix("[]") {
+            Some(name) => (name, "[]"),
+            None => (segment, ""),
+        };
+        let field = at.as_ref().and_then(|m| m.get_field_by_name(name));
+        out.push(match &field {
+            Some(field) => format!("{}{suffix}", field.json_name()),
+            None => segment.to_string(),
+        });
+        at = field.and_then(|f| match f.kind() {
+            prost_reflect::Kind::Message(inner) if f.is_map() => {
+                match inner.map_entry_value_field().kind() {
+                    prost_reflect::Kind::Message(value) => Some(value),
+                    _ => None,
+                }
+            }
+            prost_reflect::Kind::Message(inner) => Some(inner),
+            _ => None,
+        });
+    }
+    out.join(".")
 }
 
 /// `a[3].b["k"]` as `a[].b[]`.
@@ -325,5 +354,21 @@ fn read_whole(head: &http::response::Parts, body: &Bytes) -> UpstreamAnswer {
         status: head.status.as_u16(),
         headers: head.headers.clone(),
         body: body.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{folded_indices, json_names};
+
+    #[test]
+    fn a_rules_proto_path_is_written_with_json_names_and_folded_indices() {
+        let pool = crate::contract::descriptors();
+        let list = pool
+            .get_message_by_name("gitpod.v1.ListEnvironmentClassesResponse")
+            .unwrap();
+        let path = folded_indices("environment_classes[3].display_name");
+        assert_eq!(json_names(&list, &path), "environmentClasses[].displayName");
+        assert_eq!(json_names(&list, "no_such.field"), "no_such.field");
     }
 }
