@@ -2,8 +2,8 @@
 //! while the upstream gets the same request, and when both have answered the two answers are
 //! compared into the drift report. The client gets the mock's answer (`--shadow`) or the
 //! upstream's (`--proxy`). Only unary Connect calls (a POST of `application/json` or
-//! `application/proto` to a known procedure) are forwarded; every other call is the mock's
-//! alone. Binary answers are compared as the JSON they decode to (`wire`).
+//! `application/proto`, or a Connect GET, to a known procedure) are forwarded; gRPC and
+//! gRPC-Web calls are the mock's alone. Binary answers are compared as the JSON they decode to (`wire`).
 
 use super::{end_to_end, wire, Mode, UpstreamAnswer, UpstreamFailure};
 use crate::app::App;
@@ -16,7 +16,7 @@ use crate::journal::Entry;
 use crate::rpc::{self, error_response};
 use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderMap, Method, Response};
+use http::{Method, Response};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use std::sync::Arc;
@@ -27,8 +27,12 @@ pub(crate) fn applies(app: &App, parts: &Parts, routed: &str) -> bool {
     let Some(upstream) = &app.upstream else {
         return false;
     };
-    parts.method == Method::POST
-        && wire::encoding(&parts.headers).is_some()
+    let unary = match parts.method {
+        Method::POST => wire::encoding(&parts.headers).is_some(),
+        Method::GET => crate::codec::get::parse(parts.uri.query()).is_ok(),
+        _ => false,
+    };
+    unary
         && app
             .table
             .route(routed)
@@ -162,7 +166,7 @@ fn record(
         }
         Err(failure) => vec![compare::failure(failure, mock)],
     };
-    let example = example_request(app, procedure, &parts.headers, raw);
+    let example = example_request(app, procedure, parts, raw);
     app.drift.record(&procedure.name, &example, differences);
 }
 
@@ -184,7 +188,7 @@ async fn recorded(
     let Some(route) = app.table.route(routed) else {
         return;
     };
-    let request = example_request(app, route.procedure(), &parts.headers, raw);
+    let request = example_request(app, route.procedure(), parts, raw);
     super::record::complete(app, parts, routed, &request, answer).await;
 }
 
@@ -339,9 +343,13 @@ fn failure_code(failure: &UpstreamFailure) -> Code {
 
 /// The request as the report keeps it: decoded to canonical JSON and its secrets redacted;
 /// null if it could not be decoded, so nothing undecoded is kept.
-fn example_request(app: &App, procedure: &Procedure, headers: &HeaderMap, raw: &[u8]) -> Value {
+fn example_request(app: &App, procedure: &Procedure, parts: &Parts, raw: &[u8]) -> Value {
     let input = &procedure.input;
-    let Some(mut request) = wire::canonical(&app.contract, input, headers, raw) else {
+    let decoded = match parts.method {
+        Method::GET => wire::get_canonical(&app.contract, input, parts.uri.query()),
+        _ => wire::canonical(&app.contract, input, &parts.headers, raw),
+    };
+    let Some(mut request) = decoded else {
         return Value::Null;
     };
     app.secrets.redact(input.full_name(), &mut request);

@@ -1,6 +1,7 @@
 //! A forwarded call's bodies, whatever their Connect codec: which codec a call uses, an answer
 //! as proto3 JSON to compare (a binary message decoded through the contract, default values
-//! left out as protojson writes them), as canonical JSON to check and record, and the field
+//! left out as protojson writes them), as canonical JSON to check and record (a Connect GET's
+//! from its query), and the field
 //! numbers a binary answer carries that the contract does not declare.
 
 use super::{decompressed, UpstreamAnswer};
@@ -47,6 +48,19 @@ pub(crate) fn canonical(
     let body = decompressed(headers, body);
     let codec = encoding(headers).unwrap_or(Encoding::Json);
     crate::codec::decode_canonical(contract, message, codec, &body, false).ok()
+}
+
+/// A Connect GET's message (`?encoding=…&message=…`) of type `message` as canonical JSON;
+/// None if it does not decode.
+pub(crate) fn get_canonical(
+    contract: &Contract,
+    message: &prost_reflect::MessageDescriptor,
+    query: Option<&str>,
+) -> Option<Value> {
+    let get = crate::codec::get::parse(query).ok()?;
+    let limit = 16 * 1024 * 1024;
+    let body = get.compression.decompress(get.message.into(), limit).ok()?;
+    crate::codec::decode_canonical(contract, message, get.encoding, &body, false).ok()
 }
 
 /// The fields a binary answer carries that its message does not declare, by number, at any

@@ -1,6 +1,7 @@
 //! Binary Connect calls (`application/proto`, what gitpod-sdk 1.x sends) are forwarded too,
 //! and their answers compared as the JSON they decode to: a field number the contract lacks is
-//! an unknown field, a different code is one, and an identical upstream leaves no finding.
+//! an unknown field, and a different code is one. A Connect GET is forwarded as well, its
+//! query's message the finding's example request.
 
 use super::{drift_report, findings, DriftingUpstream, TIMEOUT};
 use crate::protocol::{proto_request, proto_response};
@@ -69,5 +70,27 @@ async fn a_binary_proxied_call_gets_the_upstreams_bytes() {
     assert_eq!(
         findings(&report),
         [("#99".to_string(), "unknown_field".to_string(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn a_connect_get_is_shadowed_and_its_query_message_is_the_example() {
+    let upstream = crate::serve_flags::Serving::start(&["--scenario", "not-found-everything"]);
+    let url = format!("http://{}", upstream.1.addr);
+    let server = TestServer::from(mock().upstream(url, UpstreamMode::Shadow, TIMEOUT)).await;
+    let message = json!({ "pagination": { "pageSize": 2 } }).to_string();
+    let query = format!(
+        "connect=v1&encoding=json&message={}",
+        crate::protocol::urlencode(message.as_bytes())
+    );
+    let reply = crate::protocol::get(&server.client(), "ListEnvironmentClasses", &query).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let report = drift_report(&server).await;
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "code_differs", "{report:#}");
+    assert_eq!(finding["upstream"], "code not_found", "{report:#}");
+    assert_eq!(
+        finding["exampleRequest"]["pagination"]["pageSize"], 2,
+        "{report:#}"
     );
 }
