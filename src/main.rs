@@ -184,8 +184,9 @@ struct ServeArgs {
         default_value_t = 10_000
     )]
     session_max_records: usize,
-    /// Forward unary Connect JSON calls to this real API (http:// or https://host[:port][/path])
-    /// too, and report how its answers drift from the contract and the mock's at /__mock/drift.
+    /// Forward unary Connect calls (JSON, binary, GET) to this real API too (http:// or
+    /// https://host[:port][/path]), and report how its answers drift from the contract and the
+    /// mock's at /__mock/drift.
     #[arg(long, env = "GITPOD_MOCK_UPSTREAM")]
     upstream: Option<String>,
     /// With an https --upstream: also trust the CA certificates in this PEM file, beside the

@@ -6,7 +6,7 @@ use crate::upstream::{Config, Mode};
 use std::time::Duration;
 
 impl MockServerBuilder {
-    /// Forwards unary Connect JSON calls to the real API at `url` too, within `timeout`, and
+    /// Forwards unary Connect calls (JSON, binary, GET) to the real API at `url` too, within `timeout`, and
     /// reports how its answers drift from the mock's (`--upstream`, `--shadow` or `--proxy`,
     /// `--upstream-timeout-ms`).
     pub fn upstream(mut self, url: impl Into<String>, mode: Mode, timeout: Duration) -> Self {

@@ -3,7 +3,8 @@
 //! compared into the drift report. The client gets the mock's answer (`--shadow`) or the
 //! upstream's (`--proxy`). Only unary Connect calls (a POST of `application/json` or
 //! `application/proto`, or a Connect GET, to a known procedure) are forwarded; gRPC and
-//! gRPC-Web calls are the mock's alone. Binary answers are compared as the JSON they decode to (`wire`).
+//! gRPC-Web calls are the mock's alone. Binary answers are compared as the JSON they decode
+//! to (`wire`).
 
 use super::{end_to_end, wire, Mode, UpstreamAnswer, UpstreamFailure};
 use crate::app::App;
