@@ -161,6 +161,13 @@ pub async fn drift_report(server: &TestServer) -> Value {
     }
 }
 
+/// The texts `keys` name of each finding, e.g. `["method", "kind"]`.
+pub fn described<const N: usize>(report: &Value, keys: [&str; N]) -> Vec<[String; N]> {
+    let text = |f: &Value, k: &str| f[k].as_str().unwrap().to_string();
+    let findings = report["findings"].as_array().unwrap();
+    findings.iter().map(|f| keys.map(|k| text(f, k))).collect()
+}
+
 /// (path, kind) of each finding, with its count.
 pub fn findings(report: &Value) -> Vec<(String, String, u64)> {
     let findings = report["findings"].as_array().unwrap();

@@ -91,6 +91,18 @@ impl Serving {
     }
 }
 
+/// `gitpod-mock serve --port 0 ARGS`, which must fail at start: its stderr.
+pub fn refused_at_start(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gitpod-mock"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{args:?} started: {stderr}");
+    stderr
+}
+
 impl Drop for Serving {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -1,21 +1,10 @@
 //! Differences in behaviour rather than shape: a request one side rejects as invalid and the
 //! other accepts, and a list one side answers with a next page and the other without.
 
-use super::{drift_report, DriftingUpstream, TIMEOUT};
+use super::{described, drift_report, DriftingUpstream, TIMEOUT};
 use crate::support::{mock, TestServer, EXAMPLE_ID};
 use gitpod_mock::UpstreamMode;
-use serde_json::{json, Value};
-
-/// (method, path, kind, upstream, mock) of each finding.
-fn described(report: &Value) -> Vec<[String; 5]> {
-    let text = |f: &Value, k: &str| f[k].as_str().unwrap().to_string();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| ["method", "path", "kind", "upstream", "mock"].map(|k| text(f, k)))
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn validation_one_side_applies_and_a_next_page_one_side_answers_are_findings() {
@@ -44,7 +33,7 @@ async fn validation_one_side_applies_and_a_next_page_one_side_answers_are_findin
         .await;
     let report = drift_report(&server).await;
     assert_eq!(
-        described(&report),
+        described(&report, ["method", "path", "kind", "upstream", "mock"]),
         [
             [
                 "GetHostAuthenticationToken",

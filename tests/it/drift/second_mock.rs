@@ -2,24 +2,13 @@
 //! default ones) and a scenario (writes fail with permission_denied): the same request answered
 //! with different codes is a finding, and a record both have is none.
 
-use super::{drift_report, TIMEOUT};
+use super::{described, drift_report, TIMEOUT};
 use crate::serve_flags::Serving;
 use crate::support::{mock, TestServer, EXAMPLE_ID};
 use gitpod_mock::UpstreamMode;
 use serde_json::{json, Value};
 
 const GCP: &str = "07503cd0-8150-42b7-8429-5bf8513241c9";
-
-/// (method, kind, upstream, mock) of each finding.
-fn described(report: &Value) -> Vec<[String; 4]> {
-    let text = |f: &Value, k: &str| f[k].as_str().unwrap().to_string();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| ["method", "kind", "upstream", "mock"].map(|k| text(f, k)))
-        .collect()
-}
 
 #[tokio::test]
 async fn a_second_mock_with_other_data_and_a_scenario_drifts_by_code() {
@@ -60,7 +49,7 @@ async fn a_second_mock_with_other_data_and_a_scenario_drifts_by_code() {
     assert_eq!(reply.status, 200, "the mock's own answer: {}", reply.text());
 
     let report = drift_report(&server).await;
-    let found: Vec<[String; 4]> = described(&report)
+    let found: Vec<[String; 4]> = described(&report, ["method", "kind", "upstream", "mock"])
         .into_iter()
         .filter(|[method, ..]| method != "ListEnvironmentClasses")
         .collect();
