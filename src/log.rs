@@ -22,7 +22,8 @@ const REST: Duration = Duration::from_millis(10);
 /// How each line is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// `TIME SESSION METHOD PROTOCOL STATUS CODE LATENCY [rule=SCENARIO#N]`, for people.
+    /// `TIME SESSION METHOD PROTOCOL STATUS CODE LATENCY [rule=SCENARIO#N] [answered-by=upstream]`,
+    /// for people.
     #[default]
     Text,
     /// One JSON object per line, for machines.
@@ -44,6 +45,8 @@ struct Line {
     scenario: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answered_by: Option<&'static str>,
 }
 
 enum Message {
@@ -109,6 +112,7 @@ impl Log {
             latency_ms: entry.latency_ms,
             scenario: entry.scenario.clone(),
             rule: entry.rule,
+            answered_by: entry.answered_by,
         };
         if let Err(TrySendError::Full(_)) = queue.try_send(Message::Line(line)) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -199,6 +203,9 @@ fn write_line(out: &mut impl Write, line: &Line, format: Format) -> std::io::Res
     )?;
     if let (Some(scenario), Some(rule)) = (&line.scenario, line.rule) {
         write!(out, " rule={scenario}#{rule}")?;
+    }
+    if let Some(by) = line.answered_by {
+        write!(out, " answered-by={by}")?;
     }
     writeln!(out)
 }

@@ -30,6 +30,9 @@ pub(super) struct InFlight<'a> {
     fired: Option<(String, usize)>,
     violations: Vec<Value>,
     recorded: bool,
+    /// Whether the call gets a request log line; a throwaway call's is logged by whoever
+    /// keeps its entry.
+    pub logged: bool,
 }
 
 impl<'a> InFlight<'a> {
@@ -55,6 +58,7 @@ impl<'a> InFlight<'a> {
             fired: None,
             violations: Vec::new(),
             recorded: false,
+            logged: true,
         }
     }
 
@@ -92,7 +96,9 @@ impl<'a> InFlight<'a> {
         };
         let entry = Entry::new(self.session_id, call);
         let mut session = self.session.lock();
-        self.app.log.call(&entry);
+        if self.logged {
+            self.app.log.call(&entry);
+        }
         session.record(entry);
     }
 

@@ -78,7 +78,8 @@ pub(crate) async fn call_in<B: RequestBody>(
             std::sync::Arc::new(Mutex::new(app.sessions.peek(&id).lock().throwaway()))
         }
     };
-    let response = on_session(app, parts, path, body, &id, &session, protocol).await?;
+    let logged = scope == Scope::Kept;
+    let response = on_session(app, parts, path, body, (&id, &session), protocol, logged).await?;
     let entry = match scope {
         Scope::Kept => None,
         Scope::Throwaway => session.lock().journal.entries().last().cloned(),
@@ -92,11 +93,12 @@ async fn on_session<B: RequestBody>(
     parts: &Parts,
     path: &str,
     body: B,
-    id: &str,
-    session: &std::sync::Arc<Mutex<crate::session::Session>>,
+    (id, session): (&str, &std::sync::Arc<Mutex<crate::session::Session>>),
     protocol: Protocol,
+    logged: bool,
 ) -> Result<Response<Body>, ConnectionFault> {
     let mut flight = InFlight::new(app, id, session, parts);
+    flight.logged = logged;
     let (outcome, compression) = match accept::accept(app, parts, path, protocol) {
         Err(e) => (Outcome::error(e), Compression::Identity),
         Ok(accepted) => {

@@ -311,6 +311,7 @@ fn journal_proxied(app: &App, mut entry: Entry, answer: &Result<UpstreamAnswer, 
     entry.status = status;
     entry.code = code.into();
     entry.answered_by = Some("upstream");
+    app.log.call(&entry);
     app.sessions.get(&entry.session).lock().record(entry);
 }
 

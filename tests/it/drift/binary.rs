@@ -14,21 +14,32 @@ async fn the_binary_takes_upstream_proxy_and_a_timeout() {
         "--proxy",
         "--upstream-timeout-ms",
         "1000",
-        "--quiet",
     ];
     let serving = crate::serve_flags::Serving::start(&args);
-    let headers = [("x-drift", "unknown-field")];
+    let headers = [("x-drift", "other-code")];
     let body = json!({ "id": EXAMPLE_ID });
     let reply = serving
         .1
         .rpc("GetHostAuthenticationToken", &headers, body)
         .await;
-    assert_eq!(reply.json()["surpriseField"], 1, "{}", reply.text());
+    assert_eq!(reply.status, 404, "{}", reply.text());
     let report = serving.1.request("GET /__mock/drift", &[], "").await.json();
     assert_eq!(
         findings(&report),
-        [("surpriseField".to_string(), "unknown_field".to_string(), 1)]
+        [("".to_string(), "code_differs".to_string(), 1)]
     );
+    // The request log has one line for the call, with the code the client got.
+    let (_, stderr) = tokio::task::spawn_blocking(move || serving.stop())
+        .await
+        .unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("GetHostAuthenticationToken"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let line = lines[0];
+    assert!(line.contains(" connect+json 404 not_found "), "{line}");
+    assert!(line.ends_with(" answered-by=upstream"), "{line}");
 }
 
 #[test]
