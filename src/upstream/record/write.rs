@@ -42,11 +42,15 @@ impl Recorder {
             self.dir.display()
         )];
         for ((what, id), why) in &recorded.gaps {
-            let stand_in = match *what {
-                RUNNERS => "; runners.json has a stand-in named by its id, online",
-                _ => "",
+            let (noun, stand_in) = match *what {
+                RUNNERS => (
+                    "runner",
+                    "; runners.json has a stand-in named by its id, online",
+                ),
+                super::complete::SCHEMA => ("the configuration schema of runner", ""),
+                _ => ("SCM integration", ""),
             };
-            lines.push(format!("  could not record {what} {id}: {why}{stand_in}"));
+            lines.push(format!("  could not record {noun} {id}: {why}{stand_in}"));
         }
         if recorded.dropped > 0 {
             lines.push(format!(
