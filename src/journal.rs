@@ -65,6 +65,10 @@ pub struct Entry {
     /// What a `--lenient` call broke but was answered anyway, as `x-mock-violations` lists it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Value>,
+    /// Each active scenario rule and whether it fired for this call; for one that did not,
+    /// the first reason (`when nth: 3, this was call 2`). At most 16 rules, the rest counted.
+    #[serde(skip_serializing_if = "crate::scenario::Explanation::is_empty")]
+    pub why: crate::scenario::Explanation,
     /// `upstream` for a call the client got the upstream's answer to (`--proxy`): status and
     /// code are the upstream's, the rest what the mock saw of the call.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -183,6 +187,8 @@ pub struct Call<'a> {
     pub request: Value,
     /// The rules a lenient call broke, if any.
     pub violations: Vec<Value>,
+    /// Each active scenario rule's verdict on the call.
+    pub why: crate::scenario::Explanation,
     pub started: Instant,
 }
 
@@ -197,6 +203,7 @@ impl Entry {
             status,
             code,
             fired,
+            why,
             mut request,
             violations,
             started,
@@ -237,7 +244,8 @@ impl Entry {
             truncated: kept.truncated,
             violations,
             answered_by: None,
-            bytes: bytes + kept.bytes + session.len(),
+            bytes: bytes + kept.bytes + session.len() + why.bytes(),
+            why,
         }
     }
 }
@@ -287,6 +295,7 @@ mod tests {
             truncated: false,
             violations: Vec::new(),
             answered_by: None,
+            why: Default::default(),
             bytes: 100,
         }
     }

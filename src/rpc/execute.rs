@@ -30,6 +30,8 @@ pub(super) struct Outcome {
     pub headers: Vec<(String, String)>,
     /// The scenario and rule (0-based) that fired, if any.
     pub fired: Option<(String, usize)>,
+    /// Each active rule's verdict, for the journal.
+    pub why: crate::scenario::Explanation,
     /// The canonical request, for the journal; null if it could not be decoded.
     pub request: Value,
     /// What a lenient call broke, for the journal (see [`super::lenient`]).
@@ -44,6 +46,7 @@ impl Outcome {
             dribble: None,
             headers: Vec::new(),
             fired: None,
+            why: Default::default(),
             request: Value::Null,
             violations: Vec::new(),
         }
@@ -104,6 +107,7 @@ pub(super) fn execute(
     };
     let Decision {
         fired,
+        why,
         delay,
         answer,
         dribble,
@@ -132,6 +136,7 @@ pub(super) fn execute(
         dribble,
         headers,
         fired,
+        why,
         request: journalled(app, procedure, request),
         violations,
     }

@@ -28,6 +28,7 @@ pub(super) struct InFlight<'a> {
     timeout: Option<Duration>,
     request: Value,
     fired: Option<(String, usize)>,
+    why: crate::scenario::Explanation,
     violations: Vec<Value>,
     recorded: bool,
     /// Whether the call gets a request log line; a throwaway call's is logged by whoever
@@ -56,6 +57,7 @@ impl<'a> InFlight<'a> {
             timeout: None,
             request: Value::Null,
             fired: None,
+            why: Default::default(),
             violations: Vec::new(),
             recorded: false,
             logged: true,
@@ -72,6 +74,7 @@ impl<'a> InFlight<'a> {
     pub(super) fn hold(&mut self, outcome: &mut Outcome) {
         self.request = std::mem::take(&mut outcome.request);
         self.fired = outcome.fired.take();
+        self.why = std::mem::take(&mut outcome.why);
         self.violations = std::mem::take(&mut outcome.violations);
     }
 
@@ -90,6 +93,7 @@ impl<'a> InFlight<'a> {
             status,
             code,
             fired: self.fired.take(),
+            why: std::mem::take(&mut self.why),
             request: std::mem::take(&mut self.request),
             violations: std::mem::take(&mut self.violations),
             started: self.started,

@@ -4,6 +4,7 @@
 mod checks;
 mod compile;
 mod diagnose;
+pub mod explain;
 mod respond;
 mod runtime;
 pub(crate) mod seed;
@@ -11,7 +12,9 @@ pub mod spec;
 
 pub use compile::glob;
 pub use compile::{Action, Rule, Scenario};
-pub use runtime::{contains as runtime_contains, CallInfo, Decision, RuleCount, Runtime};
+pub use runtime::{
+    contains as runtime_contains, CallInfo, Decision, Explanation, RuleCount, Runtime,
+};
 pub use seed::session_seed;
 
 use crate::contract::Contract;

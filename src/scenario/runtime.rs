@@ -2,7 +2,8 @@
 //! the decision, taken under the session lock, of what a call gets. Delays are only decided
 //! here; the caller sleeps after releasing the lock.
 
-use super::compile::{glob, Action, FieldTest, Rule, Scenario};
+use super::compile::{Action, Rule, Scenario};
+use super::explain::{self, Explained, MAX_EXPLAINED};
 use super::respond::Scripted;
 use super::spec::{DelaySpec, DribbleSpec};
 use crate::codec::answer::{Answer, Response};
@@ -13,6 +14,40 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+/// Each active rule's verdict on one call, at most [`MAX_EXPLAINED`] of them; the rest are
+/// counted in `omitted`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    pub rules: Vec<Explained>,
+    pub omitted: usize,
+}
+
+impl Explanation {
+    fn add(&mut self, scenario: &str, index: usize, fired: bool, reason: String) {
+        if self.rules.len() >= MAX_EXPLAINED {
+            self.omitted += 1;
+            return;
+        }
+        let scenario = scenario.to_string();
+        let rule = index + 1;
+        self.rules.push(Explained {
+            scenario,
+            rule,
+            fired,
+            reason,
+        });
+    }
+
+    /// About how many bytes it holds, for the journal's budget.
+    pub fn bytes(&self) -> usize {
+        self.rules.iter().map(Explained::bytes).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
 
 /// What the RPC path knows about a call when scenarios look at it.
 pub struct CallInfo<'a> {
@@ -29,6 +64,8 @@ pub struct CallInfo<'a> {
 #[derive(Debug)]
 pub struct Decision {
     pub fired: Option<(String, usize)>,
+    /// Each active rule's verdict on the call, in order (see [`Explanation`]).
+    pub why: Explanation,
     pub delay: Duration,
     /// None lets the call go on to validation and its handler.
     pub answer: Option<Answer>,
@@ -40,6 +77,7 @@ impl Decision {
     pub fn pass() -> Decision {
         Decision {
             fired: None,
+            why: Explanation::default(),
             delay: Duration::ZERO,
             answer: None,
             dribble: None,
@@ -91,32 +129,47 @@ impl Runtime {
     }
 
     /// Runs the call past each scenario's rules in order; the first rule that fires decides.
+    /// Each rule's verdict goes into the decision's explanation.
     pub fn decide(
         &mut self,
         scenarios: &[&Scenario],
         call: &CallInfo<'_>,
         now: Instant,
     ) -> Decision {
-        for scenario in scenarios {
-            for (index, rule) in scenario.rules.iter().enumerate() {
-                if !matches(rule, call) {
-                    continue;
-                }
-                let key = (scenario.name.clone(), index);
-                let count = {
-                    let c = self.counts.entry(key.clone()).or_default();
-                    c.matched += 1;
-                    c.matched
-                };
-                if !self.fires(rule, count) {
-                    continue;
-                }
+        let mut why = Explanation::default();
+        let rules = scenarios.iter().flat_map(|s| {
+            s.rules
+                .iter()
+                .enumerate()
+                .map(move |(i, r)| (&s.name, i, r))
+        });
+        let mut rules = rules.peekable();
+        while let Some((name, index, rule)) = rules.next() {
+            if let Some(reason) = explain::miss(rule, call) {
+                why.add(name, index, false, reason);
+                continue;
+            }
+            let key = (name.clone(), index);
+            let count = {
+                let c = self.counts.entry(key.clone()).or_default();
+                c.matched += 1;
+                c.matched
+            };
+            if let Some(reason) = self.held_back(rule, count) {
+                why.add(name, index, false, reason);
+                continue;
+            }
+            {
                 let answer = match &rule.action {
                     Action::RateLimit {
                         capacity,
                         per_second,
                     } => match self.take_token(&key, *capacity, *per_second, now) {
-                        Ok(()) => continue,
+                        Ok(()) => {
+                            let reason = format!("rate limit: a token of {capacity} was free");
+                            why.add(name, index, false, reason);
+                            continue;
+                        }
                         Err(wait) => Some(rate_limited(wait)),
                     },
                     Action::Pass => None,
@@ -157,8 +210,14 @@ impl Runtime {
                          interval_ms,
                      }| (*chunk_bytes, Duration::from_millis(*interval_ms)),
                 );
+                why.add(name, index, true, format!("fired: call {count} it matched"));
+                for (later, index, _) in rules {
+                    let reason = format!("not reached: {}#{} fired first", key.0, key.1 + 1);
+                    why.add(later, index, false, reason);
+                }
                 return Decision {
                     fired: Some(key),
+                    why,
                     delay,
                     answer,
                     dribble,
@@ -166,16 +225,20 @@ impl Runtime {
                 };
             }
         }
-        Decision::pass()
+        Decision {
+            why,
+            ..Decision::pass()
+        }
     }
 
-    fn fires(&mut self, rule: &Rule, count: u64) -> bool {
-        let w = &rule.when;
-        w.nth.is_none_or(|n| count == n)
-            && w.first.is_none_or(|k| count <= k)
-            && w.after.is_none_or(|k| count > k)
-            && w.every.is_none_or(|n| (count - 1).is_multiple_of(n))
-            && w.probability.is_none_or(|p| self.rng.random::<f64>() < p)
+    /// Why the rule's `count`th matching call does not fire; None if it does. The
+    /// probability is drawn only once the counters let the call through.
+    fn held_back(&mut self, rule: &Rule, count: u64) -> Option<String> {
+        if let Some(reason) = explain::held_back(rule, count, None) {
+            return Some(reason);
+        }
+        let drawn = rule.when.probability.map(|_| self.rng.random::<f64>());
+        explain::held_back(rule, count, drawn)
     }
 
     /// Takes a token from the rule's bucket, or says how long until one is back.
@@ -231,24 +294,6 @@ fn rate_limited(wait: Duration) -> Answer {
     Answer::Error(error)
 }
 
-fn matches(rule: &Rule, call: &CallInfo<'_>) -> bool {
-    (rule.methods.is_empty() || rule.methods.iter().any(|m| glob(m, call.method)))
-        && rule
-            .body
-            .as_ref()
-            .is_none_or(|subset| contains(call.body, subset))
-        && rule
-            .fields
-            .iter()
-            .all(|(path, test)| field_matches(lookup(call.body, path), test))
-        && rule.headers.iter().all(|(name, want)| {
-            call.headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|got| want == "*" || got == want)
-        })
-}
-
 /// Whether `value` contains `subset`: objects by key, arrays element-wise in any order.
 pub fn contains(value: &Value, subset: &Value) -> bool {
     match (value, subset) {
@@ -259,34 +304,6 @@ pub fn contains(value: &Value, subset: &Value) -> bool {
             s.iter().all(|sv| v.iter().any(|vv| contains(vv, sv)))
         }
         _ => value == subset,
-    }
-}
-
-/// The value at a dotted path such as `filter.runnerIds` or `configuration.0.key`.
-fn lookup<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(body, |v, part| match v {
-        Value::Array(items) => items.get(part.parse::<usize>().ok()?),
-        _ => v.get(part),
-    })
-}
-
-fn field_matches(value: Option<&Value>, test: &FieldTest) -> bool {
-    // Fields left at their default count as absent, as in proto3.
-    let present = value.filter(|v| {
-        !matches!(v, Value::Null)
-            && **v != Value::String(String::new())
-            && **v != Value::Array(Vec::new())
-    });
-    match test {
-        FieldTest::Exists(want) => present.is_some() == *want,
-        FieldTest::Equals(want) => value == Some(want),
-        FieldTest::OneOf(options) => value.is_some_and(|v| options.contains(v)),
-        FieldTest::Matches(re) => value
-            .and_then(Value::as_str)
-            .is_some_and(|s| re.is_match(s)),
-        FieldTest::Contains(item) => value
-            .and_then(Value::as_array)
-            .is_some_and(|items| items.contains(item)),
     }
 }
 
