@@ -4,6 +4,7 @@
 mod checks;
 mod compile;
 mod diagnose;
+mod reload;
 mod respond;
 mod runtime;
 pub(crate) mod seed;
@@ -15,7 +16,7 @@ pub use runtime::{contains as runtime_contains, CallInfo, Decision, RuleCount, R
 pub use seed::session_seed;
 
 use crate::contract::Contract;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +27,9 @@ const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     scenarios: BTreeMap<String, Arc<Scenario>>,
+    /// The names of scenarios loaded through the control plane rather than from a file, which a
+    /// reload of the files keeps (see `reload`).
+    posted: BTreeSet<String>,
 }
 
 impl Library {
