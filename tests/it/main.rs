@@ -41,3 +41,4 @@ mod token_integration;
 mod type_errors;
 mod validate_method;
 mod validation;
+mod watch;
