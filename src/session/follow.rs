@@ -38,9 +38,15 @@ impl Sessions {
         self.set_template(template.clone());
         let mut followed = 0;
         for session in self.existing() {
+            if !session.lock().follows_files() {
+                continue;
+            }
+            // Copied before the session is locked again, so a large state's copy does not hold
+            // up its calls; a call that wrote meanwhile keeps its data.
+            let copy = template.clone();
             let mut session = session.lock();
             if session.follows_files() {
-                session.restart_from(template.clone(), self.seed);
+                session.restart_from(copy, self.seed);
                 followed += 1;
             }
         }
@@ -103,6 +109,10 @@ mod tests {
         let empty = serde_json::json!({});
         sessions.get("a").lock().import(&empty).unwrap();
         assert_eq!(sessions.follow(template_with("new")), 0);
-        assert_eq!(display_name(&sessions, "a"), "", "the imported (empty) data stays");
+        assert_eq!(
+            display_name(&sessions, "a"),
+            "",
+            "the imported (empty) data stays"
+        );
     }
 }

@@ -340,3 +340,27 @@ async fn a_session_that_wrote_keeps_its_data_while_untouched_ones_follow_the_fil
     );
     assert_eq!(follows().await, (Some(json!(false)), Some(json!(true))));
 }
+
+#[tokio::test]
+async fn no_watch_reads_the_files_once_and_watch_needs_a_directory() {
+    let files = Files::new("no-watch");
+    let fixtures = files.fixtures();
+    let server = Serving::start(&[
+        "--quiet",
+        "--no-watch",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+    ]);
+    let health = server.1.request("GET /__mock/health", &[], "").await.json();
+    assert_eq!(
+        health,
+        json!({"status": "ok"}),
+        "nothing watched, nothing reported"
+    );
+    let (ok, _, stderr) = crate::library::run_binary(&["serve", "--port", "0", "--watch"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--watch watches the --fixtures and --scenario-dir directories"),
+        "{stderr}"
+    );
+}
