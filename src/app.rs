@@ -66,6 +66,8 @@ pub struct App {
     pub upstream: Option<crate::upstream::Upstream>,
     /// How the upstream's answers differ from the contract and the mock's.
     pub drift: crate::drift::Report,
+    /// What reloading the watched files did (`serve --watch`); empty when nothing is watched.
+    pub reload: crate::reload::Status,
 }
 
 impl App {
@@ -94,6 +96,7 @@ impl App {
             stopping: tokio::sync::watch::Sender::new(false),
             upstream: None,
             drift: crate::drift::Report::default(),
+            reload: crate::reload::Status::default(),
         }
     }
 
@@ -134,6 +137,16 @@ impl App {
     pub fn with_upstream(mut self, upstream: crate::upstream::Upstream) -> App {
         self.upstream = Some(upstream);
         self
+    }
+
+    /// What `GET /__mock/health` answers: the server is up, and, when it watches files and
+    /// the caller may see the control plane (`detailed`), what reloading them did.
+    pub fn health(&self, detailed: bool) -> Value {
+        let mut health = json!({ "status": "ok" });
+        if let Some(reload) = self.reload.to_json().filter(|_| detailed) {
+            health["reload"] = reload;
+        }
+        health
     }
 
     /// The drift report `GET /__mock/drift` answers.

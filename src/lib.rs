@@ -93,8 +93,9 @@
 //!   `openapi`: the contract as OpenAPI 3.1; `http`: the hyper glue routing to them.
 //! - `tls`: certificates for the listener; `server`: the accept loop, HTTP/1.1 and HTTP/2,
 //!   with graceful shutdown.
-//! - `commands`: `schemas`, `openapi` and `check`; `mock`: [`MockServer`] and its builder;
-//!   `run`: `gitpod-mock serve` from start to exit.
+//! - `commands`: `schemas`, `openapi` and `check`; `mock`: [`MockServer`] and its builder,
+//!   with `mock::watch` reloading fixtures and scenarios as their files change (`reload`:
+//!   what it reports); `run`: `gitpod-mock serve` from start to exit.
 //! - `upstream`: the real API `serve --upstream` forwards calls to, in shadow or proxy mode;
 //!   `drift`: how its answers differ from the contract and the mock's.
 
@@ -132,6 +133,8 @@ mod mock;
 pub mod openapi;
 #[doc(hidden)]
 pub mod profile;
+#[doc(hidden)]
+pub mod reload;
 #[doc(hidden)]
 pub mod rpc;
 mod run;

@@ -138,6 +138,14 @@ struct ServeArgs {
     /// Load scenario files (*.yaml, *.json) from this directory besides the shipped ones.
     #[arg(long, env = "GITPOD_MOCK_SCENARIO_DIR")]
     scenario_dir: Option<PathBuf>,
+    /// Reload --fixtures and --scenario-dir when their files change (on by default when
+    /// either is given). Sessions that never wrote follow the new files; a broken file keeps
+    /// the last good version serving, with its error on stderr and in /__mock/health.
+    #[arg(long, env = "GITPOD_MOCK_WATCH", overrides_with = "no_watch")]
+    watch: bool,
+    /// Do not reload the fixture and scenario files when they change.
+    #[arg(long, env = "GITPOD_MOCK_NO_WATCH", overrides_with = "watch")]
+    no_watch: bool,
     /// Require `Authorization: Bearer <token>` on every call (unauthenticated otherwise).
     #[arg(long, env = "GITPOD_MOCK_REQUIRE_AUTH")]
     require_auth: bool,
@@ -299,6 +307,10 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         .lenient(args.lenient)
         .max_body_bytes(args.max_body_bytes)
         .control_open(args.control_open)
+        .watch(
+            !args.no_watch
+                && (args.watch || args.fixtures.is_some() || args.scenario_dir.is_some()),
+        )
         .limits(SessionLimits {
             max_sessions: args.max_sessions,
             idle_ttl: Duration::from_secs(args.session_ttl_secs),

@@ -2,11 +2,8 @@
 //! and [`MockServerBuilder`] chooses its fixtures, scenarios and settings.
 
 use crate::app::{App, Settings};
-use crate::auth::{Auth, ControlAccess};
-use crate::contract::Contract;
-use crate::log::{Format, Log};
-use crate::scenario::Library;
-use crate::service::Table;
+use crate::auth::Auth;
+use crate::log::Format;
 use crate::session::Limits;
 use crate::store::generate::Counts;
 use crate::tls::{Tls, TlsSource};
@@ -14,6 +11,7 @@ use crate::tls::{Tls, TlsSource};
 mod error;
 mod state;
 mod upstream;
+mod watch;
 pub use error::Error;
 use serde_json::Value;
 use std::fmt;
@@ -35,6 +33,8 @@ pub struct MockServer {
     app: Arc<App>,
     shutdown: Option<oneshot::Sender<()>>,
     serving: Option<JoinHandle<()>>,
+    /// The file watcher of [`MockServerBuilder::watch`]; dropping it stops watching.
+    watching: Option<watch::Watching>,
 }
 
 impl MockServer {
@@ -89,6 +89,7 @@ impl MockServer {
             app,
             shutdown: Some(shutdown),
             serving: Some(serving),
+            watching: None,
         })
     }
 
@@ -179,6 +180,8 @@ pub struct MockServerBuilder {
     log: Option<Format>,
     tls: Option<TlsSource>,
     upstream: Option<crate::upstream::Config>,
+    /// Reload the fixtures and scenario directories when their files change (`--watch`).
+    watch: bool,
 }
 
 impl Default for MockServerBuilder {
@@ -204,6 +207,7 @@ impl Default for MockServerBuilder {
             log: None,
             tls: None,
             upstream: None,
+            watch: false,
         }
     }
 }
@@ -338,56 +342,17 @@ impl MockServerBuilder {
         self
     }
 
-    /// Starts the mock.
+    /// Starts the mock, and with [`MockServerBuilder::watch`] its watcher.
     pub async fn start(self) -> Result<MockServer, Error> {
         let (host, port) = (self.host.clone(), self.port);
         let tls = self.tls.as_ref().map(Tls::load).transpose()?;
-        MockServer::serve(self.build()?, &host, port, tls).await
-    }
-
-    /// The application the mock serves, assembled without a socket.
-    #[doc(hidden)]
-    pub fn build(self) -> Result<App, Error> {
-        let contract = match &self.contract {
-            None => Contract::load(),
-            Some(path) => crate::contract::source::compile(path)
-                .map_err(|e| Error(e.to_string()))
-                .and_then(|pool| Contract::from_pool(pool, &[]).map_err(Error))?,
-        };
-        let table = Table::new(&contract);
-        let library = Library::load(&contract, self.scenario_dir.as_deref())
-            .map_err(|e| Error(format!("invalid scenarios:\n{e}")))?;
-        let mut state = self.state_of(&contract, &table)?;
-        if let Some((name, snapshot)) = &self.state {
-            state
-                .import(snapshot)
-                .map_err(|e| Error(format!("{name}: {e}")))?;
+        // The files are read for the watcher before the app is built from them, so a change
+        // made while it starts is seen by its first check rather than missed.
+        let reloader = self.watch.then(|| watch::Reloader::new(self.clone()));
+        let mut server = MockServer::serve(self.build()?, &host, port, tls).await?;
+        if let Some(reloader) = reloader {
+            server.watching = Some(reloader.start(&server.app)?);
         }
-        let settings = Settings {
-            strict: self.strict,
-            lenient: self.lenient,
-            max_body_bytes: self.max_body_bytes,
-            cors: crate::cors::AllowedOrigins::for_host(&self.cors_origins, &self.host),
-            control: ControlAccess::for_host(&self.host, self.control_token, self.control_open)
-                .map_err(Error)?,
-        };
-        // Without a seed, sessions still draw different ids (and faults), just not the same
-        // ones on every run.
-        let session_seed = self.seed.unwrap_or_else(rand::random);
-        let limits = Limits {
-            max_sessions: self.limits.max_sessions.max(1),
-            ..self.limits
-        };
-        let mut app = App::with_table(contract, table, state, settings)
-            .with_sessions(session_seed, limits)
-            .with_scenarios(library, self.scenarios)
-            .map_err(Error)?;
-        if let Some(auth) = self.auth {
-            app = app.with_auth(auth);
-        }
-        if let Some(format) = self.log {
-            app = app.with_log(Log::to(std::io::stderr(), format));
-        }
-        crate::upstream::attach(self.upstream, app).map_err(Error)
+        Ok(server)
     }
 }

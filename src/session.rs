@@ -2,6 +2,8 @@
 //! its own copy of the fixture state, scenario counters, journal and coverage. Sessions are
 //! made on first use, bounded in number and size, and expire when idle.
 
+mod follow;
+mod limits;
 mod throwaway;
 use crate::error::{Code, RpcError};
 use crate::hash::{fnv1a64, splitmix64};
@@ -9,41 +11,15 @@ use crate::journal::{Coverage, Entry, Journal};
 use crate::scenario::{session_seed, Runtime};
 use crate::store::State;
 use http::HeaderMap;
+pub use limits::Limits;
 use parking_lot::Mutex;
 // FxHash: session ids are bounded in number (--max-sessions), so no input makes lookups slow.
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The session of requests that name none.
 pub const DEFAULT_SESSION: &str = "default";
-
-/// Bounds on sessions.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Sessions kept at once; beyond it the least recently used one is dropped.
-    pub max_sessions: usize,
-    /// How long an idle session is kept.
-    pub idle_ttl: Duration,
-    /// Records a session may add beyond its starting state.
-    pub max_new_records: usize,
-    /// Journal entries kept per session; the oldest go first.
-    pub journal_size: usize,
-    /// About how many bytes a session's journal may hold; the oldest entries go first.
-    pub journal_max_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_sessions: 256,
-            idle_ttl: Duration::from_secs(15 * 60),
-            max_new_records: 10_000,
-            journal_size: 1000,
-            journal_max_bytes: 4 * 1024 * 1024,
-        }
-    }
-}
 
 /// One isolated world.
 #[derive(Debug)]
@@ -58,6 +34,9 @@ pub struct Session {
     pub last_used: Instant,
     start_records: usize,
     max_new_records: usize,
+    /// Whether a call or an import has changed its data; until then it follows the fixture
+    /// files as they are reloaded (`serve --watch`).
+    wrote: bool,
 }
 
 impl Session {
@@ -67,8 +46,7 @@ impl Session {
     fn new(id: &str, mut state: State, seed: u64, limits: &Limits) -> Session {
         let start_records = state.records();
         let seed = session_seed(seed, id);
-        // Its own stream for the state, so ids do not repeat the scenario generator's draws.
-        state.reseed(splitmix64(seed ^ fnv1a64(b"state")));
+        state.reseed(state_seed(seed));
         Session {
             id: id.to_string(),
             state,
@@ -79,6 +57,7 @@ impl Session {
             last_used: Instant::now(),
             start_records,
             max_new_records: limits.max_new_records,
+            wrote: false,
         }
     }
 
@@ -88,6 +67,7 @@ impl Session {
     pub fn import(&mut self, snapshot: &serde_json::Value) -> Result<(), String> {
         self.state.import(snapshot)?;
         self.start_records = self.state.records();
+        self.wrote = true;
         Ok(())
     }
 
@@ -107,6 +87,12 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The seed of a session's state generator, from its own seed: a stream of its own, so ids
+/// do not repeat the scenario generator's draws.
+fn state_seed(session_seed: u64) -> u64 {
+    splitmix64(session_seed ^ fnv1a64(b"state"))
 }
 
 /// All sessions, made from one template state.
@@ -239,6 +225,7 @@ mod tests {
     use super::*;
     use crate::store::records::{EnvironmentClass, HostToken};
     use crate::store::Fixtures;
+    use std::time::Duration;
 
     fn sessions(limits: Limits) -> Sessions {
         Sessions::new(State::new(&Fixtures::default(), Some(1)), 1, limits)

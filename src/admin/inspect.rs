@@ -21,6 +21,7 @@ pub(crate) fn sessions(app: &App) -> Value {
                 "journalEntries": s.journal.len(),
                 "idleMs": s.last_used.elapsed().as_millis() as u64,
                 "activeScenarios": s.active,
+                "followsFiles": s.follows_files(),
             })
         })
         .collect();

@@ -127,7 +127,12 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
     }
     let writes = !matches!(*call.method, Method::GET | Method::HEAD);
     match route {
-        Route::Health => Ok((200, json!({ "status": "ok" }))),
+        // Without the control token a probe learns only that the server is up: a reload error
+        // names files and fields, which only the control plane's users may read.
+        Route::Health => {
+            let detailed = app.settings.control.check(call.headers).is_ok();
+            Ok((200, app.health(detailed)))
+        }
         Route::Ready => Ok((
             200,
             json!({ "ready": true, "sessions": app.sessions.existing().len() }),
@@ -236,7 +241,7 @@ fn load_scenario(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcErr
         .map_err(RpcError::invalid_argument)?;
     scenario.name = name;
     let loaded = scenario.name.clone();
-    app.scenarios.write().insert(scenario);
+    app.scenarios.write().post(scenario);
     // A replaced scenario starts counting afresh in every session.
     for session in app.sessions.existing() {
         session.lock().scenarios.forget(&loaded);

@@ -1,10 +1,15 @@
 //! The embedded mock's starting state: the profile's fixtures and generated records, and for
-//! another contract its declared resources with their fixtures and generated samples.
+//! another contract its declared resources with their fixtures and generated samples; and the
+//! application assembled around it.
 
 use super::{Error, MockServerBuilder};
-use crate::app;
+use crate::app::{self, App, Settings};
+use crate::auth::ControlAccess;
 use crate::contract::Contract;
+use crate::log::Log;
+use crate::scenario::Library;
 use crate::service::Table;
+use crate::session::Limits;
 use crate::store::fixtures::{self, Source};
 use crate::store::generate::Counts;
 use crate::store::{generic, Fixtures, State};
@@ -48,5 +53,51 @@ impl MockServerBuilder {
         let count = self.generate.every();
         generic::fixtures::generate(contract, &declared, count, seed, &mut state.generic);
         Ok(state)
+    }
+
+    /// The application the mock serves, assembled without a socket.
+    #[doc(hidden)]
+    pub fn build(self) -> Result<App, Error> {
+        let contract = match &self.contract {
+            None => Contract::load(),
+            Some(path) => crate::contract::source::compile(path)
+                .map_err(|e| Error(e.to_string()))
+                .and_then(|pool| Contract::from_pool(pool, &[]).map_err(Error))?,
+        };
+        let table = Table::new(&contract);
+        let library = Library::load(&contract, self.scenario_dir.as_deref())
+            .map_err(|e| Error(format!("invalid scenarios:\n{e}")))?;
+        let mut state = self.state_of(&contract, &table)?;
+        if let Some((name, snapshot)) = &self.state {
+            state
+                .import(snapshot)
+                .map_err(|e| Error(format!("{name}: {e}")))?;
+        }
+        let settings = Settings {
+            strict: self.strict,
+            lenient: self.lenient,
+            max_body_bytes: self.max_body_bytes,
+            cors: crate::cors::AllowedOrigins::for_host(&self.cors_origins, &self.host),
+            control: ControlAccess::for_host(&self.host, self.control_token, self.control_open)
+                .map_err(Error)?,
+        };
+        // Without a seed, sessions still draw different ids (and faults), just not the same
+        // ones on every run.
+        let session_seed = self.seed.unwrap_or_else(rand::random);
+        let limits = Limits {
+            max_sessions: self.limits.max_sessions.max(1),
+            ..self.limits
+        };
+        let mut app = App::with_table(contract, table, state, settings)
+            .with_sessions(session_seed, limits)
+            .with_scenarios(library, self.scenarios)
+            .map_err(Error)?;
+        if let Some(auth) = self.auth {
+            app = app.with_auth(auth);
+        }
+        if let Some(format) = self.log {
+            app = app.with_log(Log::to(std::io::stderr(), format));
+        }
+        crate::upstream::attach(self.upstream, app).map_err(Error)
     }
 }

@@ -195,8 +195,8 @@ fn decode(
 }
 
 /// Answers the call from the session's state (the request is already valid): by a profile
-/// (its engine with its rules, or a method of its rules), the generic resource store or generated data. A method that adds
-/// records first checks the session's record budget.
+/// (its engine with its rules, or a method of its rules), the generic resource store or
+/// generated data. A method that adds records first checks the session's record budget.
 fn handle(
     app: &App,
     entry: &Entry,
@@ -207,33 +207,42 @@ fn handle(
         session.check_budget()?;
     }
     let state = &mut session.state;
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &entry.handling {
-        Handling::Profile(method) => match &method.call {
-            ProfileCall::Engine(plan) => profile::engine::call(method.rules, plan, state, request),
-            ProfileCall::Custom(custom) => (custom.handler)(state, request),
-        },
-        Handling::Resource(method) => {
-            // What a client sends as a secret is not kept in the record to be answered back.
-            let input = entry.procedure.input.full_name();
-            if !app.secrets.holds(input) {
-                return crate::service::generic::resource(state, method, request);
+    let answered =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &entry.handling {
+            Handling::Profile(method) => match &method.call {
+                ProfileCall::Engine(plan) => {
+                    profile::engine::call(method.rules, plan, state, request)
+                }
+                ProfileCall::Custom(custom) => (custom.handler)(state, request),
+            },
+            Handling::Resource(method) => {
+                // What a client sends as a secret is not kept in the record to be answered back.
+                let input = entry.procedure.input.full_name();
+                if !app.secrets.holds(input) {
+                    return crate::service::generic::resource(state, method, request);
+                }
+                let mut kept = request.clone();
+                app.secrets.strip(input, &mut kept);
+                crate::service::generic::resource(state, method, &kept)
             }
-            let mut kept = request.clone();
-            app.secrets.strip(input, &mut kept);
-            crate::service::generic::resource(state, method, &kept)
-        }
-        Handling::Generated(_) => Ok(crate::service::generic::generated(
-            &app.contract,
-            state,
-            app.seed,
-            &entry.procedure,
-            request,
-        )),
-    }))
-    .unwrap_or_else(|_| {
-        Err(RpcError::internal(format!(
-            "the mock's {} handler failed; this is a gitpod-mock bug",
-            entry.procedure.name
-        )))
-    })
+            Handling::Generated(_) => Ok(crate::service::generic::generated(
+                &app.contract,
+                state,
+                app.seed,
+                &entry.procedure,
+                request,
+            )),
+        }))
+        .unwrap_or_else(|_| {
+            Err(RpcError::internal(format!(
+                "the mock's {} handler failed; this is a gitpod-mock bug",
+                entry.procedure.name
+            )))
+        });
+    // A method with side effects that answered may have changed the data: the session keeps
+    // it from now on rather than following reloaded fixture files (`serve --watch`).
+    if answered.is_ok() && entry.procedure.side_effects {
+        session.mark_written();
+    }
+    answered
 }

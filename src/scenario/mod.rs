@@ -5,6 +5,7 @@ mod checks;
 mod compile;
 mod diagnose;
 pub mod explain;
+mod reload;
 mod respond;
 mod runtime;
 pub(crate) mod seed;
@@ -18,7 +19,7 @@ pub use runtime::{
 pub use seed::session_seed;
 
 use crate::contract::Contract;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     scenarios: BTreeMap<String, Arc<Scenario>>,
+    /// The names of scenarios loaded through the control plane rather than from a file, which a
+    /// reload of the files keeps (see `reload`).
+    posted: BTreeSet<String>,
 }
 
 impl Library {

@@ -41,4 +41,5 @@ mod token_integration;
 mod type_errors;
 mod validate_method;
 mod validation;
+mod watch;
 mod why;
