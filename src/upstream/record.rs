@@ -111,6 +111,7 @@ impl Recorder {
     ) -> Vec<Wanted> {
         let mut found = Vec::new();
         self.records_in(&procedure.output, answer, &mut found);
+        let mut named = Vec::new();
         let mut recorded = self.recorded.lock();
         for (layout, mut record) in found {
             let Some(layout) = layout else {
@@ -125,6 +126,12 @@ impl Recorder {
                 continue;
             };
             let id = id.to_string();
+            for (field, to) in &layout.references {
+                let target = record.get(*field).and_then(Value::as_str);
+                if let Some(target) = target.filter(|t| !t.is_empty()) {
+                    named.push((to.name, target.to_string()));
+                }
+            }
             let seen = recorded.seen;
             let records = recorded.records.entry(layout.spec.name).or_default();
             if records.len() >= MAX_RECORDS && !records.contains_key(&id) {
@@ -135,7 +142,7 @@ impl Recorder {
             records.insert(id, (order, record));
             recorded.seen += 1;
         }
-        recorded.wanted(&self.layouts)
+        recorded.wanted(named)
     }
 
     /// Keeps a runner the upstream described (`RunnerService/GetRunner`), in the fixtures'
@@ -209,24 +216,10 @@ impl Recorder {
 const RUNNERS: &str = "runners";
 
 impl Recorded {
-    /// The records the kept ones name that are neither recorded nor asked for yet: each
-    /// reference's target, and each runner's schema. Marks them asked.
-    fn wanted(&mut self, layouts: &[Layout]) -> Vec<Wanted> {
-        let mut named = Vec::new();
-        for layout in layouts {
-            let Some(records) = self.records.get(layout.spec.name) else {
-                continue;
-            };
-            for (_, record) in records.values() {
-                for (field, to) in &layout.references {
-                    if let Some(id) = record.get(*field).and_then(Value::as_str) {
-                        if !id.is_empty() {
-                            named.push((to.name, id.to_string()));
-                        }
-                    }
-                }
-            }
-        }
+    /// Of the records `named` by the ones just kept (resource name and id), those neither
+    /// recorded nor asked for yet, and each named runner's schema; marks them asked. Records
+    /// kept before had theirs asked for then, so only the new ones are looked at.
+    fn wanted(&mut self, mut named: Vec<(&'static str, String)>) -> Vec<Wanted> {
         let runners: Vec<String> = named
             .iter()
             .filter(|(what, _)| *what == RUNNERS)
