@@ -18,7 +18,7 @@ pub(crate) struct Side<'a> {
 
 impl Side<'_> {
     /// The Connect code the answer carries: `ok` for a 200, else its body's `code`.
-    fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         if self.status == 200 {
             return Some("ok");
         }

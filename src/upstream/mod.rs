@@ -9,6 +9,7 @@ pub(crate) mod shadow;
 mod tls;
 mod wire;
 
+use crate::codec::compression::Compression;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Request, Uri};
@@ -24,7 +25,7 @@ use std::time::Duration;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5000);
 
 /// The largest upstream answer read; a larger one is reported as an upstream failure.
-const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Whose answer the client gets when an upstream is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -277,21 +278,16 @@ fn describe(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// A body as sent, gunzipped if its headers say so; empty if it does not gunzip.
+/// A body as sent, decompressed as its Content-Encoding says (with the codec's own
+/// decompression, within `MAX_ANSWER_BYTES`); empty if it does not decompress.
 pub(crate) fn decompressed(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
-    let gzip = headers
-        .get(http::header::CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    if !gzip {
-        return body.to_vec();
-    }
-    let mut out = Vec::new();
-    let limit = 16 * 1024 * 1024;
-    let reader = std::io::Read::take(flate2::read::GzDecoder::new(body), limit);
-    match std::io::copy(&mut std::io::BufReader::new(reader), &mut out) {
-        Ok(_) => out,
-        Err(_) => Vec::new(),
-    }
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Compression::from_name(encoding, "content-encoding")
+        .and_then(|c| c.decompress(Bytes::copy_from_slice(body), MAX_ANSWER_BYTES))
+        .map_or_else(|_| Vec::new(), |b| b.to_vec())
 }
 
 /// Hop-by-hop headers (RFC 9110 7.6.1), which describe one connection and are not forwarded.

@@ -295,13 +295,15 @@ type MockAnswer = (http::response::Parts, Bytes, Option<Entry>);
 /// status and code (`answeredBy: upstream`), or the failure the client got instead.
 fn journal_proxied(app: &App, mut entry: Entry, answer: &Result<UpstreamAnswer, UpstreamFailure>) {
     let (status, code) = match answer {
-        Ok(answer) if answer.status == 200 => (200, "ok".to_string()),
         Ok(answer) => {
-            // A Connect error is JSON in both codecs.
+            // A Connect error is JSON in both codecs; a 200 is `ok` whatever its body.
             let body = super::decompressed(&answer.headers, &answer.body);
             let error: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let code = error["code"].as_str().unwrap_or("unknown");
-            (answer.status, code.to_string())
+            let side = Side {
+                status: answer.status,
+                body: &error,
+            };
+            (answer.status, side.code().unwrap_or("unknown").to_string())
         }
         Err(failure) => {
             let code = failure_code(failure);

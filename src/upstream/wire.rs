@@ -4,7 +4,7 @@
 //! from its query), and the field
 //! numbers a binary answer carries that the contract does not declare.
 
-use super::{decompressed, UpstreamAnswer};
+use super::{decompressed, UpstreamAnswer, MAX_ANSWER_BYTES};
 use crate::codec::Encoding;
 use crate::contract::Contract;
 use crate::drift::{Difference, Kind};
@@ -58,8 +58,10 @@ pub(crate) fn get_canonical(
     query: Option<&str>,
 ) -> Option<Value> {
     let get = crate::codec::get::parse(query).ok()?;
-    let limit = 16 * 1024 * 1024;
-    let body = get.compression.decompress(get.message.into(), limit).ok()?;
+    let body = get
+        .compression
+        .decompress(get.message.into(), MAX_ANSWER_BYTES)
+        .ok()?;
     crate::codec::decode_canonical(contract, message, get.encoding, &body, false).ok()
 }
 
