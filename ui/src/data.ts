@@ -1,0 +1,142 @@
+// Data view: each resource's records as a table (from GET resources), create, edit, delete, generate.
+import { call, describe, json, route } from './api';
+import { fill, h, note, table } from './dom';
+import { recordForm, type Violation } from './recordform';
+import { state } from './state';
+import type { View } from './main';
+
+interface Resource {
+  name: string;
+  noun: string;
+  plural: string;
+  key: string;
+  id: string;
+  records: Record<string, unknown>[];
+}
+
+const SHOWN = 200;
+const status = note('data-status');
+const tables = h('div', { class: 'resources' });
+const editor = h('div', { class: 'editor-slot' });
+
+function cell(v: unknown): string {
+  if (v === undefined) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
+function columns(records: Record<string, unknown>[]): string[] {
+  const cols = new Set<string>();
+  for (const r of records.slice(0, 50)) for (const k of Object.keys(r)) cols.add(k);
+  return [...cols];
+}
+
+function openForm(res: Resource, record: Record<string, unknown>, editing: boolean): void {
+  const id = String(record[res.id] ?? '');
+  const form = recordForm(record, {
+    idField: res.id,
+    editing,
+    title: editing ? `Edit ${res.noun} ${id}` : `New ${res.noun}`,
+    onCancel: () => fill(editor),
+    onSave: async () => {
+      const read = form.read();
+      if ('field' in read) return form.showErrors([{ field: read.field, message: read.message }]);
+      const url = editing
+        ? route(`records/${res.name}/${encodeURIComponent(id)}`, { session: state.session })
+        : route(`records/${res.name}`, { session: state.session });
+      const r = await call(url, { method: editing ? 'PUT' : 'POST', body: JSON.stringify(read.record), headers: { 'content-type': 'application/json' } });
+      if (!r.ok) {
+        const vs: Violation[] = Array.isArray(r.body?.violations) ? r.body.violations : [];
+        form.showErrors(vs, describe(r));
+        return;
+      }
+      fill(editor);
+      status.say(`${editing ? 'saved' : 'created'} ${res.noun} ${String(r.body?.record?.[res.id] ?? id)}`, 'ok');
+      await load();
+    },
+  });
+  fill(editor, form.el);
+  form.el.scrollIntoView({ block: 'nearest' });
+}
+
+function resourceTable(res: Resource): HTMLElement {
+  const cols = columns(res.records);
+  const count = h('input', { type: 'number', min: 1, max: 100000, value: 10, size: 5, testid: `generate-count-${res.name}` });
+  const rows = res.records.slice(0, SHOWN).map((rec) => {
+    const id = String(rec[res.id] ?? '');
+    const del = h('button', { type: 'button', testid: 'record-delete' }, 'Delete');
+    del.addEventListener('click', async () => {
+      if (del.dataset.armed !== 'yes') {
+        del.dataset.armed = 'yes';
+        del.textContent = 'Really delete?';
+        return;
+      }
+      const r = await call(route(`records/${res.name}/${encodeURIComponent(id)}`, { session: state.session }), { method: 'DELETE' });
+      status.say(r.ok ? `deleted ${res.noun} ${id}` : describe(r), r.ok ? 'ok' : 'err');
+      await load();
+    });
+    return h(
+      'tr',
+      { testid: 'record-row', 'data-resource': res.name, 'data-id': id },
+      ...cols.map((c) => h('td', { class: c === res.id ? 'mono' : '' }, cell(rec[c]))),
+      h('td', { class: 'actions' },
+        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, structuredClone(rec), true) }, 'Edit'), del),
+    );
+  });
+  const template = () => {
+    const first = structuredClone(res.records[0] ?? { [res.id]: '' });
+    first[res.id] = '';
+    return first;
+  };
+  return h(
+    'section',
+    { class: 'resource', testid: `resource-${res.name}` },
+    h('h3', {}, `${res.plural} `, h('span', { class: 'muted' }, `(${res.records.length}${res.records.length > SHOWN ? `, first ${SHOWN} shown` : ''})`),
+      h('span', { class: 'toolbar inline' },
+        h('button', { type: 'button', testid: `create-${res.name}`, onclick: () => openForm(res, template(), false) }, 'Create'),
+        count,
+        h('button', { type: 'button', testid: `generate-${res.name}`, onclick: async () => {
+          const r = await call(route('generate', { session: state.session, resource: res.name, count: count.value }), { method: 'POST' });
+          status.say(r.ok ? `generated ${r.body?.generated} ${res.plural}` : describe(r), r.ok ? 'ok' : 'err');
+          await load();
+        } }, 'Generate N'))),
+    h('div', { class: 'scroll-x' },
+      h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', {}, c)), h('th', {}, ''))), h('tbody', {}, ...rows))),
+  );
+}
+
+let ticket = 0;
+
+async function load(): Promise<void> {
+  const mine = ++ticket;
+  try {
+    const r = await json<{ resources: Resource[]; runners?: Record<string, unknown>[] }>(route('resources', { session: state.session }));
+    if (mine !== ticket) return;
+    const runners = r.runners ?? [];
+    const rcols = columns(runners);
+    fill(
+      tables,
+      ...r.resources.map(resourceTable),
+      h('section', { class: 'resource', testid: 'resource-runners' }, h('h3', {}, 'runners ', h('span', { class: 'muted' }, '(read-only)')),
+        h('div', { class: 'scroll-x' }, table(rcols, runners.map((x) => rcols.map((c) => cell(x[c]))), { class: 'grid' }))),
+    );
+    tables.dataset.session = state.session;
+  } catch (e) {
+    if (mine === ticket) status.say(`resources: ${(e as Error).message}`, 'err');
+  }
+}
+
+export function dataView(): View {
+  const el = h('section', { id: 'view-data' },
+    h('div', { class: 'toolbar' }, h('button', { type: 'button', onclick: () => void load() }, 'Refresh'), status),
+    editor, tables);
+  return {
+    id: 'data',
+    title: 'Data',
+    el,
+    show: () => {
+      fill(editor);
+      void load();
+    },
+  };
+}
