@@ -68,9 +68,20 @@ pub struct App {
     pub drift: crate::drift::Report,
     /// What reloading the watched files did (`serve --watch`); empty when nothing is watched.
     pub reload: crate::reload::Status,
+    /// The live feed of calls and reloads (`/__mock/live`).
+    pub live: crate::admin::live::Live,
 }
 
 impl App {
+    /// Keeps a call's entry in its session's journal and coverage, and announces it on the
+    /// live feed.
+    pub fn keep(&self, session: &mut crate::session::Session, entry: crate::journal::Entry) {
+        if self.live.is_heard() {
+            self.live.call(session.journal.next_seq(), &entry);
+        }
+        session.record(entry);
+    }
+
     /// Joins the contract's procedures with the procedure table, which fails at startup if
     /// they disagree (see [`Table::new`]).
     pub fn new(contract: Contract, state: State, settings: Settings) -> App {
@@ -97,6 +108,7 @@ impl App {
             upstream: None,
             drift: crate::drift::Report::default(),
             reload: crate::reload::Status::default(),
+            live: Default::default(),
         }
     }
 

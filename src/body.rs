@@ -84,6 +84,26 @@ pub fn dribble(data: Bytes, chunk: usize, interval: Duration, trailers: Option<H
     .boxed_unsync()
 }
 
+/// A body fed by a channel, frame by frame; it ends when the sender is dropped. Streams use it:
+/// a gRPC server-streaming call's messages, the live feed's events.
+pub fn channel(receiver: tokio::sync::mpsc::Receiver<Frame<Bytes>>) -> Body {
+    ChannelBody(receiver).boxed_unsync()
+}
+
+struct ChannelBody(tokio::sync::mpsc::Receiver<Frame<Bytes>>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|frame| frame.map(Ok))
+    }
+}
+
 struct Dribble {
     trailers: Option<HeaderMap>,
     data: Bytes,

@@ -108,6 +108,12 @@ async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) 
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok());
+    if crate::admin::ui::handles(rest) {
+        return crate::admin::ui::serve(&parts.method, rest).unwrap_or_else(|e| error_response(&e));
+    }
+    if rest.trim_end_matches('/') == "live" {
+        return crate::admin::live::serve(app, parts).unwrap_or_else(|e| error_response(&e));
+    }
     if crate::openapi::is_export_path(rest) {
         if let Err(e) = only_get(&parts.method, parts.uri.path()) {
             return error_response(&e);

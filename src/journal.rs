@@ -121,6 +121,11 @@ impl Journal {
         self.entries.push_back(entry);
     }
 
+    /// The `seq` the next entry pushed gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
     }

@@ -3,6 +3,8 @@
 //! loopback every route but the probes wants the control token (`auth::ControlAccess`).
 
 pub(crate) mod inspect;
+pub mod live;
+pub mod ui;
 mod verify;
 
 use crate::app::App;

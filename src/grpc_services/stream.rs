@@ -11,13 +11,9 @@ use crate::error::{Code, RpcError};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Method, Response};
-use http_body_util::BodyExt;
 use hyper::body::Frame;
 use prost::Message as _;
 use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor};
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -236,7 +232,7 @@ impl Call {
             framing: self.framing,
             codec: self.codec,
         };
-        (self.head(ChannelBody(receiver).boxed_unsync()), replies)
+        (self.head(crate::body::channel(receiver)), replies)
     }
 
     /// A request message in the call's codec.
@@ -322,20 +318,5 @@ impl Replies {
     /// Resolves when the client has gone away and hyper has dropped the response body.
     pub(super) async fn closed(&self) {
         self.sender.closed().await;
-    }
-}
-
-/// A response body fed by a channel; it ends when the sender is dropped.
-struct ChannelBody(mpsc::Receiver<Frame<Bytes>>);
-
-impl hyper::body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0.poll_recv(cx).map(|frame| frame.map(Ok))
     }
 }

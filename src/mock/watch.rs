@@ -164,6 +164,9 @@ impl Reloader {
         }
         if outcome.fixtures.is_some() || outcome.scenarios.is_some() {
             app.reload.record(&outcome);
+            if let Some(status) = app.reload.to_json() {
+                app.live.reload(&status);
+            }
         }
     }
 }

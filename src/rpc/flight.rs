@@ -100,10 +100,14 @@ impl<'a> InFlight<'a> {
         };
         let entry = Entry::new(self.session_id, call);
         let mut session = self.session.lock();
-        if self.logged {
-            self.app.log.call(&entry);
+        match self.logged {
+            true => {
+                self.app.log.call(&entry);
+                self.app.keep(&mut session, entry);
+            }
+            // A throwaway copy's call is kept, logged and announced by its caller, if at all.
+            false => session.record(entry),
         }
-        session.record(entry);
     }
 
     /// Whether the client's deadline has passed. Its clock started before the request

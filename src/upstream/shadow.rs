@@ -314,7 +314,8 @@ fn journal_proxied(app: &App, mut entry: Entry, answer: &Result<UpstreamAnswer, 
     entry.code = code.into();
     entry.answered_by = Some("upstream");
     app.log.call(&entry);
-    app.sessions.get(&entry.session).lock().record(entry);
+    let session = app.sessions.get(&entry.session);
+    app.keep(&mut session.lock(), entry);
 }
 
 /// The upstream's answer as the client gets it in proxy mode.
