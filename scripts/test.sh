@@ -12,7 +12,9 @@
 #   the gitpod-sdk 0.11.0 sdist under target/sdist, whose generated tests run in target/py-sdk-gen
 #   with its requirements-dev.lock's pins;
 # - from npm: @gitpod/sdk under tests/node/node_modules, @bufbuild/buf, protoc-gen-es and
-#   connect-node under tests/buf/node_modules, Prism under bench/.prism;
+#   connect-node under tests/buf/node_modules, typescript and esbuild under ui/node_modules (the
+#   dashboard's build, checked against the committed ui/dist), playwright-core under
+#   tests/browser/node_modules (driving Debian's Chromium), Prism under bench/.prism;
 # - with apt-get: Chromium, unless found as `chromium`, `chromium-browser` or $CHROMIUM, and
 #   wrk and nghttp2-client (h2load, nghttp) for the benchmark, unless on PATH.
 # The project compiles twice: once for clippy (a check build) and once for `cargo test`, whose
@@ -94,12 +96,17 @@ step "buf curl (connect, grpc, grpcweb; h2c and TLS; reflection) and connect-es 
 step "README: the SDK snippets (both Python venvs above, Node) and shell commands run exactly as written, on 127.0.0.1:4010"
 GITPOD_MOCK_BIN=target/debug/gitpod-mock target/py-sdk-1.2/bin/pytest -q tests/readme
 
-step "Browser: headless Chromium calls the mock from another origin (connect-web and gRPC-Web styles, CORS)"
+step "Browser: headless Chromium calls the mock from another origin (connect-web and gRPC-Web styles, CORS), and drives the dashboard (playwright-core)"
+# The committed ui/dist must be what ui/src builds (the binary embeds it, and needs no Node). Two
+# commands rather than `a && b`, since set -e does not stop at a failure left of an &&.
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+git diff --exit-code -- ui/dist
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [ -z "$chromium" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     chromium=$(command -v chromium)
 fi
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 CHROMIUM=$chromium GITPOD_MOCK_BIN=target/debug/gitpod-mock node --test tests/browser/
 
 step "bench/run --smoke (every part of the benchmark harness, briefly; numbers are not judged)"

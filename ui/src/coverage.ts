@@ -17,11 +17,12 @@ const status = note('coverage-status');
 const out = h('div', { testid: 'coverage' });
 
 function render(c: Coverage): void {
-  const matrix: Record<string, Record<string, number>> = c.matrix ?? Object.fromEntries(Object.entries(c.methods).map(([m, n]) => [m, { all: n }]));
+  // Before the server had a matrix, only per-method totals: shown under "calls".
+  const matrix: Record<string, Record<string, number>> = c.matrix ?? Object.fromEntries(Object.entries(c.methods).map(([m, n]) => [m, { calls: n }]));
   const gaps = new Set((c.errorPathsNotExercised ?? []).map((g) => `${g.method}\u0000${g.code}`));
   const notCalled = new Set(c.methodsNotCalled);
   const methods = [...new Set([...Object.keys(matrix), ...c.methodsNotCalled, ...(c.errorPathsNotExercised ?? []).map((g) => g.method)])].sort();
-  const codeSet = new Set<string>();
+  const codeSet = new Set<string>(['ok']);
   for (const m of Object.values(matrix)) for (const k of Object.keys(m)) codeSet.add(k);
   for (const g of c.errorPathsNotExercised ?? []) codeSet.add(g.code);
   const codes = [...codeSet].sort((a, b) => (a === 'ok' ? -1 : b === 'ok' ? 1 : a.localeCompare(b)));

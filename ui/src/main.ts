@@ -24,7 +24,7 @@ let current: View = views[0];
 const tabs = h('nav', { class: 'tabs' });
 const picker = h('select', { id: 'session-select', testid: 'session-select', title: 'session the views act on' });
 
-const tokenInput = h('input', { type: 'password', placeholder: 'control-plane token', testid: 'token-input' });
+const tokenInput = h('input', { type: 'password', placeholder: 'control-plane token', autocomplete: 'off', testid: 'token-input' });
 const tokenBar = h(
   'form',
   { class: 'token-bar', hidden: true, testid: 'token-bar' },

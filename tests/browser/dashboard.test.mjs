@@ -1,0 +1,252 @@
+// The dashboard at /__mock/ui/, driven in Debian's Chromium by playwright-core: it loads with no
+// console error and no request leaving loopback, shows a curl call live within a second, decodes
+// a binary call in its detail, switches a scenario on, edits a record (and shows a broken rule
+// at its field), and says why a rule did not fire. Each view is left as a screenshot in
+// target/browser/dashboard/ for a person to look at.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startMock } from '../node/mock-server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const SHOTS = path.join(ROOT, 'target', 'browser', 'dashboard');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const SERVICE = 'gitpod.v1.RunnerConfigurationService';
+const STANDARD = 'd2c94c27-3b76-4a42-b88c-95a85e392c68'; // the fixture environment class "Standard"
+// Each view, and what shows it has loaded its data.
+const READY = {
+  live: '[data-testid=live-row]',
+  sessions: '[data-testid=session-row]',
+  data: '[data-testid=record-row]',
+  scenarios: '[data-testid=scenario]',
+  coverage: '[data-testid=coverage-row]',
+  contract: '[data-testid=contract-method]',
+};
+const VIEWS = Object.keys(READY);
+
+let mock;
+let browser;
+let tmp;
+
+before(async () => {
+  mock = await startMock();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'gitpod-mock-dashboard-'));
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await mock?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A new page on the dashboard (at `hash`), recording console errors and every request URL. */
+async function open(hash = '#live') {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors = [];
+  const requests = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${mock.url}/__mock/ui/${hash}`);
+  await page.getByTestId('stream-state').filter({ hasText: 'live' }).waitFor();
+  return { page, errors, requests, close: () => context.close() };
+}
+
+/** A Connect JSON call from Node; resolves with status and parsed body. */
+async function connect(session, method, body) {
+  const res = await fetch(`${mock.url}/${SERVICE}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mock-session': session },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Runs curl; resolves with its exit code and stdout once it has exited. */
+function curl(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, status: Number(out) }));
+  });
+}
+
+const row = (page, session) => page.locator(`[data-testid=live-row][data-session="${session}"]`);
+
+test('the dashboard loads every view with no console error and no request beyond loopback', async () => {
+  await connect('t-load', 'GetEnvironmentClass', { environmentClassId: STANDARD });
+  const { page, errors, requests, close } = await open('#live?session=t-load');
+  try {
+    for (const view of VIEWS) {
+      await page.getByTestId(`tab-${view}`).click();
+      await page.locator(`#view-${view}`).waitFor({ state: 'visible' });
+      await page.locator(`#view-${view} ${READY[view]}`).first().waitFor();
+      await page.screenshot({ path: path.join(SHOTS, `${view}.png`), fullPage: false });
+    }
+    assert.equal(await page.locator('[data-testid=resource-environment-classes] [data-testid=record-row]').count() > 0, true,
+      'the data view lists the fixture environment classes');
+    assert.ok(await page.getByTestId('contract-method').count() >= 16, 'the contract view lists every method');
+    assert.deepEqual(errors, [], 'no console errors');
+    const outside = requests.filter((u) => {
+      const url = new URL(u);
+      if (url.protocol === 'data:' || url.protocol === 'blob:') return false;
+      return !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    });
+    assert.deepEqual(outside, [], 'every request stays on loopback');
+    assert.ok(requests.some((u) => u.endsWith('/__mock/live')), 'the page reads the live stream');
+  } finally {
+    await close();
+  }
+});
+
+test('a call made with curl appears in the live view within a second', async () => {
+  const { page, close } = await open('#live');
+  try {
+    const { code, status } = await curl(['-X', 'POST', `${mock.url}/${SERVICE}/ListEnvironmentClasses`,
+      '-H', 'content-type: application/json', '-H', 'x-mock-session: t-live', '-d', '{}']);
+    const exited = Date.now();
+    assert.equal(code, 0);
+    assert.equal(status, 200);
+    await row(page, 't-live').waitFor({ timeout: 5000 });
+    const ms = Date.now() - exited;
+    assert.ok(ms < 1000, `the row appeared ${ms} ms after curl exited`);
+    assert.match(await row(page, 't-live').innerText(), /ListEnvironmentClasses[\s\S]*connect\+json[\s\S]*200 ok/);
+  } finally {
+    await close();
+  }
+});
+
+test("a binary call's detail shows its request decoded as JSON, and a curl command that repeats it", async () => {
+  const { page, close } = await open('#live');
+  try {
+    // GetEnvironmentClassRequest { environment_class_id = 2 }: tag 0x12, length, the UUID.
+    const id = Buffer.from(STANDARD);
+    const file = path.join(tmp, 'get.binpb');
+    writeFileSync(file, Buffer.concat([Buffer.from([0x12, id.length]), id]));
+    const { status } = await curl(['-X', 'POST', `${mock.url}/${SERVICE}/GetEnvironmentClass`,
+      '-H', 'content-type: application/proto', '-H', 'x-mock-session: t-bin', '--data-binary', `@${file}`]);
+    assert.equal(status, 200);
+    await row(page, 't-bin').click();
+    const request = page.getByTestId('detail-request');
+    await request.waitFor();
+    assert.match(await page.getByTestId('detail').innerText(), /connect\+proto/);
+    assert.deepEqual(JSON.parse(await request.innerText()), { environmentClassId: STANDARD });
+    const response = JSON.parse(await page.getByTestId('detail-response').innerText());
+    assert.equal(response.environmentClass?.displayName, 'Standard', 'the binary answer decoded');
+    assert.match(await page.getByTestId('detail-headers').innerText(), /content-type\s+application\/proto/);
+    const command = await page.getByTestId('curl').innerText();
+    assert.match(command, /-H 'content-type: application\/json'/);
+    assert.match(command, /-H 'x-mock-session: t-bin'/);
+    assert.ok(command.includes(`-d '{"environmentClassId":"${STANDARD}"}'`), command);
+    await page.screenshot({ path: path.join(SHOTS, 'live-detail.png') });
+  } finally {
+    await close();
+  }
+});
+
+test("switching a scenario on from the page changes the session's next answer", async () => {
+  const session = 't-scenario';
+  const before = await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD });
+  assert.equal(before.status, 200);
+  const { page, close } = await open(`#scenarios?session=${session}`);
+  try {
+    const toggle = page.getByTestId('toggle-session-not-found-everything');
+    await page.locator(`[data-testid=scenario-list][data-session="${session}"]`).waitFor();
+    assert.equal(await toggle.isChecked(), false);
+    await toggle.check();
+    await page.getByTestId('scenarios-status').filter({ hasText: `not-found-everything on in ${session}` }).waitFor();
+    const answer = await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD });
+    assert.equal(answer.status, 404);
+    assert.equal(answer.body.code, 'not_found');
+    const other = await connect('t-scenario-other', 'GetEnvironmentClass', { environmentClassId: STANDARD });
+    assert.equal(other.status, 200, 'only the selected session');
+    await page.getByTestId('toggle-session-not-found-everything').uncheck();
+    await page.getByTestId('scenarios-status').filter({ hasText: `not-found-everything off in ${session}` }).waitFor();
+    assert.equal((await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD })).status, 200);
+  } finally {
+    await close();
+  }
+});
+
+test('a record edited in the data view is what the API answers; a broken rule shows at its field', async () => {
+  const session = 't-data';
+  const { page, close } = await open(`#data?session=${session}`);
+  try {
+    const standard = page.locator(`[data-testid=record-row][data-resource=environment-classes][data-id="${STANDARD}"]`);
+    await standard.getByTestId('record-edit').click();
+    const form = page.getByTestId('record-form');
+    await form.getByTestId('field-displayName').fill('Renamed from the dashboard');
+    await form.getByTestId('record-save').click();
+    await page.getByTestId('data-status').filter({ hasText: 'saved' }).waitFor();
+    const got = await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD });
+    assert.equal(got.status, 200);
+    assert.equal(got.body.environmentClass.displayName, 'Renamed from the dashboard');
+
+    // display_name has (buf.validate.field).string = {min_len: 3, max_len: 127}.
+    await standard.getByTestId('record-edit').click();
+    await form.getByTestId('field-displayName').fill('ab');
+    await form.getByTestId('record-save').click();
+    const error = form.getByTestId('error-displayName');
+    await error.filter({ hasText: /\S/ }).waitFor();
+    assert.match(await error.innerText(), /at least 3 characters/);
+    assert.equal(await form.getByTestId('error-description').innerText(), '', 'only the broken field');
+    await page.screenshot({ path: path.join(SHOTS, 'data-invalid.png') });
+    const still = await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD });
+    assert.equal(still.body.environmentClass.displayName, 'Renamed from the dashboard', 'the invalid edit changed nothing');
+  } finally {
+    await close();
+  }
+});
+
+test('the why panel names the reason a rule did not fire', async () => {
+  const session = 't-why';
+  const { page, close } = await open(`#scenarios?session=${session}`);
+  try {
+    const editor = page.getByTestId('scenario-editor');
+    await editor.fill('name: third-time\nrules:\n  - match: {method: GetEnvironmentClass}\n    when: {nth: 3}\n    error: unavailablee\n');
+    await page.getByTestId('scenario-check').filter({ hasText: /unavailablee/ }).waitFor();
+    assert.match(await page.getByTestId('scenario-check').getAttribute('class'), /err/, 'a misspelt code is refused as typed');
+    await editor.fill('name: third-time\nrules:\n  - match: {method: GetEnvironmentClass}\n    when: {nth: 3}\n    error: unavailable\n');
+    await page.getByTestId('scenario-check').filter({ hasText: 'ok: third-time, 1 rule' }).waitFor();
+    await page.getByTestId('scenario-load').click();
+    await page.getByTestId('scenarios-status').filter({ hasText: 'loaded third-time' }).waitFor();
+    await page.getByTestId('toggle-session-third-time').check();
+    await page.getByTestId('scenarios-status').filter({ hasText: `third-time on in ${session}` }).waitFor();
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD })).status);
+    assert.deepEqual(statuses, [200, 200, 503], 'the rule fires on the third call only');
+
+    await page.getByTestId('tab-live').click();
+    const rows = row(page, session);
+    await rows.nth(2).waitFor();
+    await rows.filter({ hasText: '200 ok' }).last().click(); // the first call (newest first)
+    const rule = page.locator('[data-testid=why-rule][data-rule="third-time#1"]');
+    await rule.waitFor();
+    assert.equal(await rule.getAttribute('data-fired'), 'false');
+    assert.match(await rule.innerText(), /when nth: 3, this was call 1/);
+
+    await rows.filter({ hasText: '503' }).click();
+    await page.locator('[data-testid=why-rule][data-rule="third-time#1"][data-fired=true]').waitFor();
+    assert.match(await page.getByTestId('detail-response').innerText(), /"code": "unavailable"/);
+    await page.screenshot({ path: path.join(SHOTS, 'why.png') });
+  } finally {
+    await close();
+  }
+});
