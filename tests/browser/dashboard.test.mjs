@@ -250,3 +250,29 @@ test('the why panel names the reason a rule did not fire', async () => {
     await close();
   }
 });
+
+test('a scenario file that breaks on reload shows in the banner with its file and reason', async () => {
+  const dir = path.join(tmp, 'scenarios');
+  mkdirSync(dir);
+  const file = path.join(dir, 'every-other.yaml');
+  writeFileSync(file, 'rules:\n  - when: {every: 2}\n    error: unavailable\n');
+  const watched = await startMock('--scenario-dir', dir);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${watched.url}/__mock/ui/#live`);
+    await page.getByTestId('stream-state').filter({ hasText: 'live' }).waitFor();
+    assert.doesNotMatch(await page.getByTestId('reload-banner').innerText(), /failed/i);
+    writeFileSync(file, 'rules:\n  - when: {evry: 2}\n    error: unavailable\n');
+    const problem = page.getByTestId('reload-problem');
+    await problem.waitFor({ timeout: 5000 }); // the reload event, about 200 ms after the write
+    assert.match(await page.getByTestId('reload-banner').innerText(), /Reload failed/);
+    assert.equal(await problem.getByTestId('reload-file').innerText(), file);
+    assert.match(await problem.getByTestId('reload-reason').innerText(), /rule 1: when: unknown field `evry`/);
+    await page.screenshot({ path: path.join(SHOTS, 'reload-failed.png') });
+  } finally {
+    await context.close();
+    await watched.stop();
+  }
+});

@@ -22,6 +22,21 @@ export interface Reload {
   reloadedAt?: string | null;
 }
 
+/**
+ * Health gives the error as check prints it: a headline, then one `file: where: reason` line
+ * per problem. Each line is shown as file and problem; anything else as it came.
+ */
+function problems(text: string): HTMLElement {
+  const [headline, ...lines] = text.split('\n');
+  const rows = lines.filter(Boolean).map((line) => {
+    const i = line.indexOf(': ');
+    return h('tr', { testid: 'reload-problem' },
+      h('td', { class: 'mono', testid: 'reload-file' }, i < 0 ? '' : line.slice(0, i)),
+      h('td', { testid: 'reload-reason' }, i < 0 ? line : line.slice(i + 2)));
+  });
+  return h('span', {}, headline, rows.length ? h('table', { class: 'problems' }, h('tbody', {}, ...rows)) : null);
+}
+
 export function setStream(open: boolean, text: string): void {
   streamState.textContent = open ? '● live' : `○ ${text}`;
   streamState.className = `stream ${open ? 'ok' : 'err'}`;
@@ -46,7 +61,7 @@ export function showReload(r: Reload | undefined | null): void {
         h('span', { testid: 'reload-reason' }, `reason: ${e.reason ?? e.message ?? '?'}`),
       );
     } else if (e) {
-      parts.push(h('pre', { class: 'inline', testid: 'reload-reason' }, e));
+      parts.push(problems(e));
     }
     if (r.at) parts.push(` (at ${clock(r.at)})`);
     fill(banner, ...parts);

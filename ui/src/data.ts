@@ -21,15 +21,26 @@ const editor = h('div', { class: 'editor-slot' });
 
 function cell(v: unknown): string {
   if (v === undefined) return '';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'key' in x)) {
+    s = v.map((x) => `${x.key}=${x.value ?? ''}`).join(', '); // FieldValue lists, as key=value
+  } else s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
 
-function columns(records: Record<string, unknown>[]): string[] {
+/** The id first, then plain values, then nested ones, each group in the export's order. */
+function columns(records: Record<string, unknown>[], id = 'id'): string[] {
   const cols = new Set<string>();
   for (const r of records.slice(0, 50)) for (const k of Object.keys(r)) cols.add(k);
-  return [...cols];
+  const nested = (k: string) => records.slice(0, 50).some((r) => r[k] !== null && typeof r[k] === 'object');
+  const rank = (k: string) => (k === id ? 0 : nested(k) ? 2 : 1);
+  return [...cols].sort((a, b) => rank(a) - rank(b));
 }
+
+/** The record with its fields in column order, so the form reads like the table. */
+const ordered = (rec: Record<string, unknown>, cols: string[]): Record<string, unknown> =>
+  Object.fromEntries([...cols.filter((c) => c in rec), ...Object.keys(rec).filter((k) => !cols.includes(k))].map((k) => [k, structuredClone(rec[k])]));
 
 function openForm(res: Resource, record: Record<string, unknown>, editing: boolean): void {
   const id = String(record[res.id] ?? '');
@@ -60,7 +71,7 @@ function openForm(res: Resource, record: Record<string, unknown>, editing: boole
 }
 
 function resourceTable(res: Resource): HTMLElement {
-  const cols = columns(res.records);
+  const cols = columns(res.records, res.id);
   const count = h('input', { type: 'number', min: 1, max: 100000, value: 10, size: 5, testid: `generate-count-${res.name}` });
   const rows = res.records.slice(0, SHOWN).map((rec) => {
     const id = String(rec[res.id] ?? '');
@@ -78,13 +89,13 @@ function resourceTable(res: Resource): HTMLElement {
     return h(
       'tr',
       { testid: 'record-row', 'data-resource': res.name, 'data-id': id },
-      ...cols.map((c) => h('td', { class: c === res.id ? 'mono' : '' }, cell(rec[c]))),
       h('td', { class: 'actions' },
-        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, structuredClone(rec), true) }, 'Edit'), del),
+        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, ordered(rec, cols), true) }, 'Edit'), del),
+      ...cols.map((c) => h('td', { class: c === res.id ? 'mono' : '', title: typeof rec[c] === 'string' ? String(rec[c]) : undefined }, cell(rec[c]))),
     );
   });
   const template = () => {
-    const first = structuredClone(res.records[0] ?? { [res.id]: '' });
+    const first = ordered(res.records[0] ?? { [res.id]: '' }, cols);
     first[res.id] = '';
     return first;
   };
@@ -101,7 +112,7 @@ function resourceTable(res: Resource): HTMLElement {
           await load();
         } }, 'Generate N'))),
     h('div', { class: 'scroll-x' },
-      h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', {}, c)), h('th', {}, ''))), h('tbody', {}, ...rows))),
+      h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', {}, ''), ...cols.map((c) => h('th', {}, c)))), h('tbody', {}, ...rows))),
   );
 }
 

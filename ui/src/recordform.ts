@@ -38,7 +38,7 @@ export function recordForm(
       el = h('select', {}, h('option', { value: 'true' }, 'true'), h('option', { value: 'false' }, 'false'));
       el.value = String(v);
     } else if (kind === 'json') {
-      el = h('textarea', { rows: Math.min(12, pretty(v).split('\n').length), spellcheck: 'false' });
+      el = h('textarea', { rows: Math.min(8, pretty(v).split('\n').length), spellcheck: 'false' });
       el.value = pretty(v);
     } else {
       el = h('input', { type: kind === 'number' ? 'number' : 'text', value: String(v ?? ''), step: 'any' });
