@@ -89,8 +89,8 @@ function resourceTable(res: Resource): HTMLElement {
     return h(
       'tr',
       { testid: 'record-row', 'data-resource': res.name, 'data-id': id },
-      h('td', { class: 'actions' },
-        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, ordered(rec, cols), true) }, 'Edit'), del),
+      h('td', {}, h('div', { class: 'actions' },
+        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, ordered(rec, cols), true) }, 'Edit'), del)),
       ...cols.map((c) => h('td', { class: c === res.id ? 'mono' : '', title: typeof rec[c] === 'string' ? String(rec[c]) : undefined }, cell(rec[c]))),
     );
   });

@@ -30,7 +30,7 @@ const fired = (c: CallSummary) => (c.scenario ? `${c.scenario}#${c.rule ?? '?'}`
 
 const fSession = h('select', { testid: 'filter-session' });
 const fMethod = h('input', { type: 'search', placeholder: 'method', testid: 'filter-method', size: 18 });
-const fCode = h('input', { type: 'search', placeholder: 'code or status', testid: 'filter-code', size: 12, list: 'seen-codes' });
+const fCode = h('input', { type: 'search', placeholder: 'code or status', testid: 'filter-code', size: 14, list: 'seen-codes' });
 const fScenario = h('input', { type: 'search', placeholder: 'scenario', testid: 'filter-scenario', size: 14 });
 const codes = h('datalist', { id: 'seen-codes' });
 const count = h('span', { class: 'muted', testid: 'live-count' });

@@ -57,11 +57,12 @@ function row(s: SessionInfo): HTMLTableRowElement {
     h('td', {}, s.followsFiles ? 'follows files' : h('strong', {}, 'has own changes')),
     h(
       'td',
-      { class: 'actions' },
+      {},
+      h('div', { class: 'actions' },
       btn('reset', () => void act(`reset ${s.id}`, () => call(route(`sessions/${id}/reset`), { method: 'POST' }))),
       btn('drop', () => void act(`drop ${s.id}`, () => call(route(`sessions/${id}`), { method: 'DELETE' }))),
       btn('export', () => void exportState(s.id)),
-      btn('import', () => importState(s.id)),
+      btn('import', () => importState(s.id))),
     ),
   );
 }
@@ -89,7 +90,7 @@ export function sessionsView(): View {
     h(
       'table',
       { class: 'grid', testid: 'sessions-table' },
-      h('thead', {}, h('tr', {}, ...['session', 'records', 'journal', 'scenarios', 'idle', 'data', ''].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ...['session', 'records', 'journal', 'active scenarios', 'idle', 'files', ''].map((t) => h('th', {}, t)))),
       body,
     ),
   );
