@@ -2,7 +2,10 @@
 //! redacted, bounded in entries and in bytes, plus per-session coverage counters that outlive
 //! the ring buffer. The RPC path records every call that reached the mock here, and logs it.
 
+mod answer;
 mod body;
+
+pub use answer::Answered;
 
 pub use body::BODY_CAP;
 
@@ -73,6 +76,9 @@ pub struct Entry {
     /// code are the upstream's, the rest what the mock saw of the call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_by: Option<&'static str>,
+    /// The answer, decoded when the journal is read (`response` there).
+    #[serde(skip)]
+    pub answer: Answered,
     /// About how many bytes the entry holds, for the session's journal budget.
     #[serde(skip)]
     pub bytes: usize,
@@ -156,6 +162,8 @@ pub struct Coverage {
     pub methods: BTreeMap<String, u64>,
     pub codes: BTreeMap<String, u64>,
     pub scenarios: BTreeMap<String, u64>,
+    /// Calls by path, then by code: which error paths of each method were taken.
+    pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Coverage {
@@ -164,6 +172,13 @@ impl Coverage {
         count(&mut self.codes, &entry.code);
         if let Some(s) = &entry.scenario {
             count(&mut self.scenarios, s);
+        }
+        match self.outcomes.get_mut(&entry.path) {
+            Some(codes) => count(codes, &entry.code),
+            None => {
+                let codes = BTreeMap::from([(entry.code.to_string(), 1)]);
+                self.outcomes.insert(entry.path.clone(), codes);
+            }
         }
     }
 }
@@ -194,6 +209,8 @@ pub struct Call<'a> {
     pub violations: Vec<Value>,
     /// Each active scenario rule's verdict on the call.
     pub why: crate::scenario::Explanation,
+    /// What the client was answered.
+    pub answer: Answered,
     pub started: Instant,
 }
 
@@ -211,6 +228,7 @@ impl Entry {
             why,
             mut request,
             violations,
+            answer,
             started,
         } = call;
         let path = parts.uri.path();
@@ -249,7 +267,8 @@ impl Entry {
             truncated: kept.truncated,
             violations,
             answered_by: None,
-            bytes: bytes + kept.bytes + session.len() + why.bytes(),
+            bytes: bytes + kept.bytes + session.len() + why.bytes() + answer.bytes(),
+            answer,
             why,
         }
     }
@@ -301,6 +320,7 @@ mod tests {
             violations: Vec::new(),
             answered_by: None,
             why: Default::default(),
+            answer: Answered::Nothing,
             bytes: 100,
         }
     }

@@ -263,6 +263,7 @@ mod tests {
             truncated: false,
             violations: Vec::new(),
             answered_by: None,
+            answer: Default::default(),
             why: Default::default(),
             bytes: 0,
         }

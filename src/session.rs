@@ -77,6 +77,18 @@ impl Session {
         self.journal.push(entry);
     }
 
+    /// Fails with resource_exhausted unless `n` more records fit in the session's budget.
+    pub fn check_room(&self, n: usize) -> Result<(), RpcError> {
+        let room = (self.start_records + self.max_new_records).saturating_sub(self.state.records());
+        match n <= room {
+            true => Ok(()),
+            false => Err(RpcError::new(
+                Code::ResourceExhausted,
+                format!("session {:?} has room for {room} more records, not {n}; reset it or raise --session-max-records", self.id),
+            )),
+        }
+    }
+
     /// Fails with resource_exhausted when the session has grown by its record budget.
     pub fn check_budget(&self) -> Result<(), RpcError> {
         if self.state.records() >= self.start_records + self.max_new_records {

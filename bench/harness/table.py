@@ -22,6 +22,7 @@ TARGETS = {
     "rss_100k_mb": 200.0,  # RSS with 100,000 generated records
     "page": 2.0,  # page 1000 p50 within 2x page 1's
     "generic": 0.9,  # a generic Get (--contract) at least 0.9x a built-in Get's req/s
+    "watch": 1.05,  # --watch: CPU per request at most 1.05x --no-watch's
     "start_whole_ms": 200.0,  # the whole Gitpod API (--contract): start to first 200
     "rss_whole_mb": 60.0,  # and its peak RSS
 }
@@ -169,6 +170,12 @@ def target_rows(profile, r):
     judge(f"Generic Get (--contract), {c} conn: req/s ÷ built-in Get's",
           f"{times(ratio)} ({generic['rps']:,.0f} ÷ {builtin['rps']:,.0f}); CPU/req"
           f" {times(cpu(generic) / cpu(builtin))}", f"≥ {TARGETS['generic']}×", ratio >= TARGETS["generic"])
+    watch = r["watch"]
+    off, on, heard = watch["--no-watch"], watch["--watch"], watch["--watch + live feed"]
+    ratio = cpu(on) / cpu(off)
+    judge(f"--watch, {c} conn: CPU/req ÷ --no-watch's", f"{times(ratio)} ({cpu(on):.1f} ÷ {cpu(off):.1f} µs);"
+          f" with a live feed open {times(cpu(heard) / cpu(off))} ({r['feed_bytes']:,} bytes of events read)",
+          f"≤ {TARGETS['watch']}×", ratio <= TARGETS["watch"])
     if r["whole_api"]:
         judge("Whole Gitpod API (--contract, 300 methods): start to first 200",
               f"{r['start_whole']:.1f} ms", f"< {TARGETS['start_whole_ms']:.0f} ms",

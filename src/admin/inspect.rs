@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::error::RpcError;
 use crate::journal::Entry;
 use crate::scenario::runtime_contains;
+use crate::service::Route;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -35,13 +36,15 @@ pub(super) struct Filter {
     pub code: Option<String>,
     pub status: Option<u16>,
     pub scenario: Option<String>,
+    /// One entry, by its number (the dashboard's detail view).
+    pub seq: Option<u64>,
     pub body: Option<Value>,
     pub headers: BTreeMap<String, String>,
 }
 
 impl Filter {
     fn matches(&self, e: &Entry) -> bool {
-        self.mismatches(e).is_empty()
+        self.seq.is_none_or(|seq| seq == e.seq) && self.mismatches(e).is_empty()
     }
 
     /// The parts of the filter `e` fails, each saying what was wanted and what the call had.
@@ -115,6 +118,11 @@ pub(crate) fn journal(
                 })?)
             }
             "scenario" => filter.scenario = Some(v.clone()),
+            "seq" => {
+                filter.seq = Some(v.parse().map_err(|_| {
+                    RpcError::invalid_argument(format!("seq must be a number, got {v:?}"))
+                })?)
+            }
             "limit" => {
                 limit = v.parse().map_err(|_| {
                     RpcError::invalid_argument(format!("limit must be a number, got {v:?}"))
@@ -123,7 +131,7 @@ pub(crate) fn journal(
             "session" => {}
             other => {
                 return Err(RpcError::invalid_argument(format!(
-                    "unknown journal filter {other:?}: use method, code, status, scenario, limit or session"
+                    "unknown journal filter {other:?}: use method, code, status, scenario, seq, limit or session"
                 )))
             }
         }
@@ -133,89 +141,28 @@ pub(crate) fn journal(
     let mut entries: Vec<&Entry> = s.journal.entries().filter(|e| filter.matches(e)).collect();
     let skip = entries.len().saturating_sub(limit);
     entries.drain(..skip);
+    let entries: Vec<Value> = entries.into_iter().map(|e| with_response(app, e)).collect();
     Ok((
         200,
         json!({ "session": session, "dropped": s.journal.dropped(), "entries": entries }),
     ))
 }
 
-/// `GET /__mock/coverage`: what a session exercised. With `?require=methods` it fails (412)
-/// while a documented method was never called, so `curl --fail` can fail a CI job.
-pub(crate) fn coverage(
-    app: &App,
-    session: &str,
-    query: &[(String, String)],
-) -> Result<(u16, Value), RpcError> {
-    let mut require_methods = false;
-    for (k, v) in query {
-        match (k.as_str(), v.as_str()) {
-            ("session", _) => {}
-            ("require", "methods") => require_methods = true,
-            ("require", other) => {
-                return Err(RpcError::invalid_argument(format!(
-                    "unknown coverage requirement {other:?}: use require=methods (every documented method was called)"
-                )))
-            }
-            (other, _) => {
-                return Err(RpcError::invalid_argument(format!(
-                    "unknown coverage parameter {other:?}: use session or require"
-                )))
-            }
-        }
+/// An entry as the journal shows it, with its answer decoded as proto3 JSON (`response`), and
+/// `responseTruncated` when the answer was too large to keep.
+fn with_response(app: &App, e: &Entry) -> Value {
+    let mut shown = serde_json::to_value(e).expect("an entry serializes");
+    let output = match app.table.route(crate::rpc::strip_api_prefix(&e.path)) {
+        Some(Route::Served(entry)) => Some(&entry.procedure.output),
+        Some(Route::Uncovered(procedure, _)) => Some(&procedure.output),
+        None => None,
+    };
+    let (response, truncated) = e.answer.to_json(output, &app.secrets);
+    shown["response"] = response;
+    if truncated {
+        shown["responseTruncated"] = json!(true);
     }
-    let s = app.sessions.peek(session);
-    let s = s.lock();
-    let documented = app.table.entries();
-    let names = method_names(app);
-    let not_called: Vec<&str> = documented
-        .iter()
-        .filter(|entry| !s.coverage.methods.contains_key(&entry.procedure.path))
-        .map(|entry| names[entry.procedure.path.as_str()].as_str())
-        .collect();
-    let mut methods: BTreeMap<&str, u64> = BTreeMap::new();
-    for (path, calls) in &s.coverage.methods {
-        let name = names.get(path.as_str()).map_or_else(
-            || path.rsplit('/').next().unwrap_or_default(),
-            String::as_str,
-        );
-        *methods.entry(name).or_default() += calls;
-    }
-    let mut body = json!({
-        "session": session,
-        "methods": methods,
-        "methodsNotCalled": not_called,
-        "codes": s.coverage.codes,
-        "scenarios": s.coverage.scenarios,
-    });
-    if !require_methods || not_called.is_empty() {
-        return Ok((200, body));
-    }
-    body["code"] = json!("failed_precondition");
-    body["message"] = json!(format!(
-        "{} of {} documented methods were never called in session {session:?}: {}",
-        not_called.len(),
-        documented.len(),
-        not_called.join(", ")
-    ));
-    Ok((super::UNMET, body))
-}
-
-/// How coverage names each procedure, by path: by its method name, or as `package.Service/Method`
-/// where another service has a method of that name.
-fn method_names(app: &App) -> BTreeMap<&str, String> {
-    let entries = app.table.entries();
-    let shared = |name: &str| entries.iter().filter(|e| e.procedure.name == name).count() > 1;
-    entries
-        .iter()
-        .map(|e| {
-            let p = &e.procedure;
-            let name = match shared(&p.name) {
-                true => p.path.trim_start_matches('/').to_string(),
-                false => p.name.clone(),
-            };
-            (p.path.as_str(), name)
-        })
-        .collect()
+    shown
 }
 
 pub(crate) fn scenarios(app: &App, session: &str) -> Value {
@@ -237,7 +184,12 @@ pub(crate) fn scenarios(app: &App, session: &str) -> Value {
                         .get(&(scenario.name.clone(), i))
                         .copied()
                         .unwrap_or_default();
-                    json!({ "rule": i + 1, "matched": count.matched, "fired": count.fired })
+                    json!({
+                        "rule": i + 1,
+                        "summary": scenario.rules[i].summary(),
+                        "matched": count.matched,
+                        "fired": count.fired,
+                    })
                 })
                 .collect();
             json!({

@@ -2,8 +2,11 @@
 //! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
 //! loopback every route but the probes wants the control token (`auth::ControlAccess`).
 
+mod coverage;
+mod in_process;
 pub(crate) mod inspect;
 pub mod live;
+pub mod records;
 pub mod ui;
 mod verify;
 
@@ -50,6 +53,10 @@ enum Route<'a> {
     Switch(&'a str, bool),
     /// The drift report of `serve --upstream` (`drift`).
     Drift,
+    /// Each resource's records and methods, for the dashboard's Data view.
+    Resources,
+    /// Checks a scenario without loading it, for the dashboard's editor.
+    CheckScenario,
 }
 
 impl<'a> Route<'a> {
@@ -68,6 +75,8 @@ impl<'a> Route<'a> {
             ["coverage"] => Route::Coverage,
             ["scenarios"] => Route::Scenarios,
             ["drift"] => Route::Drift,
+            ["resources"] => Route::Resources,
+            ["scenarios", "check"] => Route::CheckScenario,
             ["scenarios", name, "activate"] => Route::Switch(name, true),
             ["scenarios", name, "deactivate"] => Route::Switch(name, false),
             _ => return None,
@@ -79,10 +88,17 @@ impl<'a> Route<'a> {
         const GET: &[Method] = &[Method::GET, Method::HEAD];
         const POST: &[Method] = &[Method::POST];
         match self {
-            Route::Health | Route::Ready | Route::Sessions | Route::Journal | Route::Coverage => {
-                GET
-            }
-            Route::ResetAll | Route::SessionReset(_) | Route::Verify | Route::Switch(..) => POST,
+            Route::Health
+            | Route::Ready
+            | Route::Sessions
+            | Route::Journal
+            | Route::Coverage
+            | Route::Resources => GET,
+            Route::ResetAll
+            | Route::SessionReset(_)
+            | Route::Verify
+            | Route::Switch(..)
+            | Route::CheckScenario => POST,
             Route::Session(_) => &[Method::DELETE],
             Route::State => &[Method::GET, Method::HEAD, Method::PUT, Method::POST],
             Route::Scenarios => &[Method::GET, Method::HEAD, Method::POST, Method::PUT],
@@ -166,7 +182,7 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
         )),
         Route::Journal => inspect::journal(app, &session(call)?, &query_pairs(call.query)),
         Route::Verify => verify::verify(app, &json_body(call)?, &session(call)?),
-        Route::Coverage => inspect::coverage(app, &session(call)?, &query_pairs(call.query)),
+        Route::Coverage => coverage::coverage(app, &session(call)?, &query_pairs(call.query)),
         Route::Scenarios if writes => load_scenario(app, call),
         Route::Scenarios => Ok((200, inspect::scenarios(app, &session(call)?))),
         Route::Switch(name, on) => switch(app, call, name, on),
@@ -175,6 +191,8 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
             Ok((200, json!({ "cleared": true })))
         }
         Route::Drift => Ok((200, app.drift_report())),
+        Route::Resources => Ok((200, records::list(app, &session(call)?))),
+        Route::CheckScenario => Ok((200, check_scenario(app, call)?)),
     }
 }
 
@@ -249,6 +267,20 @@ fn load_scenario(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcErr
         session.lock().scenarios.forget(&loaded);
     }
     Ok((200, json!({ "loaded": loaded })))
+}
+
+/// Checks a scenario as `POST scenarios` would load it, with the same checker as `check`,
+/// and loads nothing: `{ok, name, rules}` or `{ok: false, errors}`, one problem each.
+fn check_scenario(app: &App, call: &AdminCall<'_>) -> Result<Value, RpcError> {
+    let text = std::str::from_utf8(call.body)
+        .map_err(|_| RpcError::invalid_argument("the scenario must be UTF-8 YAML or JSON"))?;
+    let name = Scenario::declared_name(text).unwrap_or_else(|| "scenario".into());
+    Ok(
+        match Scenario::parse(&app.contract, &format!("{name}.yaml"), text) {
+            Ok(scenario) => json!({ "ok": true, "name": name, "rules": scenario.rules.len() }),
+            Err(problems) => json!({ "ok": false, "errors": problems.lines().collect::<Vec<_>>() }),
+        },
+    )
 }
 
 /// Switches a scenario on or off: for one session with `?session=` or the header, else server-wide.

@@ -160,6 +160,7 @@ pub(super) fn verify(app: &App, request: &Value, session: &str) -> Result<(u16, 
         code: r.code,
         status: r.status,
         scenario: r.scenario,
+        seq: None,
         body: r.body,
         headers,
     };

@@ -7,7 +7,7 @@ use super::execute::Outcome;
 use crate::app::App;
 use crate::codec::answer::{Answer, Reply};
 use crate::error::Code;
-use crate::journal::{Call, Entry};
+use crate::journal::{Answered, Call, Entry};
 use crate::session::Session;
 use http::request::Parts;
 use http::Method;
@@ -81,11 +81,11 @@ impl<'a> InFlight<'a> {
     /// Records the call with the answer it is about to get.
     pub(super) fn finish(&mut self, answer: &Answer<Reply>) {
         let (status, code) = ending(answer);
-        self.record(status, code);
+        self.record(status, code, Answered::of(answer));
     }
 
     /// Journals the call in its session, counts it in the session's coverage, and logs it.
-    fn record(&mut self, status: u16, code: Cow<'static, str>) {
+    fn record(&mut self, status: u16, code: Cow<'static, str>, answer: Answered) {
         self.recorded = true;
         let call = Call {
             parts: self.parts,
@@ -96,6 +96,7 @@ impl<'a> InFlight<'a> {
             why: std::mem::take(&mut self.why),
             request: std::mem::take(&mut self.request),
             violations: std::mem::take(&mut self.violations),
+            answer,
             started: self.started,
         };
         let entry = Entry::new(self.session_id, call);
@@ -129,7 +130,11 @@ impl Drop for InFlight<'_> {
         } else {
             Code::Canceled
         };
-        self.record(code.http_status(), Cow::Borrowed(code.as_str()));
+        self.record(
+            code.http_status(),
+            Cow::Borrowed(code.as_str()),
+            Answered::Nothing,
+        );
     }
 }
 

@@ -10,6 +10,7 @@ mod respond;
 mod runtime;
 pub(crate) mod seed;
 pub mod spec;
+mod summary;
 
 pub use compile::glob;
 pub use compile::{Action, Rule, Scenario};

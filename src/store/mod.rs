@@ -19,7 +19,12 @@ mod tables;
 pub mod typed;
 
 pub use fixtures::{is_uuid, Fixtures};
-pub use generate::generate;
+pub use generate::{generate, Counts as GenerateCounts};
+
+/// The declarations of the stored resources, in `STORED`'s order.
+pub fn stored() -> impl Iterator<Item = &'static resource::Spec> {
+    records::STORED.iter().map(|kind| kind.spec())
+}
 
 use crate::error::RpcError;
 use rand::rngs::Xoshiro256PlusPlus;

@@ -12,6 +12,7 @@ mod cli;
 mod closed_stdout;
 mod control_plane;
 mod crud;
+mod dashboard;
 mod drift;
 mod duplicate_fields;
 mod embedding;

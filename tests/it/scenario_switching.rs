@@ -115,7 +115,7 @@ async fn the_control_plane_loads_activates_deactivates_and_counts() {
         let got = [get(id).await, get(id).await];
         assert_eq!(got, ["503 unavailable: blink", "200"]);
     }
-    let counts = json!({"rule": 1, "matched": 2, "fired": 1});
+    let counts = json!({"rule": 1, "summary": "GetSCMIntegration, when first: 1 → error unavailable", "matched": 2, "fired": 1});
     assert_eq!(blink("s1").await, json!([true, false, counts]));
     let off = json!({"scope": "server", "active": []});
     assert_eq!(switch("deactivate").await, off);
@@ -127,7 +127,7 @@ async fn the_control_plane_loads_activates_deactivates_and_counts() {
         [get("q").await, get("p").await],
         ["200", "503 unavailable: blink"]
     );
-    let counts = json!({"rule": 1, "matched": 1, "fired": 1});
+    let counts = json!({"rule": 1, "summary": "GetSCMIntegration, when first: 1 → error unavailable", "matched": 1, "fired": 1});
     assert_eq!(blink("p").await, json!([false, true, counts]));
     // Loading it again (here with another message) starts its counts afresh.
     load(
