@@ -5,14 +5,21 @@ import { recordForm, type Violation } from './recordform';
 import { state } from './state';
 import type { View } from './main';
 
+/** A resource as `GET resources` gives it: the methods it has, and the fields they carry. */
 interface Resource {
   name: string;
-  noun: string;
-  plural: string;
   key: string;
+  message?: string;
   id: string;
+  methods?: Partial<Record<'create' | 'get' | 'list' | 'update' | 'delete', string>>;
+  /** Record fields a Create (Update) request carries; the rest it cannot set. */
+  creates?: string[];
+  updates?: string[];
   records: Record<string, unknown>[];
 }
+
+const method = (res: Resource, verb: 'create' | 'update' | 'delete'): string | undefined =>
+  res.methods ? res.methods[verb]?.split('/').pop() : verb;
 
 const SHOWN = 200;
 const status = note('data-status');
@@ -44,10 +51,13 @@ const ordered = (rec: Record<string, unknown>, cols: string[]): Record<string, u
 
 function openForm(res: Resource, record: Record<string, unknown>, editing: boolean): void {
   const id = String(record[res.id] ?? '');
+  const carried = editing ? res.updates : res.creates;
+  const via = method(res, editing ? 'update' : 'create');
   const form = recordForm(record, {
     idField: res.id,
     editing,
-    title: editing ? `Edit ${res.noun} ${id}` : `New ${res.noun}`,
+    editable: carried ? new Set(carried) : null,
+    title: editing ? `Edit ${res.name} ${id} (saved with ${via})` : `New ${res.name} (created with ${via})`,
     onCancel: () => fill(editor),
     onSave: async () => {
       const read = form.read();
@@ -62,7 +72,8 @@ function openForm(res: Resource, record: Record<string, unknown>, editing: boole
         return;
       }
       fill(editor);
-      status.say(`${editing ? 'saved' : 'created'} ${res.noun} ${String(r.body?.record?.[res.id] ?? id)}`, 'ok');
+      const newId = r.body?.answer?.id ?? r.body?.answer?.[res.id] ?? id;
+      status.say(`${editing ? 'saved' : 'created'} ${res.name} ${String(newId)} with ${r.body?.method ?? via}`, 'ok');
       await load();
     },
   });
@@ -83,32 +94,34 @@ function resourceTable(res: Resource): HTMLElement {
         return;
       }
       const r = await call(route(`records/${res.name}/${encodeURIComponent(id)}`, { session: state.session }), { method: 'DELETE' });
-      status.say(r.ok ? `deleted ${res.noun} ${id}` : describe(r), r.ok ? 'ok' : 'err');
+      status.say(r.ok ? `deleted ${res.name} ${id}` : describe(r), r.ok ? 'ok' : 'err');
       await load();
     });
     return h(
       'tr',
       { testid: 'record-row', 'data-resource': res.name, 'data-id': id },
       h('td', {}, h('div', { class: 'actions' },
-        h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, ordered(rec, cols), true) }, 'Edit'), del)),
+        method(res, 'update') ? h('button', { type: 'button', testid: 'record-edit', onclick: () => openForm(res, ordered(rec, cols), true) }, 'Edit') : null,
+        method(res, 'delete') ? del : null)),
       ...cols.map((c) => h('td', { class: c === res.id ? 'mono' : '', title: typeof rec[c] === 'string' ? String(rec[c]) : undefined }, cell(rec[c]))),
     );
   });
+  /** A new record: the fields Create carries, filled from the first record as an example. */
   const template = () => {
-    const first = ordered(res.records[0] ?? { [res.id]: '' }, cols);
-    first[res.id] = '';
-    return first;
+    const first = res.records[0] ?? {};
+    const fields = res.creates ?? cols.filter((c) => c !== res.id);
+    return Object.fromEntries(fields.map((f) => [f, f in first ? structuredClone(first[f]) : '']));
   };
   return h(
     'section',
     { class: 'resource', testid: `resource-${res.name}` },
-    h('h3', {}, `${res.plural} `, h('span', { class: 'muted' }, `(${res.records.length}${res.records.length > SHOWN ? `, first ${SHOWN} shown` : ''})`),
+    h('h3', {}, `${res.name} `, h('span', { class: 'muted' }, `(${res.records.length}${res.records.length > SHOWN ? `, first ${SHOWN} shown` : ''})`),
       h('span', { class: 'toolbar inline' },
-        h('button', { type: 'button', testid: `create-${res.name}`, onclick: () => openForm(res, template(), false) }, 'Create'),
+        method(res, 'create') ? h('button', { type: 'button', testid: `create-${res.name}`, onclick: () => openForm(res, template(), false) }, 'Create') : null,
         count,
         h('button', { type: 'button', testid: `generate-${res.name}`, onclick: async () => {
           const r = await call(route('generate', { session: state.session, resource: res.name, count: count.value }), { method: 'POST' });
-          status.say(r.ok ? `generated ${r.body?.generated} ${res.plural}` : describe(r), r.ok ? 'ok' : 'err');
+          status.say(r.ok ? `generated ${r.body?.generated} ${res.name}` : describe(r), r.ok ? 'ok' : 'err');
           await load();
         } }, 'Generate N'))),
     h('div', { class: 'scroll-x' },

@@ -23,7 +23,15 @@ export interface RecordForm {
 /** A form for `record`; `idField` is read-only when editing. */
 export function recordForm(
   record: Record<string, unknown>,
-  opts: { idField: string; editing: boolean; onSave: () => void; onCancel: () => void; title: string },
+  opts: {
+    idField: string;
+    editing: boolean;
+    /** The fields the request carries (null: all); the others are shown but cannot change. */
+    editable: Set<string> | null;
+    onSave: () => void;
+    onCancel: () => void;
+    title: string;
+  },
 ): RecordForm {
   const fields = Object.keys(record);
   const inputs = new Map<string, { kind: Kind; el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement }>();
@@ -46,9 +54,13 @@ export function recordForm(
     el.name = f;
     el.dataset.field = f;
     el.dataset.testid = `field-${f}`;
-    if (opts.editing && f === opts.idField) (el as HTMLInputElement).readOnly = true;
+    const fixed = (opts.editing && f === opts.idField) || (opts.editable !== null && !opts.editable.has(f));
+    if (fixed) {
+      el.disabled = true;
+      el.title = f === opts.idField ? 'the record id' : 'this method does not change it';
+    }
     const err = h('div', { class: 'field-error', 'data-error-for': f, testid: `error-${f}` });
-    inputs.set(f, { kind, el });
+    if (!fixed) inputs.set(f, { kind, el });
     errors.set(f, err);
     form.append(h('label', { class: 'field' }, h('span', { class: 'name' }, f), el, err));
   }
@@ -69,7 +81,7 @@ export function recordForm(
       for (const [f, { kind, el }] of inputs) {
         const raw = el.value;
         if (kind === 'string') {
-          if (raw !== '' || f !== opts.idField) out[f] = raw;
+          if (raw !== '' || record[f] !== '') out[f] = raw; // an empty field left empty is left out
         } else if (kind === 'number') out[f] = Number(raw);
         else if (kind === 'boolean') out[f] = raw === 'true';
         else if (raw.trim() !== '') {
