@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,13 @@ test('the dashboard loads every view with no console error and no request beyond
     assert.equal(await page.locator('[data-testid=resource-environment-classes] [data-testid=record-row]').count() > 0, true,
       'the data view lists the fixture environment classes');
     assert.ok(await page.getByTestId('contract-method').count() >= 16, 'the contract view lists every method');
+    await page.getByTestId('tab-coverage').click();
+    const called = page.locator('[data-testid=coverage-row][data-method=GetEnvironmentClass]');
+    assert.equal(await called.locator('td[data-code=ok]').innerText(), '1', "t-load's one call");
+    assert.equal(await called.getAttribute('class'), '', 'a called method is not marked');
+    const never = page.locator('[data-testid=coverage-row][data-method=ListSCMIntegrations]');
+    assert.equal(await never.getAttribute('class'), 'never');
+    assert.ok(await page.locator('[data-testid=coverage] td.gap').count() > 0, 'error paths not exercised are marked');
     assert.deepEqual(errors, [], 'no console errors');
     const outside = requests.filter((u) => {
       const url = new URL(u);
@@ -209,6 +216,14 @@ test('a record edited in the data view is what the API answers; a broken rule sh
     await page.screenshot({ path: path.join(SHOTS, 'data-invalid.png') });
     const still = await connect(session, 'GetEnvironmentClass', { environmentClassId: STANDARD });
     assert.equal(still.body.environmentClass.displayName, 'Renamed from the dashboard', 'the invalid edit changed nothing');
+
+    const tokens = page.locator('[data-testid=record-row][data-resource=host-tokens]');
+    const before = await tokens.count();
+    await page.getByTestId('generate-count-host-tokens').fill('3');
+    await page.getByTestId('generate-host-tokens').click();
+    await page.getByTestId('data-status').filter({ hasText: 'generated 3 host-tokens' }).waitFor();
+    await page.locator(`[data-testid=record-row][data-resource=host-tokens] >> nth=${before + 2}`).waitFor();
+    assert.equal(await tokens.count(), before + 3);
   } finally {
     await close();
   }
@@ -274,5 +289,62 @@ test('a scenario file that breaks on reload shows in the banner with its file an
   } finally {
     await context.close();
     await watched.stop();
+  }
+});
+
+test('the sessions view tells own changes apart, exports a session to a file and imports it back', async () => {
+  const session = 't-sessions';
+  const created = await connect(session, 'CreateEnvironmentClass', {
+    runnerId: STANDARD, displayName: 'Made for the export', description: 'one record more', configuration: [],
+  });
+  assert.equal(created.status, 200);
+  const id = created.body.id;
+  await connect('t-sessions-untouched', 'ListEnvironmentClasses', {});
+  const { page, close } = await open(`#sessions?session=${session}`);
+  try {
+    const mine = page.locator(`[data-testid=session-row][data-session="${session}"]`);
+    await mine.waitFor();
+    assert.match(await mine.innerText(), /has own changes/);
+    assert.match(await page.locator('[data-testid=session-row][data-session="t-sessions-untouched"]').innerText(), /follows files/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), mine.getByTestId('session-export').click()]);
+    const file = path.join(tmp, 'export.json');
+    await download.saveAs(file);
+    const exported = JSON.parse(readFileSync(file, 'utf8'));
+    assert.ok(exported.environmentClasses.some((c) => c.id === id), 'the export holds the created record');
+
+    await mine.getByTestId('session-reset').click();
+    await page.getByTestId('sessions-status').filter({ hasText: `reset ${session}: done` }).waitFor();
+    assert.equal((await connect(session, 'GetEnvironmentClass', { environmentClassId: id })).status, 404, 'reset forgot it');
+
+    await mine.waitFor();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), mine.getByTestId('session-import').click()]);
+    await chooser.setFiles(file);
+    await page.getByTestId('sessions-status').filter({ hasText: `into ${session}: done` }).waitFor();
+    const back = await connect(session, 'GetEnvironmentClass', { environmentClassId: id });
+    assert.equal(back.status, 200);
+    assert.equal(back.body.environmentClass.displayName, 'Made for the export');
+  } finally {
+    await close();
+  }
+});
+
+test("the contract view's Try form sends the example request and shows the answer", async () => {
+  const { page, close } = await open('#contract?session=t-try');
+  try {
+    const get = page.locator('[data-testid=contract-method][data-method=GetEnvironmentClass]');
+    await get.locator('summary').click();
+    const body = page.getByTestId('try-body-GetEnvironmentClass');
+    assert.equal(JSON.parse(await body.inputValue()).environmentClassId, STANDARD, 'prefilled with the example');
+    await page.getByTestId('try-send-GetEnvironmentClass').click();
+    const result = page.getByTestId('try-result-GetEnvironmentClass');
+    await result.filter({ hasText: /^200/ }).waitFor();
+    assert.match(await result.innerText(), /"displayName": "Standard"/);
+    await body.fill('{"environmentClassId": "not-a-uuid"}');
+    await page.getByTestId('try-send-GetEnvironmentClass').click();
+    await result.filter({ hasText: /^400 invalid_argument/ }).waitFor();
+    assert.match(await get.innerText(), /Request schema[\s\S]*environmentClassId/);
+  } finally {
+    await close();
   }
 });
