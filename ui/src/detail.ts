@@ -1,7 +1,7 @@
 // The call detail pane: request and response as proto3 JSON, headers, "Copy as curl", violations.
 import { describe, call, route } from './api';
 import { fill, h, pretty, table } from './dom';
-import { whyPanel, type Why } from './why';
+import { learnSummaries, whyPanel, type Why } from './why';
 
 /** A whole journal entry, as `GET journal?seq=N` gives it. */
 export interface Entry {
@@ -64,6 +64,8 @@ export async function showDetail(session: string, seq: number): Promise<void> {
     fill(detailPane, h('p', { class: 'err' }, r.ok ? `Call #${seq} is no longer in ${session}'s journal.` : describe(r)));
     return;
   }
+  await learnSummaries(e.why, session);
+  if (ticket !== showing) return;
   const curl = curlFor(e);
   const curlText = h('pre', { class: 'curl', testid: 'curl' }, curl);
   const copied = h('span', { class: 'muted' });
