@@ -1,6 +1,7 @@
 //! The control plane under `/__mock/`: health, sessions and resets, state export and import,
-//! the journal, verification, coverage, and scenarios. Plain JSON, usable with curl; beyond
-//! loopback every route but the probes wants the control token (`auth::ControlAccess`).
+//! the journal, verification, coverage, scenarios, and the dashboard's resources, record edits
+//! and live feed, and its files. Plain JSON, usable with curl; beyond loopback every route but
+//! the probes and the dashboard's files wants the control token (`auth::ControlAccess`).
 
 mod coverage;
 mod in_process;
