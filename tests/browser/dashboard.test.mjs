@@ -349,3 +349,34 @@ test("the contract view's Try form sends the example request and shows the answe
     await close();
   }
 });
+
+test('with a control-plane token the page asks for it once, then sends it on every request', async () => {
+  const secret = 'dashboard-test-token';
+  const guarded = await startMock('--control-token', secret);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const sent = [];
+    page.on('request', (r) => sent.push({ url: r.url(), auth: r.headers().authorization }));
+    await fetch(`${guarded.url}/${SERVICE}/ListEnvironmentClasses`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 't-token' }, body: '{}',
+    });
+    await page.goto(`${guarded.url}/__mock/ui/#sessions`);
+    await page.getByTestId('token-bar').waitFor();
+    await page.getByTestId('stream-state').filter({ hasText: 'token' }).waitFor();
+    assert.equal(await page.getByTestId('session-row').count(), 0, 'nothing shown without the token');
+    await page.getByTestId('token-input').fill(secret);
+    const asked = sent.length;
+    await page.getByTestId('token-bar').locator('button').click();
+    await page.locator('[data-testid=session-row][data-session=t-token]').waitFor();
+    await page.getByTestId('stream-state').filter({ hasText: 'live' }).waitFor();
+    assert.equal(await page.getByTestId('token-bar').isVisible(), false);
+    const after = sent.slice(asked).filter((r) => new URL(r.url).pathname.startsWith('/__mock/') && !r.url.includes('/__mock/ui/'));
+    assert.ok(after.some((r) => r.url.endsWith('/__mock/live')), 'the live feed was opened again');
+    assert.deepEqual(after.filter((r) => r.auth !== `Bearer ${secret}`), [], 'every control-plane request carries the token');
+  } finally {
+    await context.close();
+    await guarded.stop();
+  }
+});

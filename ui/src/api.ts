@@ -3,10 +3,19 @@
 const TOKEN_KEY = 'gitpod-mock-control-token';
 let unauthorized: () => void = () => {};
 
+/** Who waits for a new token (the live stream, after a 401, instead of retrying each second). */
+const waiting: (() => void)[] = [];
+
 export const token = {
   get: (): string => sessionStorage.getItem(TOKEN_KEY) ?? '',
-  set: (t: string): void => (t ? sessionStorage.setItem(TOKEN_KEY, t) : sessionStorage.removeItem(TOKEN_KEY)),
+  set: (t: string): void => {
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    else sessionStorage.removeItem(TOKEN_KEY);
+    for (const wake of waiting.splice(0)) wake();
+  },
 };
+
+const nextToken = (): Promise<void> => new Promise((r) => waiting.push(r));
 
 /** What to do when the control plane answers 401 or 403 (ask for a token). */
 export function onUnauthorized(f: () => void): void {
@@ -136,7 +145,12 @@ export function events(
       ctrl = new AbortController();
       try {
         const res = await fetch(url, { headers: withToken({ accept: 'text/event-stream' }), signal: ctrl.signal, cache: 'no-store' });
-        if (res.status === 401 || res.status === 403) unauthorized();
+        if (res.status === 401 || res.status === 403) {
+          unauthorized();
+          status('closed', 'needs the control-plane token');
+          await nextToken();
+          continue;
+        }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         status('open', 'live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
