@@ -66,12 +66,10 @@ export async function call<T = any>(url: string, init: Init = {}): Promise<Reply
 }
 
 /** An RPC call from the page (Try form): no token prompt, since a 403 is the API's answer. */
-export async function rpc(path: string, body: string, session: string): Promise<Reply> {
-  const res = await fetch(rpcUrl(path), {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'x-mock-session': session },
-  });
+export async function rpc(path: string, body: string, session: string, auth = ''): Promise<Reply> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-mock-session': session };
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  const res = await fetch(rpcUrl(path), { method: 'POST', body, headers });
   const text = await res.text();
   let parsed: any;
   try {

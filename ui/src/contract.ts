@@ -7,6 +7,8 @@ import type { View } from './main';
 type Json = any;
 let doc: Json | null = null;
 const out = h('div', { testid: 'contract' });
+const apiToken = h('input', { type: 'password', size: 24, autocomplete: 'off', testid: 'try-token',
+  placeholder: 'API token (with --require-auth)' });
 
 /** Inlines `$ref`s (each at most once per branch, so recursive messages stop) up to a depth. */
 function inline(schema: Json, seen: string[] = [], depth = 0): Json {
@@ -44,7 +46,7 @@ function method(path: string, op: Json): HTMLElement {
     const result = h('pre', { class: 'json', testid: `try-result-${name}` });
     const send = async () => {
       result.textContent = 'sending…';
-      const r = await rpc(path, input.value, state.session);
+      const r = await rpc(path, input.value, state.session, apiToken.value.trim());
       result.className = `json ${r.ok ? 'ok' : 'err'}`;
       result.textContent = `${r.status} ${r.ok ? 'ok' : (r.body?.code ?? '')}\n${r.body === undefined ? r.text : pretty(r.body)}`;
     };
@@ -68,8 +70,10 @@ function render(): void {
   const paths = Object.entries<Json>(doc?.paths ?? {}).filter(([, item]) => item.post);
   fill(
     out,
-    h('p', { class: 'muted' }, `${doc?.info?.title ?? 'API'} ${doc?.info?.version ?? ''}: ${paths.length} methods. `,
-      'Each is POST /package.Service/Method with a JSON (or binary) body.'),
+    h('div', { class: 'toolbar' },
+      h('span', { class: 'muted' }, `${doc?.info?.title ?? 'API'} ${doc?.info?.version ?? ''}: ${paths.length} methods, `,
+        'each POST /package.Service/Method with a JSON (or binary) body.'),
+      h('label', { class: 'muted' }, 'Try forms send the API token ', apiToken)),
     ...paths.map(([p, item]) => method(p, item.post)),
   );
 }
