@@ -196,6 +196,7 @@ pub(crate) fn scenarios(app: &App, session: &str) -> Value {
                 "name": scenario.name,
                 "description": scenario.description,
                 "file": scenario.file,
+                "source": scenario.source,
                 "activeServerWide": global.contains(&scenario.name),
                 "activeInSession": s.active.contains(&scenario.name),
                 "rules": rules,

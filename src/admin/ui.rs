@@ -32,9 +32,10 @@ pub fn serve(method: &Method, rest: &str) -> Result<Response<Body>, RpcError> {
         "ui" => {
             return Response::builder()
                 .status(StatusCode::PERMANENT_REDIRECT)
-                .header(http::header::LOCATION, "/__mock/ui/")
+                // Relative, so that a proxy mounting the mock under a prefix keeps it.
+                .header(http::header::LOCATION, "ui/")
                 .body(full(bytes::Bytes::new()))
-                .map_err(|e| RpcError::internal(e.to_string()))
+                .map_err(|e| RpcError::internal(e.to_string()));
         }
         "ui/" | "ui/index.html" => ("text/html; charset=utf-8", INDEX),
         "ui/app.js" => ("text/javascript; charset=utf-8", SCRIPT),

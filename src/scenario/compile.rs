@@ -19,6 +19,8 @@ pub struct Scenario {
     pub description: String,
     pub file: String,
     pub rules: Vec<Rule>,
+    /// The text it was loaded from, for the dashboard's editor.
+    pub source: String,
 }
 
 /// A checked rule.
@@ -104,6 +106,7 @@ impl Scenario {
             description: spec.description,
             file: file.to_string(),
             rules,
+            source: text.to_string(),
         })
     }
 }
