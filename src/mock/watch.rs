@@ -3,28 +3,32 @@
 //! never wrote follow the new fixtures; a broken file keeps the last good version serving, and
 //! the problem goes to stderr and to `GET /__mock/health` (see `crate::reload`).
 //!
-//! The debouncer is notify-debouncer-mini: the reload needs only "something under this
-//! directory changed", not which event it was, and in batch mode all the events of one save
-//! (an editor's temporary file and the rename over the original) arrive as one batch. Each
-//! batch then compares a fingerprint of the files with the one last read, so a batch that
-//! brings no new content (a second batch of the same save, an editor's swap file) reloads
-//! nothing.
+//! notify reports the events; reads (opening a file, closing one that was only read) are
+//! dropped, since the reload's own reads would otherwise report themselves and wake it every
+//! [`QUIET`] period for ever. A batch is every change until the directories have been quiet for
+//! [`QUIET`], so an editor's temporary file and its rename over the original are one batch.
+//! Each batch then compares a fingerprint of the files with the one last read, so a batch that
+//! brings no new content (an editor's swap file, a `touch`) reloads nothing.
 
 use super::{Error, MockServerBuilder};
 use crate::app::App;
 use crate::reload::Outcome;
 use crate::scenario::Library;
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use parking_lot::Mutex;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// How long a directory must be quiet before its changes are read: long enough for an editor's
 /// write-then-rename to land as one batch, short enough that an edit shows within a second.
 const QUIET: Duration = Duration::from_millis(200);
+
+/// The longest a batch waits for its directory to go quiet.
+const LONGEST_BATCH: Duration = Duration::from_secs(2);
 
 /// How deep under a watched directory files are fingerprinted (fixtures keep runner schemas in
 /// `schemas/`).
@@ -41,9 +45,9 @@ impl MockServerBuilder {
     }
 }
 
-/// A running watcher; dropping it stops watching.
+/// A running watcher; dropping it stops watching, and its batching thread with it.
 pub(super) struct Watching {
-    _debouncer: Debouncer<RecommendedWatcher>,
+    _watcher: RecommendedWatcher,
 }
 
 /// What a reload needs: how the mock was built (to build the fixtures state again) and the
@@ -99,41 +103,32 @@ impl Reloader {
             ));
         }
         let reloader = Arc::new(Mutex::new(self));
-        let weak: Weak<App> = Arc::downgrade(app);
-        let handler = {
-            let reloader = reloader.clone();
-            move |events: DebounceEventResult| match events {
-                Ok(_) => {
-                    if let Some(app) = weak.upgrade() {
-                        reloader.lock().check(&app);
-                    }
-                }
-                Err(e) => say(&format!("watching the files failed: {e}")),
-            }
-        };
-        let cannot = |e: notify_debouncer_mini::notify::Error| {
+        let (changes, batches) = std::sync::mpsc::channel::<()>();
+        let mut watcher = reporting(changes).map_err(|e| {
             Error(format!(
                 "--watch: cannot watch the files: {e}; serve with --no-watch"
             ))
+        })?;
+        let batcher = {
+            let (reloader, weak) = (reloader.clone(), Arc::downgrade(app));
+            move || batch(&batches, &reloader, &weak)
         };
-        let mut debouncer = new_debouncer(QUIET, handler).map_err(cannot)?;
+        std::thread::Builder::new()
+            .name("gitpod-mock-watch".into())
+            .spawn(batcher)
+            .map_err(|e| Error(format!("--watch: cannot start its thread: {e}")))?;
         for dir in &dirs {
-            debouncer
-                .watcher()
-                .watch(dir, RecursiveMode::Recursive)
-                .map_err(|e| {
-                    Error(format!(
-                        "--watch: cannot watch {}: {e}; serve with --no-watch",
-                        dir.display()
-                    ))
-                })?;
+            watcher.watch(dir, RecursiveMode::Recursive).map_err(|e| {
+                Error(format!(
+                    "--watch: cannot watch {}: {e}; serve with --no-watch",
+                    dir.display()
+                ))
+            })?;
         }
         let names = dirs.iter().map(|d| d.display().to_string()).collect();
         app.reload.watching(names);
         reloader.lock().check(app);
-        Ok(Watching {
-            _debouncer: debouncer,
-        })
+        Ok(Watching { _watcher: watcher })
     }
 
     /// Reloads whichever directory's files changed since they were last read, and reports
@@ -168,6 +163,47 @@ impl Reloader {
                 app.live.reload(&status);
             }
         }
+    }
+}
+
+/// A watcher that sends `()` to `changes` for each event that may have changed a file.
+fn reporting(changes: Sender<()>) -> notify::Result<RecommendedWatcher> {
+    notify::recommended_watcher(move |event: notify::Result<Event>| match event {
+        Ok(event) if is_read(&event.kind) => {}
+        Ok(_) => {
+            let _ = changes.send(());
+        }
+        Err(e) => say(&format!("watching the files failed: {e}")),
+    })
+}
+
+/// Whether an event only read a file: an open, or a close after reading. Closing a file that
+/// was written still counts, as its last write may be what the event brings.
+fn is_read(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+        EventKind::Access(_) => true,
+        _ => false,
+    }
+}
+
+/// Reloads once per batch of changes, until the watcher (the sender) or the app is gone: a
+/// batch is the first change and every one that follows until [`QUIET`] passes without one,
+/// or [`LONGEST_BATCH`] has passed, so a file written without pause still reloads.
+fn batch(changes: &Receiver<()>, reloader: &Mutex<Reloader>, app: &Weak<App>) {
+    while changes.recv().is_ok() {
+        let began = std::time::Instant::now();
+        while began.elapsed() < LONGEST_BATCH {
+            match changes.recv_timeout(QUIET) {
+                Ok(()) => continue,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let Some(app) = app.upgrade() else {
+            return;
+        };
+        reloader.lock().check(&app);
     }
 }
 
@@ -300,6 +336,26 @@ mod tests {
         std::fs::write(dir.join("runners.json"), "[ ]").unwrap();
         assert!(files.changed(), "a file edited");
         assert!(!files.changed(), "and counted as read");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reading_the_files_reports_no_change_and_writing_one_does() {
+        let dir = temp_dir("reads");
+        std::fs::write(dir.join("runners.json"), "[]").unwrap();
+        let (changes, reported) = std::sync::mpsc::channel();
+        let mut watcher = reporting(changes).unwrap();
+        watcher.watch(&dir, RecursiveMode::Recursive).unwrap();
+        // What a reload does: list the directories and read every file.
+        fingerprint(&dir);
+        let quiet = reported.recv_timeout(Duration::from_millis(300));
+        assert_eq!(
+            quiet,
+            Err(RecvTimeoutError::Timeout),
+            "reads are not changes"
+        );
+        std::fs::write(dir.join("runners.json"), "[ ]").unwrap();
+        assert_eq!(reported.recv_timeout(Duration::from_secs(2)), Ok(()));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
