@@ -9,7 +9,6 @@ use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use hyper::body::Frame;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +18,8 @@ use tokio::sync::{broadcast, mpsc};
 const BACKLOG: usize = 256;
 /// At most this many open feeds, so forgotten browser tabs cannot pile up tasks.
 pub const MAX_LISTENERS: usize = 32;
+/// At most this many events go out in one frame.
+const BATCH: usize = 64;
 /// A comment line this often keeps proxies and browsers from closing an idle feed.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
@@ -121,34 +122,34 @@ impl Live {
             let _listener = listener;
             let mut keepalive =
                 tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
-            let mut next: Option<Cow<'static, str>> =
-                Some(Cow::Borrowed("retry: 2000\n: connected\n\n"));
+            let mut text = String::from("retry: 2000\n: connected\n\n");
             loop {
-                if let Some(text) = next.take() {
-                    if frames
-                        .send(Frame::data(Bytes::from(text.into_owned())))
-                        .await
-                        .is_err()
-                    {
+                if !text.is_empty() {
+                    let frame = Frame::data(Bytes::from(std::mem::take(&mut text)));
+                    if frames.send(frame).await.is_err() {
                         return;
                     }
                 }
-                next = tokio::select! {
+                tokio::select! {
                     _ = stopping.wait_for(|stopping| *stopping) => return,
                     _ = frames.closed() => return,
-                    _ = keepalive.tick() => Some(Cow::Borrowed(": keepalive\n\n")),
-                    event = events.recv() => match event {
-                        Ok(Event::Call { session: of, data }) => session
-                            .as_deref()
-                            .is_none_or(|s| *s == *of)
-                            .then(|| Cow::Owned(format!("event: call\ndata: {data}\n\n"))),
-                        Ok(Event::Reload(data)) => Some(Cow::Owned(format!("event: reload\ndata: {data}\n\n"))),
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            Some(Cow::Owned(format!("event: lagged\ndata: {{\"missed\":{missed}}}\n\n")))
+                    _ = keepalive.tick() => text.push_str(": keepalive\n\n"),
+                    event = events.recv() => {
+                        if !write(event, session.as_deref(), &mut text) {
+                            return;
                         }
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    },
-                };
+                        // Under load, the events waiting go out in one frame, not one each.
+                        for _ in 1..BATCH {
+                            match events.try_recv() {
+                                Ok(event) => write(Ok(event), session.as_deref(), &mut text),
+                                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                                    write(Err(broadcast::error::RecvError::Lagged(n)), None, &mut text)
+                                }
+                                Err(_) => break,
+                            };
+                        }
+                    }
+                }
             }
         });
         Response::builder()
@@ -159,6 +160,28 @@ impl Live {
             .body(crate::body::channel(body))
             .map_err(|e| RpcError::internal(format!("the live feed's head: {e}")))
     }
+}
+
+/// Appends an event to `text` as the feed writes it, if it is for `session` (any, when None);
+/// false when the feed has closed.
+fn write(
+    event: Result<Event, broadcast::error::RecvError>,
+    session: Option<&str>,
+    text: &mut String,
+) -> bool {
+    use std::fmt::Write as _;
+    let _ = match event {
+        Ok(Event::Call { session: of, data }) if session.is_none_or(|s| *s == *of) => {
+            write!(text, "event: call\ndata: {data}\n\n")
+        }
+        Ok(Event::Call { .. }) => Ok(()),
+        Ok(Event::Reload(data)) => write!(text, "event: reload\ndata: {data}\n\n"),
+        Err(broadcast::error::RecvError::Lagged(missed)) => {
+            write!(text, "event: lagged\ndata: {{\"missed\":{missed}}}\n\n")
+        }
+        Err(broadcast::error::RecvError::Closed) => return false,
+    };
+    true
 }
 
 /// Only GET (and HEAD, which gets the head) opens a feed.
