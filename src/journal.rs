@@ -284,10 +284,23 @@ pub struct Millis(pub SystemTime);
 
 impl std::fmt::Display for Millis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        thread_local! {
+            /// The last second written, as RFC 3339 without its `Z`: the live feed writes the
+            /// time of every call, and calls of one second share the date and time.
+            static SECOND: std::cell::RefCell<(u64, String)> = const {
+                std::cell::RefCell::new((u64::MAX, String::new()))
+            };
+        }
         let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let seconds = crate::store::rfc3339(since.as_secs() as i64);
         let millis = since.subsec_millis();
-        write!(f, "{}.{millis:03}Z", seconds.trim_end_matches('Z'))
+        SECOND.with_borrow_mut(|(second, text)| {
+            if *second != since.as_secs() {
+                *second = since.as_secs();
+                let full = crate::store::rfc3339(since.as_secs() as i64);
+                *text = full.trim_end_matches('Z').to_string();
+            }
+            write!(f, "{text}.{millis:03}Z")
+        })
     }
 }
 
@@ -323,6 +336,21 @@ mod tests {
             answer: Answered::Nothing,
             bytes: 100,
         }
+    }
+
+    #[test]
+    fn times_are_written_with_milliseconds_whether_their_second_is_new_or_not() {
+        let at = |ms: u64| Millis(UNIX_EPOCH + std::time::Duration::from_millis(ms)).to_string();
+        let written = [at(1_005), at(1_999), at(61_000), at(1_000)];
+        assert_eq!(
+            written,
+            [
+                "1970-01-01T00:00:01.005Z",
+                "1970-01-01T00:00:01.999Z",
+                "1970-01-01T00:01:01.000Z",
+                "1970-01-01T00:00:01.000Z",
+            ]
+        );
     }
 
     #[test]
