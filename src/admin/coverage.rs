@@ -1,15 +1,16 @@
 //! `GET /__mock/coverage`: which methods a session called, with which codes, and the error
 //! paths it never took: `invalid_argument` (every method validates its request), `not_found`
 //! for methods that name a record, `unauthenticated` under `--require-auth`, and every code a
-//! loaded scenario scripts for the method.
+//! scenario active in the session (or named by one of its calls) scripts for the method.
 
 use crate::app::App;
 use crate::contract::conventions::Verb;
 use crate::error::RpcError;
-use crate::scenario::Action;
+use crate::scenario::{Action, Scenario};
 use crate::service::{Handling, ProfileCall};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// `GET /__mock/coverage`: what a session exercised. With `?require=methods` it fails (412)
 /// while a documented method was never called, so `curl --fail` can fail a CI job.
@@ -62,7 +63,11 @@ pub(super) fn coverage(
             *row.entry(code.as_str()).or_default() += n;
         }
     }
-    let untaken: Vec<Value> = error_paths(app)
+    // The scenarios that could have answered: switched on for the session or server-wide, or
+    // asked for by a call's x-mock-scenario header.
+    let asked: Vec<String> = s.coverage.scenarios.keys().cloned().collect();
+    let scenarios = app.scenarios_for(&asked, &s.active).unwrap_or_default();
+    let untaken: Vec<Value> = error_paths(app, &scenarios)
         .into_iter()
         .filter(|(path, code)| {
             let taken = s.coverage.outcomes.get(*path);
@@ -115,8 +120,7 @@ fn method_names(app: &App) -> BTreeMap<&str, String> {
 }
 
 /// Each method's error paths, by path: the codes the mock can answer it with.
-fn error_paths(app: &App) -> Vec<(&str, &'static str)> {
-    let library = app.scenarios.read();
+fn error_paths<'a>(app: &'a App, scenarios: &[Arc<Scenario>]) -> Vec<(&'a str, &'static str)> {
     let mut out = Vec::new();
     for entry in app.table.entries() {
         let p = &entry.procedure;
@@ -136,7 +140,7 @@ fn error_paths(app: &App) -> Vec<(&str, &'static str)> {
             codes.insert("unauthenticated");
         }
         let path = p.path.trim_start_matches('/');
-        for rule in library.all().flat_map(|s| s.rules.iter()) {
+        for rule in scenarios.iter().flat_map(|s| s.rules.iter()) {
             let named = rule.methods.is_empty()
                 || rule
                     .methods

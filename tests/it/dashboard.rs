@@ -164,10 +164,22 @@ async fn coverage_counts_each_method_by_code_and_lists_the_error_paths_not_taken
     assert!(has("GetEnvironmentClass", "not_found"));
     assert!(!has("GetEnvironmentClass", "invalid_argument"), "taken");
     assert!(has("ListEnvironmentClasses", "invalid_argument"));
-    // The built-in rate-limited scenario scripts resource_exhausted for every method.
-    assert!(has("ListEnvironmentClasses", "resource_exhausted"));
     assert!(
-        !has("ListEnvironmentClasses", "already_exists"),
-        "nothing answers it"
+        !has("ListEnvironmentClasses", "not_found"),
+        "a list names no record"
     );
+    assert!(
+        !has("ListEnvironmentClasses", "resource_exhausted"),
+        "rate-limited is off"
+    );
+    // Switched on for the session, rate-limited scripts resource_exhausted for every method.
+    let on = "POST /__mock/scenarios/rate-limited/activate?session=cov";
+    client.request(on, &[], "").await;
+    let coverage = client
+        .request("GET /__mock/coverage?session=cov", &[], "")
+        .await
+        .json();
+    let paths = coverage["errorPathsNotExercised"].as_array().unwrap();
+    let wanted = json!({ "method": "ListEnvironmentClasses", "code": "resource_exhausted" });
+    assert!(paths.contains(&wanted), "{paths:?}");
 }
