@@ -2,20 +2,10 @@
 import { describe, call, route } from './api';
 import { fill, h, pretty, table } from './dom';
 import { learnSummaries, whyPanel, type Why } from './why';
+import type { CallSummary } from './live';
 
-/** A whole journal entry, as `GET journal?seq=N` gives it. */
-export interface Entry {
-  seq: number;
-  at: string;
-  session: string;
-  method: string;
-  path: string;
-  protocol: string;
-  status: number;
-  code: string;
-  latencyMs: number;
-  scenario?: string;
-  rule?: number;
+/** A whole journal entry, as `GET journal?seq=N` gives it: the summary and the bodies. */
+export interface Entry extends CallSummary {
   headers?: Record<string, string>;
   request?: unknown;
   response?: unknown;
@@ -23,7 +13,6 @@ export interface Entry {
   responseTruncated?: boolean;
   violations?: { field: string; message: string }[];
   why?: Why;
-  answeredBy?: string;
 }
 
 export const detailPane = h('aside', { class: 'detail', testid: 'detail' }, h('p', { class: 'muted' }, 'Click a call to see it.'));
