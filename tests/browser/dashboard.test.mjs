@@ -3,91 +3,16 @@
 // a binary call in its detail, switches a scenario on, edits a record (and shows a broken rule
 // at its field), and says why a rule did not fire. Each view is left as a screenshot in
 // target/browser/dashboard/ for a person to look at.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startMock } from '../node/mock-server.mjs';
+import {
+  READY, SERVICE, SHOTS, STANDARD, VIEWS, connect, curl, env, open, row, useDashboard,
+} from './dashboard-support.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const SHOTS = path.join(ROOT, 'target', 'browser', 'dashboard');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const SERVICE = 'gitpod.v1.RunnerConfigurationService';
-const STANDARD = 'd2c94c27-3b76-4a42-b88c-95a85e392c68'; // the fixture environment class "Standard"
-// Each view, and what shows it has loaded its data.
-const READY = {
-  live: '[data-testid=live-row]',
-  sessions: '[data-testid=session-row]',
-  data: '[data-testid=record-row]',
-  scenarios: '[data-testid=scenario]',
-  coverage: '[data-testid=coverage-row]',
-  contract: '[data-testid=contract-method]',
-};
-const VIEWS = Object.keys(READY);
-
-let mock;
-let browser;
-let tmp;
-
-before(async () => {
-  mock = await startMock();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'gitpod-mock-dashboard-'));
-  mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await mock?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-/** A new page on the dashboard (at `hash`), recording console errors and every request URL. */
-async function open(hash = '#live') {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const errors = [];
-  const requests = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(`${mock.url}/__mock/ui/${hash}`);
-  await page.getByTestId('stream-state').filter({ hasText: 'live' }).waitFor();
-  return { page, errors, requests, close: () => context.close() };
-}
-
-/** A Connect JSON call from Node; resolves with status and parsed body. */
-async function connect(session, method, body) {
-  const res = await fetch(`${mock.url}/${SERVICE}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-mock-session': session },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-/** Runs curl; resolves with its exit code and stdout once it has exited. */
-function curl(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args]);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, status: Number(out) }));
-  });
-}
-
-const row = (page, session) => page.locator(`[data-testid=live-row][data-session="${session}"]`);
+useDashboard();
 
 test('the dashboard loads every view with no console error and no request beyond loopback', async () => {
   await connect('t-load', 'GetEnvironmentClass', { environmentClassId: STANDARD });
@@ -125,7 +50,7 @@ test('the dashboard loads every view with no console error and no request beyond
 test('a call made with curl appears in the live view within a second', async (t) => {
   const { page, close } = await open('#live');
   try {
-    const { code, status } = await curl(['-X', 'POST', `${mock.url}/${SERVICE}/ListEnvironmentClasses`,
+    const { code, status } = await curl(['-X', 'POST', `${env.mock.url}/${SERVICE}/ListEnvironmentClasses`,
       '-H', 'content-type: application/json', '-H', 'x-mock-session: t-live', '-d', '{}']);
     const exited = Date.now();
     assert.equal(code, 0);
@@ -145,9 +70,9 @@ test("a binary call's detail shows its request decoded as JSON, and a curl comma
   try {
     // GetEnvironmentClassRequest { environment_class_id = 2 }: tag 0x12, length, the UUID.
     const id = Buffer.from(STANDARD);
-    const file = path.join(tmp, 'get.binpb');
+    const file = path.join(env.tmp, 'get.binpb');
     writeFileSync(file, Buffer.concat([Buffer.from([0x12, id.length]), id]));
-    const { status } = await curl(['-X', 'POST', `${mock.url}/${SERVICE}/GetEnvironmentClass`,
+    const { status } = await curl(['-X', 'POST', `${env.mock.url}/${SERVICE}/GetEnvironmentClass`,
       '-H', 'content-type: application/proto', '-H', 'x-mock-session: t-bin', '--data-binary', `@${file}`]);
     assert.equal(status, 200);
     await row(page, 't-bin').click();
@@ -268,12 +193,12 @@ test('the why panel names the reason a rule did not fire', async () => {
 });
 
 test('a scenario file that breaks on reload shows in the banner with its file and reason', async () => {
-  const dir = path.join(tmp, 'scenarios');
+  const dir = path.join(env.tmp, 'scenarios');
   mkdirSync(dir);
   const file = path.join(dir, 'every-other.yaml');
   writeFileSync(file, 'rules:\n  - when: {every: 2}\n    error: unavailable\n');
   const watched = await startMock('--scenario-dir', dir);
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -309,7 +234,7 @@ test('the sessions view tells own changes apart, exports a session to a file and
     assert.match(await page.locator('[data-testid=session-row][data-session="t-sessions-untouched"]').innerText(), /follows files/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), mine.getByTestId('session-export').click()]);
-    const file = path.join(tmp, 'export.json');
+    const file = path.join(env.tmp, 'export.json');
     await download.saveAs(file);
     const exported = JSON.parse(readFileSync(file, 'utf8'));
     assert.ok(exported.environmentClasses.some((c) => c.id === id), 'the export holds the created record');
@@ -353,7 +278,7 @@ test("the contract view's Try form sends the example request and shows the answe
 test('with a control-plane token the page asks for it once, then sends it on every request', async () => {
   const secret = 'dashboard-test-token';
   const guarded = await startMock('--control-token', secret);
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);

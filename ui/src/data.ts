@@ -83,7 +83,7 @@ function openForm(res: Resource, record: Record<string, unknown>, editing: boole
 
 function resourceTable(res: Resource): HTMLElement {
   const cols = columns(res.records, res.id);
-  const count = h('input', { type: 'number', min: 1, max: 100000, value: 10, size: 5, testid: `generate-count-${res.name}` });
+  const count = h('input', { type: 'number', min: 1, max: 1000, value: 10, size: 5, testid: `generate-count-${res.name}` });
   const rows = res.records.slice(0, SHOWN).map((rec) => {
     const id = String(rec[res.id] ?? '');
     const del = h('button', { type: 'button', testid: 'record-delete' }, 'Delete');
