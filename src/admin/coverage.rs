@@ -7,7 +7,6 @@ use crate::app::App;
 use crate::contract::conventions::Verb;
 use crate::error::RpcError;
 use crate::scenario::{Action, Scenario};
-use crate::service::{Handling, ProfileCall};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -125,14 +124,7 @@ fn error_paths<'a>(app: &'a App, scenarios: &[Arc<Scenario>]) -> Vec<(&'a str, &
     for entry in app.table.entries() {
         let p = &entry.procedure;
         let mut codes: BTreeSet<&'static str> = BTreeSet::from(["invalid_argument"]);
-        let verb = match &entry.handling {
-            Handling::Resource(m) => Some(m.verb),
-            Handling::Profile(m) => match &m.call {
-                ProfileCall::Engine(plan) => Some(plan.method.verb),
-                ProfileCall::Custom(_) => None,
-            },
-            Handling::Generated(_) => None,
-        };
+        let verb = entry.resource_method().map(|m| m.verb);
         if matches!(verb, Some(Verb::Get | Verb::Update | Verb::Delete)) {
             codes.insert("not_found");
         }

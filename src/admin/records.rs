@@ -8,7 +8,6 @@ use crate::app::App;
 use crate::contract::conventions::{ResourceMethod, Verb};
 use crate::contract::Procedure;
 use crate::error::{Code, RpcError};
-use crate::service::{Handling, ProfileCall};
 use bytes::Bytes;
 use http::Method;
 use http_body_util::{BodyExt, Full};
@@ -42,13 +41,8 @@ impl Shown<'_> {
 fn resources(app: &App) -> Vec<Shown<'_>> {
     let mut out: Vec<Shown<'_>> = Vec::new();
     for entry in app.table.entries() {
-        let method = match &entry.handling {
-            Handling::Resource(method) => method,
-            Handling::Profile(profile) => match &profile.call {
-                ProfileCall::Engine(plan) => &plan.method,
-                ProfileCall::Custom(_) => continue,
-            },
-            Handling::Generated(_) => continue,
+        let Some(method) = entry.resource_method() else {
+            continue;
         };
         let full = method.resource.full_name();
         let at = match out.iter().position(|r| r.message.full_name() == full) {

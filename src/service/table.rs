@@ -52,16 +52,28 @@ pub enum ProfileCall {
 }
 
 impl Entry {
+    /// The resource method the call runs, by the profile's engine or the generic store; None
+    /// for a profile's own methods and generated answers.
+    pub fn resource_method(&self) -> Option<&conventions::ResourceMethod> {
+        match &self.handling {
+            Handling::Profile(ProfileMethod {
+                call: ProfileCall::Engine(plan),
+                ..
+            }) => Some(&plan.method),
+            Handling::Resource(method) => Some(method),
+            Handling::Profile(_) | Handling::Generated(_) => None,
+        }
+    }
+
     /// Whether a call adds records, so that the session's record budget applies to it.
     pub fn creates_records(&self) -> bool {
-        match &self.handling {
-            Handling::Profile(method) => match &method.call {
-                ProfileCall::Engine(plan) => plan.method.verb == conventions::Verb::Create,
-                ProfileCall::Custom(custom) => custom.creates_records,
-            },
-            Handling::Resource(method) => method.verb == conventions::Verb::Create,
-            Handling::Generated(_) => false,
+        if let Some(method) = self.resource_method() {
+            return method.verb == conventions::Verb::Create;
         }
+        matches!(&self.handling, Handling::Profile(ProfileMethod {
+            call: ProfileCall::Custom(custom),
+            ..
+        }) if custom.creates_records)
     }
 
     /// The behaviour as `GET /` and `check --contract` name it.
