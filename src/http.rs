@@ -133,15 +133,6 @@ async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) 
         Ok(body) => body,
         Err(e) => return error_response(&e),
     };
-    if crate::admin::records::handles(rest) {
-        return match crate::admin::records::serve(app, parts, rest, &body).await {
-            Ok((status, value)) => json_response(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                serde_json::to_vec_pretty(&value).expect("serializable"),
-            ),
-            Err(e) => error_response(&e),
-        };
-    }
     let call = crate::admin::AdminCall {
         method: &parts.method,
         path: rest,
@@ -149,7 +140,12 @@ async fn control<B: RequestBody>(app: &App, parts: &Parts, rest: &str, body: B) 
         headers: &parts.headers,
         body: &body,
     };
-    match crate::admin::handle(app, &call) {
+    // Record edits run calls through the RPC path, so they are the one async part.
+    let answer = match crate::admin::records::handles(rest) {
+        true => crate::admin::records::serve(app, &call).await,
+        false => crate::admin::handle(app, &call),
+    };
+    match answer {
         Ok((status, value)) => json_response(
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             serde_json::to_vec_pretty(&value).expect("serializable"),

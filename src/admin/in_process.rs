@@ -2,10 +2,11 @@
 //! scenarios, handler, journal), and turns a refusal's `buf.validate` violations into fields
 //! of the record, so the dashboard can show each message at its field.
 
-use super::records::{full_body, read_all};
 use crate::app::App;
 use crate::contract::Procedure;
 use crate::error::{Code, RpcError};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
 use prost_reflect::{Kind, MessageDescriptor};
 use serde_json::{json, Value};
 
@@ -108,4 +109,17 @@ fn json_path(request: &MessageDescriptor, elements: &[Value], within: Option<&st
         }
     }
     out
+}
+
+/// Reads a whole response body (the mock's own answer, so it is small and never fails).
+async fn read_all(body: crate::body::Body) -> Bytes {
+    body.collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default()
+}
+
+/// A JSON request body for an in-process call.
+fn full_body(value: &Value) -> Full<Bytes> {
+    Full::new(Bytes::from(value.to_string()))
 }

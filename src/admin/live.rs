@@ -184,19 +184,6 @@ fn write(
     true
 }
 
-/// Only GET (and HEAD, which gets the head) opens a feed.
-fn allowed(method: &Method) -> Result<(), RpcError> {
-    match *method == Method::GET || *method == Method::HEAD {
-        true => Ok(()),
-        false => Err(RpcError::new(
-            Code::Unknown,
-            format!("HTTP method {method} is not allowed on /__mock/live: use GET"),
-        )
-        .with_status(405)
-        .with_header("allow", "GET, HEAD")),
-    }
-}
-
 /// One open feed, counted while it lives.
 struct Listener(Arc<AtomicUsize>);
 
@@ -223,7 +210,7 @@ pub fn serve(
     app: &crate::app::App,
     parts: &http::request::Parts,
 ) -> Result<Response<Body>, RpcError> {
-    allowed(&parts.method)?;
+    super::only(&parts.method, "live", &[Method::GET, Method::HEAD])?;
     app.settings.control.check(&parts.headers)?;
     let session = super::query_pairs(parts.uri.query())
         .into_iter()

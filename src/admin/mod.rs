@@ -129,21 +129,7 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
     if !route.is_probe() {
         app.settings.control.check(call.headers)?;
     }
-    let allowed = route.allowed();
-    if !allowed.contains(call.method) {
-        let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-        return Err(RpcError::new(
-            Code::Unknown,
-            format!(
-                "HTTP method {} is not allowed on {PREFIX}{}: use {}",
-                call.method,
-                call.path.trim_matches('/'),
-                names.join(" or ")
-            ),
-        )
-        .with_status(405)
-        .with_header("allow", names.join(", ")));
-    }
+    only(call.method, call.path, route.allowed())?;
     let writes = !matches!(*call.method, Method::GET | Method::HEAD);
     match route {
         // Without the control token a probe learns only that the server is up: a reload error
@@ -195,6 +181,25 @@ pub fn handle(app: &App, call: &AdminCall<'_>) -> Result<(u16, Value), RpcError>
         Route::Resources => Ok((200, records::list(app, &session(call)?))),
         Route::CheckScenario => Ok((200, check_scenario(app, call)?)),
     }
+}
+
+/// Refuses an HTTP method the control-plane route at `path` (after `/__mock/`) does not
+/// answer: 405, with the ones it does in `Allow`.
+pub(crate) fn only(method: &Method, path: &str, allowed: &[Method]) -> Result<(), RpcError> {
+    if allowed.contains(method) {
+        return Ok(());
+    }
+    let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    Err(RpcError::new(
+        Code::Unknown,
+        format!(
+            "HTTP method {method} is not allowed on {PREFIX}{}: use {}",
+            path.trim_matches('/'),
+            names.join(" or ")
+        ),
+    )
+    .with_status(405)
+    .with_header("allow", names.join(", ")))
 }
 
 /// The session a control-plane call is about: `?session=`, else `x-mock-session`, else default,

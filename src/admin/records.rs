@@ -8,9 +8,7 @@ use crate::app::App;
 use crate::contract::conventions::{ResourceMethod, Verb};
 use crate::contract::Procedure;
 use crate::error::{Code, RpcError};
-use bytes::Bytes;
 use http::Method;
-use http_body_util::{BodyExt, Full};
 use prost_reflect::{Kind, MessageDescriptor};
 use serde_json::{json, Map, Value};
 
@@ -135,26 +133,13 @@ pub fn handles(rest: &str) -> bool {
 
 /// Serves `POST records/NAME`, `PUT records/NAME/ID`, `DELETE records/NAME/ID` and
 /// `POST generate`.
-pub async fn serve(
-    app: &App,
-    parts: &http::request::Parts,
-    rest: &str,
-    body: &[u8],
-) -> Result<(u16, Value), RpcError> {
-    app.settings.control.check(&parts.headers)?;
-    let call = super::AdminCall {
-        method: &parts.method,
-        path: rest,
-        query: parts.uri.query(),
-        headers: &parts.headers,
-        body,
-    };
-    let id = session(&call)?;
+pub async fn serve(app: &App, call: &super::AdminCall<'_>) -> Result<(u16, Value), RpcError> {
+    app.settings.control.check(call.headers)?;
+    let (rest, method) = (call.path, call.method);
+    let id = session(call)?;
     if rest == "generate" {
-        return match parts.method == Method::POST {
-            true => generate(app, &id, &query_pairs(call.query)),
-            false => Err(not_allowed(&parts.method, rest, "POST")),
-        };
+        super::only(method, rest, &[Method::POST])?;
+        return generate(app, &id, &query_pairs(call.query));
     }
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').skip(1).collect();
     let (name, record_id) = match segments.as_slice() {
@@ -167,14 +152,17 @@ pub async fn serve(
         let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
         RpcError::not_found(format!("no resource {name:?}: use one of {names:?}")).with_status(404)
     })?;
-    let verb = match (&parts.method, &record_id) {
-        (&Method::POST, None) => Verb::Create,
-        (&Method::PUT, Some(_)) => Verb::Update,
-        (&Method::DELETE, Some(_)) => Verb::Delete,
-        (_, None) => return Err(not_allowed(&parts.method, rest, "POST")),
-        (_, Some(_)) => return Err(not_allowed(&parts.method, rest, "PUT or DELETE")),
+    let allowed: &[Method] = match record_id {
+        None => &[Method::POST],
+        Some(_) => &[Method::PUT, Method::DELETE],
     };
-    let (procedure, method) = resource.method(verb).ok_or_else(|| {
+    super::only(method, rest, allowed)?;
+    let verb = match *method {
+        Method::POST => Verb::Create,
+        Method::PUT => Verb::Update,
+        _ => Verb::Delete,
+    };
+    let (procedure, resource_method) = resource.method(verb).ok_or_else(|| {
         RpcError::new(
             Code::FailedPrecondition,
             format!(
@@ -190,7 +178,7 @@ pub async fn serve(
     })?;
     let record = match verb {
         Verb::Delete => Map::new(),
-        _ => match serde_json::from_slice(body) {
+        _ => match serde_json::from_slice(call.body) {
             Ok(Value::Object(record)) => record,
             _ => {
                 return Err(RpcError::invalid_argument(
@@ -199,8 +187,14 @@ pub async fn serve(
             }
         },
     };
-    let request = request_for(resource, method, record, record_id.as_deref());
-    let within = whole_record_field(resource, method);
+    let within = whole_record_field(resource, resource_method);
+    let request = request_for(
+        resource,
+        resource_method,
+        within.clone(),
+        record,
+        record_id.as_deref(),
+    );
     super::in_process::run(app, &id, procedure, within.as_deref(), request).await
 }
 
@@ -210,6 +204,7 @@ pub async fn serve(
 fn request_for(
     r: &Shown<'_>,
     method: &ResourceMethod,
+    within: Option<String>,
     mut record: Map<String, Value>,
     id: Option<&str>,
 ) -> Value {
@@ -220,7 +215,7 @@ fn request_for(
             request.insert(key.json_name().to_string(), json!(id));
         }
     }
-    match whole_record_field(r, method) {
+    match within {
         Some(field) if method.verb != Verb::Delete => {
             if let (Some(chosen), Some(id)) = (&method.chosen_id, record.get(&r.id)) {
                 request.insert(chosen.json_name().to_string(), id.clone());
@@ -274,31 +269,9 @@ fn generate(app: &App, id: &str, query: &[(String, String)]) -> Result<(u16, Val
     ))
 }
 
-fn not_allowed(method: &Method, rest: &str, allowed: &str) -> RpcError {
-    RpcError::new(
-        Code::Unknown,
-        format!("HTTP method {method} is not allowed on /__mock/{rest}: use {allowed}"),
-    )
-    .with_status(405)
-    .with_header("allow", allowed.replace(" or ", ", "))
-}
-
 fn unknown_route(rest: &str) -> RpcError {
     RpcError::not_found(format!(
         "no control-plane route /__mock/{rest}: use records/NAME or records/NAME/ID"
     ))
     .with_status(404)
-}
-
-/// Reads a whole response body (the mock's own answer, so it is small and never fails).
-pub(super) async fn read_all(body: crate::body::Body) -> Bytes {
-    body.collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default()
-}
-
-/// A JSON request body for an in-process call.
-pub(super) fn full_body(value: &Value) -> Full<Bytes> {
-    Full::new(Bytes::from(value.to_string()))
 }

@@ -2,7 +2,7 @@
 //! and committed in `ui/dist`, embedded here so the binary serves them with nothing to install.
 
 use crate::body::{full, Body};
-use crate::error::{Code, RpcError};
+use crate::error::RpcError;
 use http::{Method, Response, StatusCode};
 
 const INDEX: &[u8] = include_bytes!("../../ui/dist/index.html");
@@ -19,14 +19,7 @@ pub fn handles(rest: &str) -> bool {
 
 /// Serves a dashboard path: a file, or the redirect from `ui` to `ui/`.
 pub fn serve(method: &Method, rest: &str) -> Result<Response<Body>, RpcError> {
-    if *method != Method::GET && *method != Method::HEAD {
-        return Err(RpcError::new(
-            Code::Unknown,
-            format!("HTTP method {method} is not allowed on /__mock/{rest}: use GET"),
-        )
-        .with_status(405)
-        .with_header("allow", "GET, HEAD"));
-    }
+    super::only(method, rest, &[Method::GET, Method::HEAD])?;
     let (content_type, body) = match rest {
         // Relative URLs in the page resolve against `ui/`, so `ui` is sent there.
         "ui" => {
